@@ -1,0 +1,88 @@
+# Lazuli build. `make qemu` boots to the shell, `make test` runs every test.
+# Both first install the toolchain with apt-get when it is missing.
+
+TOOLPREFIX ?= riscv64-unknown-elf-
+CC      = $(TOOLPREFIX)gcc
+LD      = $(TOOLPREFIX)ld
+OBJDUMP = $(TOOLPREFIX)objdump
+QEMU    = qemu-system-riscv64
+HOSTCC ?= gcc
+
+CPUS ?= 3
+MEM  ?= 128M
+B    := build
+
+CFLAGS  = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2 -MD
+CFLAGS += -march=rv64gc_zicsr_zifencei -mabi=lp64d -mcmodel=medany -mno-relax
+CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector
+CFLAGS += -fno-pie -no-pie -Ikernel
+ASFLAGS = $(CFLAGS)
+LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
+
+# ---- the kernel: every .c and .S under kernel/
+KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
+
+kernel/kernel: $(KOBJS) kernel/kernel.ld
+	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
+	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+
+$(B)/%.o: %.c | toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.S | toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# ---- user programs: user/lib is the library, every user/*.c a program
+ULIBSRCS := $(wildcard user/lib/*.c user/lib/*.S)
+ULIBOBJS := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRCS)))
+UPROGS   := $(patsubst user/%.c,$(B)/fsroot/%,$(wildcard user/*.c))
+
+$(B)/fsroot/%: $(B)/user/%.o $(ULIBOBJS) user/user.ld
+	@mkdir -p $(dir $@)
+	$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIBOBJS)
+
+# ---- the file system image
+$(B)/mkfs: tools/mkfs.c kernel/abi/fs.h kernel/abi/param.h
+	@mkdir -p $(B)
+	$(HOSTCC) -Wall -Werror -O2 -Ikernel -o $@ tools/mkfs.c
+
+fs.img: $(B)/mkfs README.md $(UPROGS)
+	$(B)/mkfs $@ README.md $(UPROGS)
+
+.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench fuzz
+all: kernel/kernel fs.img
+
+QEMUOPTS = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
+QEMUOPTS += -global virtio-mmio.force-legacy=false
+QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
+QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+qemu: kernel/kernel fs.img
+	$(QEMU) $(QEMUOPTS)
+
+GDBPORT ?= 26000
+qemu-gdb: kernel/kernel fs.img
+	@echo "*** now run: gdb-multiarch -ex 'target remote localhost:$(GDBPORT)' kernel/kernel"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+# Install what is missing (a fresh Debian machine has no RISC-V toolchain).
+toolchain:
+	@tools/install-deps.sh
+
+test: toolchain
+	$(MAKE) host-test
+	$(MAKE) guest-test
+
+guest-test: kernel/kernel fs.img
+	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM)
+
+host-test:
+	@if [ -f tests/host/Makefile ]; then $(MAKE) -C tests/host test; fi
+
+clean:
+	rm -rf $(B) kernel/kernel fs.img
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

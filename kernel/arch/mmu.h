@@ -1,0 +1,42 @@
+// The page-table interface every architecture provides to kernel/mm.
+// kernel/mm sees page tables only through these names: it never looks at
+// PTE bits, so the same mm code runs on Sv39 here (and on the host in
+// tests/host) and could run on another MMU.
+#ifndef LAZULI_MMU_H
+#define LAZULI_MMU_H
+
+#include "abi/types.h"
+#include "arch/riscv/sv39.h"   // PGSIZE, MAXVA, pte_t, pagetable_t
+
+#define PGROUNDUP(a)   (((a) + PGSIZE - 1) & ~((uint64)PGSIZE - 1))
+#define PGROUNDDOWN(a) ((a) & ~((uint64)PGSIZE - 1))
+
+// Access rights of a mapping, in machine-independent form.
+#define VM_R    0x01   // readable
+#define VM_W    0x02   // writable
+#define VM_X    0x04   // executable
+#define VM_U    0x08   // user-accessible
+#define VM_COW  0x10   // shared copy-on-write: write faults copy (software bit)
+
+// Return the address of the leaf PTE for va in pagetable, creating inner
+// table pages on the way only if alloc is set. Returns 0 if an inner table
+// is missing (alloc == 0) or cannot be allocated.
+pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
+
+int pte_valid(pte_t pte);           // maps something
+uint64 pte_pa(pte_t pte);           // physical address of the page
+int pte_flags(pte_t pte);           // VM_* rights
+pte_t pte_make(uint64 pa, int flags); // a valid leaf PTE
+
+pagetable_t pagetable_new(void);    // an empty top-level table, or 0
+// Free the table pages of pagetable. Every leaf must already be unmapped.
+void pagetable_free(pagetable_t pagetable);
+// Number of inner and top-level table pages (for tests and vmprint).
+int pagetable_pages(pagetable_t pagetable);
+
+// Make pagetable the hart's translation and flush stale TLB entries.
+void pagetable_activate(pagetable_t pagetable);
+// Forget cached translations after PTEs changed.
+void tlb_flush(void);
+
+#endif

@@ -1,0 +1,29 @@
+// The physical and kernel-virtual layout of QEMU virt (SPEC.md).
+// The kernel maps RAM and devices at their physical addresses.
+#ifndef LAZULI_MEMLAYOUT_H
+#define LAZULI_MEMLAYOUT_H
+
+#include "arch/riscv/sv39.h"
+
+#define POWEROFF   0x100000L      // SiFive test device
+#define UART0      0x10000000L
+#define UART0_IRQ  10
+#define VIRTIO0    0x10001000L    // first virtio-mmio slot
+#define VIRTIO0_IRQ 1
+#define PLIC       0x0c000000L
+#define PLIC_SIZE  0x400000L
+#define PLIC_PRIORITY (PLIC + 0x0)
+#define PLIC_SENABLE(h)   (PLIC + 0x2080 + (h) * 0x100)
+#define PLIC_SPRIORITY(h) (PLIC + 0x201000 + (h) * 0x2000)
+#define PLIC_SCLAIM(h)    (PLIC + 0x201004 + (h) * 0x2000)
+
+#define KERNBASE 0x80000000L      // RAM starts here; the kernel is loaded here
+
+// At the top of every address space, kernel and user alike: the trampoline
+// page (trap entry and exit code), and in user space the trap frame below it.
+#define TRAMPOLINE (MAXVA - PGSIZE)
+#define TRAPFRAME  (TRAMPOLINE - PGSIZE)
+// Kernel stacks sit below the trampoline, each with an unmapped guard page.
+#define KSTACK(i)  (TRAMPOLINE - ((i) + 1) * 2 * PGSIZE)
+
+#endif

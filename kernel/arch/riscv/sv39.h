@@ -1,0 +1,34 @@
+// Sv39: three levels of 512 eight-byte PTEs, 4096-byte pages, 39-bit VAs.
+#ifndef LAZULI_SV39_H
+#define LAZULI_SV39_H
+
+#include "abi/types.h"
+
+#define PGSIZE  4096
+#define PGSHIFT 12
+
+// One bit below Sv39's 39, so that no valid user address has its top bit
+// set and needs sign extension.
+#define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
+
+typedef uint64 pte_t;
+typedef uint64 *pagetable_t;   // 512 PTEs
+
+#define PTE_V (1L << 0)
+#define PTE_R (1L << 1)
+#define PTE_W (1L << 2)
+#define PTE_X (1L << 3)
+#define PTE_U (1L << 4)
+#define PTE_A (1L << 6)
+#define PTE_D (1L << 7)
+#define PTE_COW (1L << 8)      // RSW bit: software's own
+
+#define PX(level, va) ((((uint64)(va)) >> (PGSHIFT + 9 * (level))) & 0x1FF)
+#define PA2PTE(pa) ((((uint64)(pa)) >> 12) << 10)
+#define PTE2PA(pte) (((pte) >> 10) << 12)
+
+// satp value selecting Sv39 with root table pt.
+#define SATP_SV39 (8L << 60)
+#define MAKE_SATP(pt) (SATP_SV39 | (((uint64)(pt)) >> 12))
+
+#endif

@@ -1,0 +1,74 @@
+// kernel/mm: machine-independent memory management. Physical pages,
+// address spaces made of regions, the fault path, user copies, exec.
+// Nothing here knows RISC-V: page tables are reached through arch/mmu.h.
+#ifndef LAZULI_MM_H
+#define LAZULI_MM_H
+
+#include "abi/types.h"
+#include "arch/mmu.h"
+
+// ---- physical pages (kalloc.c)
+void kinit(uint64 start, uint64 end);  // RAM [start, end) becomes free pages
+void *kalloc(void);                     // one zeroed 4096-byte page, or 0
+void kfree(void *pa);                   // drop one reference; free at zero
+void kref_inc(uint64 pa);               // one more reference to page pa
+int kref_get(uint64 pa);                // references to page pa
+uint64 kfreecount(void);                // free pages now
+uint64 ktotalpages(void);               // pages managed by kalloc
+
+// ---- regions of a user address space
+enum vma_kind {
+  VMA_SEGMENT,   // program segment loaded by exec
+  VMA_GUARD,     // no access: catches stack overflow
+  VMA_STACK,     // user stack
+};
+
+struct vma {
+  uint64 start, end;   // [start, end), page-aligned
+  int prot;            // VM_R | VM_W | VM_X
+  enum vma_kind kind;
+};
+
+#define NVMA 16
+
+// A user address space: a page table plus a short sorted list of regions.
+// The heap is the region [heapbase, sz): sz is the break sbrk moves.
+struct vmspace {
+  pagetable_t pagetable;
+  uint64 heapbase;
+  uint64 sz;
+  int nvma;
+  struct vma vma[NVMA];
+};
+
+// Kinds of access, for vmfault.
+enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
+
+// ---- the kernel's address space (kvm.c)
+void kvminit(void);
+void kvminithart(void);
+extern pagetable_t kernel_pagetable;
+
+// ---- user address spaces (vm.c)
+int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags);
+void uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free);
+int uvmcreate(struct vmspace *vm);
+uint64 uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot);
+uint64 uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz);
+int uvmcopy(struct vmspace *old, struct vmspace *new);
+void uvmfree(struct vmspace *vm);
+int vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kind kind);
+struct vma *vma_find(struct vmspace *vm, uint64 va);
+
+// ---- the fault path (fault.c)
+int vmfault(struct vmspace *vm, uint64 va, enum access access);
+
+// ---- copies between kernel and user memory (uaccess.c)
+int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);
+int copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len);
+int copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max);
+
+// ---- exec (exec.c)
+int exec(char *path, char **argv);
+
+#endif
