@@ -24,16 +24,19 @@ KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
 
 kernel/kernel: $(KOBJS) kernel/kernel.ld
-	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
-	$(OBJDUMP) -S $@ > $(B)/kernel.asm
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
+	@$(OBJDUMP) -S $@ > $(B)/kernel.asm
 
 $(B)/%.o: %.c | toolchain
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/%.o: %.S | toolchain
 	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -c -o $@ $<
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c -o $@ $<
 
 # ---- user programs: user/lib is the library, every user/*.c a program
 ULIBSRCS := $(wildcard user/lib/*.c user/lib/*.S)
@@ -42,7 +45,8 @@ UPROGS   := $(patsubst user/%.c,$(B)/fsroot/%,$(wildcard user/*.c))
 
 $(B)/fsroot/%: $(B)/user/%.o $(ULIBOBJS) user/user.ld
 	@mkdir -p $(dir $@)
-	$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIBOBJS)
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIBOBJS)
 
 # ---- the file system image
 $(B)/mkfs: tools/mkfs.c kernel/abi/fs.h kernel/abi/param.h

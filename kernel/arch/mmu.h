@@ -6,7 +6,7 @@
 #define LAZULI_MMU_H
 
 #include "abi/types.h"
-#include "arch/riscv/sv39.h"   // PGSIZE, MAXVA, pte_t, pagetable_t
+#include "arch/riscv/memlayout.h"  // PGSIZE, MAXVA, pte_t, TRAMPOLINE, KSTACK...
 
 #define PGROUNDUP(a)   (((a) + PGSIZE - 1) & ~((uint64)PGSIZE - 1))
 #define PGROUNDDOWN(a) ((a) & ~((uint64)PGSIZE - 1))
@@ -38,5 +38,14 @@ int pagetable_pages(pagetable_t pagetable);
 void pagetable_activate(pagetable_t pagetable);
 // Forget cached translations after PTEs changed.
 void tlb_flush(void);
+
+// The kernel's own mappings (RAM, devices, trampoline), for kvmmake.
+struct kmap {
+  uint64 va, pa, size;
+  int flags;   // VM_* rights
+};
+// Fill out[] (at most max) with them for RAM ending at phystop; returns
+// how many.
+int arch_kmaps(struct kmap *out, int max, uint64 phystop);
 
 #endif

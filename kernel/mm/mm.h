@@ -16,6 +16,9 @@ int kref_get(uint64 pa);                // references to page pa
 uint64 kfreecount(void);                // free pages now
 uint64 ktotalpages(void);               // pages managed by kalloc
 
+// User memory ends below the trap frame and the trampoline.
+#define USERTOP TRAPFRAME
+
 // ---- regions of a user address space
 enum vma_kind {
   VMA_SEGMENT,   // program segment loaded by exec
@@ -44,10 +47,17 @@ struct vmspace {
 // Kinds of access, for vmfault.
 enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
 
+// What vmfault decided.
+enum fault_result {
+  FAULT_OK = 0,        // the page is there now: retry the access
+  FAULT_BADADDR = -1,  // the process may not make this access
+  FAULT_NOMEM = -2,    // allowed, but no memory to back it
+};
+
 // ---- the kernel's address space (kvm.c)
+extern uint64 phystop;   // end of RAM
 void kvminit(void);
 void kvminithart(void);
-extern pagetable_t kernel_pagetable;
 
 // ---- user address spaces (vm.c)
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags);
@@ -68,7 +78,9 @@ int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);
 int copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len);
 int copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max);
 
-// ---- exec (exec.c)
-int exec(char *path, char **argv);
+// ---- loading a program (exec.c); proc/exec.c puts it in a process
+struct inode;
+int exec_load(struct vmspace *vm, char *path, char **argv,
+              uint64 *entry, uint64 *sp, uint64 *argvp);
 
 #endif

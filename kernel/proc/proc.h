@@ -68,6 +68,9 @@ int kill(int pid);
 int killed(struct proc *p);
 void setkilled(struct proc *p);
 int growproc(long n, int lazy);
+int exec(char *path, char **argv);
+int proc_vmcreate(struct proc *p, struct vmspace *vm);
+void proc_vmfree(struct vmspace *vm);
 void procdump(void);   // ^P: list processes on the console
 
 // Copy to or from either a user address (user != 0, in the current

@@ -23,7 +23,10 @@
 // page (trap entry and exit code), and in user space the trap frame below it.
 #define TRAMPOLINE (MAXVA - PGSIZE)
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)
-// Kernel stacks sit below the trampoline, each with an unmapped guard page.
-#define KSTACK(i)  (TRAMPOLINE - ((i) + 1) * 2 * PGSIZE)
+// Kernel stacks sit below the trampoline, each with an unmapped guard page
+// below it, so that overflowing a kernel stack faults instead of silently
+// overwriting its neighbour.
+#define KSTACKPAGES 2
+#define KSTACK(i)  (TRAMPOLINE - ((i) + 1) * (KSTACKPAGES + 1) * PGSIZE)
 
 #endif

@@ -2,7 +2,9 @@
 #ifndef LAZULI_SV39_H
 #define LAZULI_SV39_H
 
+#ifndef __ASSEMBLER__
 #include "abi/types.h"
+#endif
 
 #define PGSIZE  4096
 #define PGSHIFT 12
@@ -11,8 +13,10 @@
 // set and needs sign extension.
 #define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
 
+#ifndef __ASSEMBLER__
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t;   // 512 PTEs
+#endif
 
 #define PTE_V (1L << 0)
 #define PTE_R (1L << 1)

@@ -1,0 +1,117 @@
+// Sv39 page tables: the one place that knows the PTE format. Plain C with
+// no privileged instructions, so tests/host builds it unchanged.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "arch/mmu.h"
+#include "mm/mm.h"
+
+// Walk the three levels from the root down to the leaf PTE for va,
+// allocating missing inner tables when alloc is set.
+pte_t *
+walk(pagetable_t pagetable, uint64 va, int alloc)
+{
+  if (va >= MAXVA)
+    panic("walk: va beyond MAXVA");
+
+  for (int level = 2; level > 0; level--) {
+    pte_t *pte = &pagetable[PX(level, va)];
+    if (*pte & PTE_V) {
+      if (*pte & (PTE_R | PTE_W | PTE_X))
+        panic("walk: unexpected large page");
+      pagetable = (pagetable_t)PTE2PA(*pte);
+    } else {
+      if (!alloc)
+        return 0;
+      pagetable_t next = kalloc();
+      if (next == 0)
+        return 0;
+      *pte = PA2PTE(next) | PTE_V;   // inner entry: V and no R/W/X
+      pagetable = next;
+    }
+  }
+  return &pagetable[PX(0, va)];
+}
+
+int
+pte_valid(pte_t pte)
+{
+  return (pte & PTE_V) != 0;
+}
+
+uint64
+pte_pa(pte_t pte)
+{
+  return PTE2PA(pte);
+}
+
+int
+pte_flags(pte_t pte)
+{
+  int f = 0;
+  if (pte & PTE_R) f |= VM_R;
+  if (pte & PTE_W) f |= VM_W;
+  if (pte & PTE_X) f |= VM_X;
+  if (pte & PTE_U) f |= VM_U;
+  if (pte & PTE_COW) f |= VM_COW;
+  return f;
+}
+
+// A leaf. A and D are set up front: the page is going to be used, and
+// hardware that does not manage them would otherwise fault on first use.
+pte_t
+pte_make(uint64 pa, int flags)
+{
+  pte_t pte = PA2PTE(pa) | PTE_V | PTE_A | PTE_D;
+  if (flags & VM_R) pte |= PTE_R;
+  if (flags & VM_W) pte |= PTE_W;
+  if (flags & VM_X) pte |= PTE_X;
+  if (flags & VM_U) pte |= PTE_U;
+  if (flags & VM_COW) pte |= PTE_COW;
+  return pte;
+}
+
+pagetable_t
+pagetable_new(void)
+{
+  return (pagetable_t)kalloc();   // kalloc zeroes: every PTE invalid
+}
+
+// Free a table page and, recursively, the inner tables below it.
+static void
+freelevel(pagetable_t pt, int level)
+{
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    if (level == 0 || (pte & (PTE_R | PTE_W | PTE_X)))
+      panic("pagetable_free: leaf still mapped");
+    freelevel((pagetable_t)PTE2PA(pte), level - 1);
+    pt[i] = 0;
+  }
+  kfree(pt);
+}
+
+void
+pagetable_free(pagetable_t pagetable)
+{
+  freelevel(pagetable, 2);
+}
+
+static int
+countlevel(pagetable_t pt, int level)
+{
+  int n = 1;
+  if (level == 0)
+    return n;
+  for (int i = 0; i < 512; i++)
+    if ((pt[i] & PTE_V) && !(pt[i] & (PTE_R | PTE_W | PTE_X)))
+      n += countlevel((pagetable_t)PTE2PA(pt[i]), level - 1);
+  return n;
+}
+
+int
+pagetable_pages(pagetable_t pagetable)
+{
+  return countlevel(pagetable, 2);
+}

@@ -1,0 +1,53 @@
+// Boot: hart 0 sets up the machine and the first process; every hart then
+// runs the scheduler.
+#include "abi/types.h"
+#include "abi/param.h"
+#include "lib/lib.h"
+#include "arch/riscv/arch.h"
+#include "arch/riscv/riscv.h"
+#include "mm/mm.h"
+#include "proc/proc.h"
+#include "fs/fs.h"
+#include "dev/dev.h"
+
+extern char end[];   // kernel.ld: first address after the kernel
+static volatile int started;
+
+void
+main(void)
+{
+  if (cpuid() == 0) {
+    consoleinit();
+    printf("\nLazuli is booting\n");
+
+    uint64 base, size;
+    if (fdt_memory(fdt_base, &base, &size) != 0)
+      panic("no memory node in the device tree");
+    phystop = base + size;
+    kinit((uint64)end, phystop);   // the device tree is no longer needed
+    printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),
+           (long)kfreecount());
+
+    kvminit();
+    kvminithart();
+    procinit();
+    trapinithart();
+    plicinit();
+    plicinithart();
+    binit();
+    iinit();
+    fileinit();
+    virtio_disk_init();
+    userinit();
+    __sync_synchronize();
+    started = 1;
+  } else {
+    while (started == 0)
+      ;
+    __sync_synchronize();
+    kvminithart();
+    trapinithart();
+    plicinithart();
+  }
+  scheduler();
+}

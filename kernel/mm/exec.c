@@ -1,0 +1,169 @@
+// Loading a program: read and check an ELF file, and build the address
+// space it runs in: its segments, one guard page, the stack with argv,
+// and an empty heap above. proc/exec.c builds it beside the caller's and
+// swaps it in only when everything here succeeded.
+#include "abi/types.h"
+#include "abi/param.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+#include "mm/elf.h"
+#include "fs/fs.h"
+
+#define MAXPHNUM 16   // program headers exec looks at
+
+int
+elf_check_header(const struct elfhdr *eh)
+{
+  if (eh->magic != ELF_MAGIC || eh->ident[0] != ELFCLASS64)
+    return -1;
+  if (eh->type != ET_EXEC || eh->machine != EM_RISCV)
+    return -1;
+  if (eh->phentsize != sizeof(struct proghdr) || eh->phnum > MAXPHNUM)
+    return -1;
+  return 0;
+}
+
+int
+elf_check_segment(const struct proghdr *ph, uint64 sz)
+{
+  uint64 end = ph->vaddr + ph->memsz;
+  if (ph->memsz < ph->filesz)
+    return -1;
+  if (end < ph->vaddr || ph->off + ph->filesz < ph->off)   // wrapped
+    return -1;
+  if (ph->vaddr % PGSIZE != 0 || ph->vaddr < sz)   // aligned, in order
+    return -1;
+  // Room above it for the guard page and the stack, below the trap frame.
+  if (end > USERTOP - (1 + USERSTACK) * PGSIZE)
+    return -1;
+  if (PGROUNDUP(ph->memsz) / PGSIZE > ktotalpages())
+    return -1;
+  return 0;
+}
+
+static int
+elf_prot(uint32 flags)
+{
+  int prot = 0;
+  if (flags & PF_R) prot |= VM_R;
+  if (flags & PF_W) prot |= VM_W;
+  if (flags & PF_X) prot |= VM_X;
+  return prot;
+}
+
+// Read filesz bytes at file offset off into the (already mapped) pages of
+// the new address space from va on.
+static int
+load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint off, uint64 filesz)
+{
+  for (uint64 done = 0; done < filesz; done += PGSIZE) {
+    pte_t *pte = walk(vm->pagetable, va + done, 0);
+    uint64 n = filesz - done < PGSIZE ? filesz - done : PGSIZE;
+    if (readi(ip, 0, pte_pa(*pte), off + done, n) != n)
+      return -1;
+  }
+  return 0;
+}
+
+// Map and fill every PT_LOAD segment of ip into vm. Returns the entry
+// point's validity as 0 / -1; vm->sz ends at the last segment.
+static int
+load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
+{
+  for (int i = 0; i < eh->phnum; i++) {
+    struct proghdr ph;
+    uint off = eh->phoff + i * sizeof(ph);
+    if (readi(ip, 0, (uint64)&ph, off, sizeof(ph)) != sizeof(ph))
+      return -1;
+    if (ph.type != PT_LOAD || ph.memsz == 0)
+      continue;
+    if (elf_check_segment(&ph, vm->sz) != 0)
+      return -1;
+    uint64 end = ph.vaddr + ph.memsz;
+    if (uvmalloc(vm, ph.vaddr, end, elf_prot(ph.flags)) == 0)
+      return -1;
+    vm->sz = PGROUNDUP(end);
+    if (vma_add(vm, ph.vaddr, PGROUNDUP(end), elf_prot(ph.flags), VMA_SEGMENT) != 0)
+      return -1;
+    if (load_bytes(vm, ip, ph.vaddr, ph.off, ph.filesz) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+// Read the program at path into vm, which holds no user memory yet.
+static int
+load_program(struct vmspace *vm, char *path, uint64 *entry)
+{
+  begin_op();
+  struct inode *ip = namei(path);
+  if (ip == 0) {
+    end_op();
+    return -1;
+  }
+  ilock(ip);
+  struct elfhdr eh;
+  int r = -1;
+  if (readi(ip, 0, (uint64)&eh, 0, sizeof(eh)) == sizeof(eh) &&
+      elf_check_header(&eh) == 0 && load_segments(vm, ip, &eh) == 0) {
+    *entry = eh.entry;
+    r = 0;
+  }
+  iunlockput(ip);
+  end_op();
+  return r;
+}
+
+// The guard page and the stack above the program, and the argument strings
+// and argv[] pushed on it. Returns argc, or -1.
+static int
+make_stack(struct vmspace *vm, char **argv, uint64 *spp, uint64 *argvp)
+{
+  uint64 guard = vm->sz;
+  uint64 base = guard + PGSIZE;
+  uint64 top = base + USERSTACK * PGSIZE;
+  if (uvmalloc(vm, base, top, VM_R | VM_W) == 0)
+    return -1;
+  vm->sz = top;
+  if (vma_add(vm, guard, base, 0, VMA_GUARD) != 0 ||
+      vma_add(vm, base, top, VM_R | VM_W, VMA_STACK) != 0)
+    return -1;
+
+  uint64 ustack[MAXARG + 1];
+  uint64 sp = top;
+  int argc;
+  for (argc = 0; argv[argc]; argc++) {
+    if (argc >= MAXARG)
+      return -1;
+    sp -= strlen(argv[argc]) + 1;
+    sp -= sp % 16;   // the RISC-V ABI wants sp 16-byte aligned
+    if (sp < base || copyout(vm, sp, argv[argc], strlen(argv[argc]) + 1) != 0)
+      return -1;
+    ustack[argc] = sp;
+  }
+  ustack[argc] = 0;
+  sp -= (argc + 1) * sizeof(uint64);
+  sp -= sp % 16;
+  if (sp < base || copyout(vm, sp, ustack, (argc + 1) * sizeof(uint64)) != 0)
+    return -1;
+  *spp = sp;
+  *argvp = sp;
+  return argc;
+}
+
+// Build the image of program path with arguments argv (a null-terminated
+// array of kernel strings) in vm, a fresh address space. On success returns
+// argc and sets the entry point, the stack pointer and argv's address; on
+// failure returns -1 and the caller frees vm.
+int
+exec_load(struct vmspace *vm, char *path, char **argv,
+          uint64 *entry, uint64 *sp, uint64 *argvp)
+{
+  if (load_program(vm, path, entry) != 0)
+    return -1;
+  int argc = make_stack(vm, argv, sp, argvp);
+  if (argc < 0)
+    return -1;
+  vm->heapbase = vm->sz;
+  return argc;
+}

@@ -1,0 +1,134 @@
+// Physical pages: a free list over all RAM above the kernel, and one small
+// record per page holding its reference count.
+//
+// A page's count is the number of places that own it: page-table entries
+// that map it (several, once pages are shared), or the kernel structure
+// that allocated it. kfree drops one reference; the page goes back to the
+// free list when the last one goes.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "lib/spinlock.h"
+#include "mm/mm.h"
+
+struct page {
+  int ref;
+};
+
+struct freepage {
+  struct freepage *next;
+};
+
+static struct {
+  struct spinlock lock;
+  struct freepage *free;   // the free list
+  uint64 nfree;            // pages on it
+  uint64 base;             // physical address of the first managed page
+  uint64 npages;           // pages managed
+  struct page *pages;      // one record per managed page
+} mem;
+
+static struct page *
+page_of(uint64 pa)
+{
+  if (pa % PGSIZE != 0 || pa < mem.base || pa >= mem.base + mem.npages * PGSIZE)
+    panic("kalloc: not a managed page");
+  return &mem.pages[(pa - mem.base) / PGSIZE];
+}
+
+// Manage RAM [start, end). The page records are carved from its bottom,
+// sized from what remains: one record per page, so 2 GiB of RAM needs
+// 2 MiB of records.
+void
+kinit(uint64 start, uint64 end)
+{
+  initlock(&mem.lock, "kmem");
+  start = PGROUNDUP(start);
+  end = PGROUNDDOWN(end);
+  uint64 n = (end - start) / PGSIZE;
+  // n records plus the pages they sit in must fit: solve for the pages.
+  uint64 recpages = PGROUNDUP(n * sizeof(struct page)) / PGSIZE;
+  mem.pages = (struct page *)start;
+  mem.base = start + recpages * PGSIZE;
+  mem.npages = n - recpages;
+  mem.free = 0;
+  mem.nfree = 0;
+  for (uint64 i = mem.npages; i > 0; i--) {
+    // Push from the top so the list hands out low addresses first.
+    struct freepage *fp = (struct freepage *)(mem.base + (i - 1) * PGSIZE);
+    fp->next = mem.free;
+    mem.free = fp;
+    mem.pages[i - 1].ref = 0;
+  }
+  mem.nfree = mem.npages;
+}
+
+// Returns a zeroed page with one reference, or 0 when memory is exhausted.
+// Zeroing here is the only time a fresh page is cleared: a new page never
+// shows another process's old data, and callers do not clear it again.
+void *
+kalloc(void)
+{
+  acquire(&mem.lock);
+  struct freepage *fp = mem.free;
+  if (fp) {
+    mem.free = fp->next;
+    mem.nfree--;
+    page_of((uint64)fp)->ref = 1;
+  }
+  release(&mem.lock);
+  if (fp)
+    memset(fp, 0, PGSIZE);
+  return fp;
+}
+
+// Drop one reference to pa; the last one frees the page.
+void
+kfree(void *pa)
+{
+  acquire(&mem.lock);
+  struct page *pg = page_of((uint64)pa);
+  if (pg->ref <= 0)
+    panic("kfree: page is already free");
+  if (--pg->ref == 0) {
+    struct freepage *fp = pa;
+    fp->next = mem.free;
+    mem.free = fp;
+    mem.nfree++;
+  }
+  release(&mem.lock);
+}
+
+void
+kref_inc(uint64 pa)
+{
+  acquire(&mem.lock);
+  struct page *pg = page_of(pa);
+  if (pg->ref <= 0)
+    panic("kref_inc: page is free");
+  pg->ref++;
+  release(&mem.lock);
+}
+
+int
+kref_get(uint64 pa)
+{
+  acquire(&mem.lock);
+  int r = page_of(pa)->ref;
+  release(&mem.lock);
+  return r;
+}
+
+uint64
+kfreecount(void)
+{
+  acquire(&mem.lock);
+  uint64 n = mem.nfree;
+  release(&mem.lock);
+  return n;
+}
+
+uint64
+ktotalpages(void)
+{
+  return mem.npages;
+}

@@ -1,0 +1,88 @@
+// Copies between kernel memory and a user address space. The kernel reads
+// and writes user pages through their physical addresses (RAM is mapped
+// one to one in the kernel), so these never fault: a page that is absent
+// or not permitted goes through vmfault first, as a user access would.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+
+// The physical address of user page va0 (page-aligned), made present and
+// checked for the access by vmfault exactly as a user access would be; 0
+// if the process may not make the access.
+static uint64
+user_page(struct vmspace *vm, uint64 va0, enum access access)
+{
+  if (vmfault(vm, va0, access) != FAULT_OK)
+    return 0;
+  return pte_pa(*walk(vm->pagetable, va0, 0));
+}
+
+// Copy len bytes from src to user address dstva. Returns 0, or -1 if any
+// byte may not be written (nothing is promised about bytes before it).
+int
+copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len)
+{
+  const char *s = src;
+  while (len > 0) {
+    uint64 va0 = PGROUNDDOWN(dstva);
+    uint64 pa = user_page(vm, va0, ACCESS_WRITE);
+    if (pa == 0)
+      return -1;
+    uint64 n = PGSIZE - (dstva - va0);
+    if (n > len)
+      n = len;
+    memmove((void *)(pa + (dstva - va0)), s, n);
+    len -= n;
+    s += n;
+    dstva = va0 + PGSIZE;
+  }
+  return 0;
+}
+
+// Copy len bytes from user address srcva to dst. Returns 0 or -1.
+int
+copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len)
+{
+  char *d = dst;
+  while (len > 0) {
+    uint64 va0 = PGROUNDDOWN(srcva);
+    uint64 pa = user_page(vm, va0, ACCESS_READ);
+    if (pa == 0)
+      return -1;
+    uint64 n = PGSIZE - (srcva - va0);
+    if (n > len)
+      n = len;
+    memmove(d, (void *)(pa + (srcva - va0)), n);
+    len -= n;
+    d += n;
+    srcva = va0 + PGSIZE;
+  }
+  return 0;
+}
+
+// Copy a NUL-terminated string from user address srcva into dst, at most
+// max bytes with the NUL. Returns 0, or -1 on a bad address or when no NUL
+// came within max bytes.
+int
+copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max)
+{
+  while (max > 0) {
+    uint64 va0 = PGROUNDDOWN(srcva);
+    uint64 pa = user_page(vm, va0, ACCESS_READ);
+    if (pa == 0)
+      return -1;
+    uint64 n = PGSIZE - (srcva - va0);
+    if (n > max)
+      n = max;
+    const char *p = (const char *)(pa + (srcva - va0));
+    for (uint64 i = 0; i < n; i++) {
+      *dst = p[i];
+      if (p[i] == 0)
+        return 0;
+      dst++;
+    }
+    max -= n;
+    srcva = va0 + PGSIZE;
+  }
+  return -1;
+}

@@ -1,0 +1,162 @@
+// User address spaces: building, growing, shrinking, copying and freeing
+// the page table of a process, and its list of regions.
+//
+// Teardown walks the page table: a page that was never touched (lazy heap)
+// has no valid PTE and is skipped; each valid PTE drops one reference.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+
+// Map [va, va+size) to physical [pa, pa+size) with the given VM_* rights.
+// va, size and pa are page-aligned. All or nothing: on failure (no memory
+// for a page-table page) nothing stays mapped and it returns -1.
+int
+mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags)
+{
+  if (va % PGSIZE || size % PGSIZE || pa % PGSIZE || size == 0)
+    panic("mappages: not page-aligned");
+
+  for (uint64 off = 0; off < size; off += PGSIZE) {
+    pte_t *pte = walk(pt, va + off, 1);
+    if (pte == 0) {
+      if (off > 0)
+        uvmunmap(pt, va, off / PGSIZE, 0);
+      return -1;
+    }
+    if (pte_valid(*pte))
+      panic("mappages: remap");
+    *pte = pte_make(pa + off, flags);
+  }
+  return 0;
+}
+
+// Remove the mappings of npages pages from va. PTEs that were never valid
+// (lazy pages never touched) are skipped. With do_free, each page mapped
+// loses one reference. The caller flushes the TLB if pt is in use.
+void
+uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
+{
+  if (va % PGSIZE)
+    panic("uvmunmap: not aligned");
+  for (uint64 a = va; a < va + npages * PGSIZE; a += PGSIZE) {
+    pte_t *pte = walk(pt, a, 0);
+    if (pte == 0 || !pte_valid(*pte))
+      continue;
+    if (do_free)
+      kfree((void *)pte_pa(*pte));
+    *pte = 0;
+  }
+}
+
+// An empty address space: a page table with no user mappings.
+// Returns 0, or -1 when out of memory.
+int
+uvmcreate(struct vmspace *vm)
+{
+  memset(vm, 0, sizeof(*vm));
+  vm->pagetable = pagetable_new();
+  return vm->pagetable ? 0 : -1;
+}
+
+// Allocate, zero and map pages with prot|VM_U to cover [oldsz, newsz).
+// Returns newsz, or 0 after giving back everything it allocated.
+uint64
+uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
+{
+  if (newsz <= oldsz)
+    return oldsz;
+  for (uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
+    void *pa = kalloc();   // already zeroed
+    if (pa == 0 || mappages(vm->pagetable, a, PGSIZE, (uint64)pa, prot | VM_U) != 0) {
+      if (pa)
+        kfree(pa);
+      uvmdealloc(vm, a, oldsz);
+      return 0;
+    }
+  }
+  return newsz;
+}
+
+// Unmap and free the pages of [newsz, oldsz): whole pages from
+// PGROUNDUP(newsz). Returns newsz.
+uint64
+uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
+{
+  if (newsz >= oldsz)
+    return oldsz;
+  uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
+  if (from < to) {
+    uvmunmap(vm->pagetable, from, (to - from) / PGSIZE, 1);
+    tlb_flush();
+  }
+  return newsz;
+}
+
+// Give fork's child new a copy of old: regions, break, and every page that
+// is present, page by page. Pages never touched stay absent in both.
+// Returns 0, or -1 when memory ran out; the caller then frees new, which
+// holds exactly the pages copied so far.
+int
+uvmcopy(struct vmspace *old, struct vmspace *new)
+{
+  new->heapbase = old->heapbase;
+  new->sz = old->sz;
+  new->nvma = old->nvma;
+  memmove(new->vma, old->vma, sizeof(old->vma));
+
+  for (uint64 a = 0; a < old->sz; a += PGSIZE) {
+    pte_t *pte = walk(old->pagetable, a, 0);
+    if (pte == 0 || !pte_valid(*pte))
+      continue;
+    void *pa = kalloc();
+    if (pa == 0)
+      return -1;
+    memmove(pa, (void *)pte_pa(*pte), PGSIZE);
+    if (mappages(new->pagetable, a, PGSIZE, (uint64)pa, pte_flags(*pte)) != 0) {
+      kfree(pa);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// Free every user page and then the page table itself. The caller has
+// removed the mappings that are not the process's own memory (trampoline,
+// trap frame).
+void
+uvmfree(struct vmspace *vm)
+{
+  if (vm->pagetable == 0)
+    return;
+  uvmunmap(vm->pagetable, 0, PGROUNDUP(vm->sz) / PGSIZE, 1);
+  pagetable_free(vm->pagetable);
+  vm->pagetable = 0;
+}
+
+// Record region [start, end) in vm's sorted region list. Regions may not
+// overlap. Returns 0, or -1 when the list is full.
+int
+vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kind kind)
+{
+  if (vm->nvma == NVMA)
+    return -1;
+  int i = vm->nvma;
+  while (i > 0 && vm->vma[i - 1].start > start) {
+    vm->vma[i] = vm->vma[i - 1];
+    i--;
+  }
+  vm->vma[i] = (struct vma){ start, end, prot, kind };
+  vm->nvma++;
+  return 0;
+}
+
+// The region holding va, or 0. The heap, [heapbase, sz), is not in the
+// list: it is described by the break.
+struct vma *
+vma_find(struct vmspace *vm, uint64 va)
+{
+  for (int i = 0; i < vm->nvma; i++)
+    if (va >= vm->vma[i].start && va < vm->vma[i].end)
+      return &vm->vma[i];
+  return 0;
+}
