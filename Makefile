@@ -84,7 +84,12 @@ guest-test: kernel/kernel fs.img
 	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM)
 
 host-test:
-	@if [ -f tests/host/Makefile ]; then $(MAKE) -C tests/host test; fi
+	$(MAKE) -C tests/host test
+
+# Run the host fuzzer for FUZZ_SECONDS (default 600).
+FUZZ_SECONDS ?= 600
+fuzz: toolchain
+	$(MAKE) -C tests/host fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(B) kernel/kernel fs.img
