@@ -43,10 +43,15 @@ ULIBSRCS := $(wildcard user/lib/*.c user/lib/*.S)
 ULIBOBJS := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRCS)))
 UPROGS   := $(patsubst user/%.c,$(B)/fsroot/%,$(wildcard user/*.c))
 
-$(B)/fsroot/%: $(B)/user/%.o $(ULIBOBJS) user/user.ld
-	@mkdir -p $(dir $@)
+# build/user/_NAME keeps the debug information (for gdb); the copy that
+# goes on the small disk image is stripped of it.
+$(B)/user/_%: $(B)/user/%.o $(ULIBOBJS) user/user.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIBOBJS)
+
+$(B)/fsroot/%: $(B)/user/_%
+	@mkdir -p $(dir $@)
+	@$(TOOLPREFIX)objcopy --strip-debug $< $@
 
 # ---- the file system image
 $(B)/mkfs: tools/mkfs.c kernel/abi/fs.h kernel/abi/param.h
@@ -56,6 +61,7 @@ $(B)/mkfs: tools/mkfs.c kernel/abi/fs.h kernel/abi/param.h
 fs.img: $(B)/mkfs README.md $(UPROGS)
 	$(B)/mkfs $@ README.md $(UPROGS)
 
+.PRECIOUS: $(B)/user/_% $(B)/user/%.o $(B)/user/lib/%.o
 .PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench fuzz
 all: kernel/kernel fs.img
 
