@@ -1,0 +1,92 @@
+// The in-guest test helpers (user/test.h).
+//
+// A FAIL line is printed with one vfprintf call per piece; the library's
+// printf writes each call in one write, and only one process of a test
+// prints at a time (the parent waits while its test child runs), so lines
+// do not interleave.
+#include "../user.h"
+#include "../test.h"
+
+static const char *current = "unnamed";   // the test this process runs
+static int failures;                      // FAIL lines this process printed
+
+void
+pass(const char *name)
+{
+  printf("PASS %s\n", name);
+}
+
+static void
+vfail(const char *name, const char *fmt, va_list ap)
+{
+  printf("FAIL %s: ", name);
+  vfprintf(1, fmt, ap);
+  printf("\n");
+  failures++;
+}
+
+void
+fail(const char *name, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vfail(name, fmt, ap);
+  va_end(ap);
+}
+
+void
+expect(int cond, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (cond)
+    return;
+  va_start(ap, fmt);
+  vfail(current, fmt, ap);
+  va_end(ap);
+  exit(TEST_REPORTED);
+}
+
+int
+run_isolated(const char *name, void (*fn)(void))
+{
+  int pid, w, status;
+
+  pid = fork();
+  if (pid < 0) {
+    fail(name, "fork failed");
+    return 0;
+  }
+  if (pid == 0) {
+    current = name;
+    fn();
+    exit(0);
+  }
+  // The caller has no other children, but skip any stray one rather than
+  // mistake its status for the test's.
+  status = 0;
+  while ((w = wait(&status)) != pid) {
+    if (w < 0) {
+      fail(name, "wait lost the test process (pid %d)", pid);
+      return 0;
+    }
+  }
+  if (status == 0) {
+    pass(name);
+    return 1;
+  }
+  if (status == TEST_REPORTED)
+    failures++;
+  else if (status == -1)
+    fail(name, "test process was killed (status -1)");
+  else
+    fail(name, "test process exited with status %d", status);
+  return 0;
+}
+
+void
+test_exit(void)
+{
+  exit(failures ? 1 : 0);
+}

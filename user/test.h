@@ -1,0 +1,34 @@
+// The in-guest test protocol. Every check prints exactly one line at the
+// start of a line, "PASS name" or "FAIL name: why", and tools/runtests.py
+// collects those lines from the console.
+//
+// A test is a function run by run_isolated in a child process of its own,
+// so a test that crashes, hangs in a loop the kernel kills, or leaves state
+// behind in its process cannot disturb the tests after it. Inside a test,
+// expect() ends the test at the first failed condition.
+#ifndef LAZULI_TEST_H
+#define LAZULI_TEST_H
+
+// The exit status of a test process that has already printed its FAIL line,
+// so the parent knows not to print a second one.
+#define TEST_REPORTED 97
+
+// Print "PASS name", or "FAIL name: why" and count a failure.
+void pass(const char *name);
+void fail(const char *name, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+// Run fn in a forked child. PASS name when the child returns from fn (or
+// exits 0); FAIL name when it exits non-zero, reporting the status unless
+// the child reported the failure itself. Returns 1 when the test passed.
+int run_isolated(const char *name, void (*fn)(void));
+
+// Inside a test run by run_isolated: when cond is false, print
+// "FAIL <test>: why" and exit the test process with TEST_REPORTED.
+void expect(int cond, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+// Exit 0 when no check of this process failed, 1 otherwise.
+void test_exit(void) __attribute__((noreturn));
+
+#endif
