@@ -19,6 +19,8 @@ CFLAGS += -fno-pie -no-pie -Ikernel
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
+all: kernel/kernel fs.img
+
 # ---- the kernel: every .c and .S under kernel/
 KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
@@ -63,7 +65,6 @@ fs.img: $(B)/mkfs README.md $(UPROGS)
 
 .PRECIOUS: $(B)/user/_% $(B)/user/%.o $(B)/user/lib/%.o
 .PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench fuzz
-all: kernel/kernel fs.img
 
 QEMUOPTS = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false

@@ -243,6 +243,14 @@ runcmd(struct cmd *c)
     if (c->argv[0] == 0 || builtin(c))
       exit(0);
     exec(c->argv[0], c->argv);
+    // The programs live in the root directory: a bare name not found
+    // from the current directory is looked up there, so that commands
+    // keep working after cd.
+    if (strchr(c->argv[0], '/') == 0 && strlen(c->argv[0]) < 64) {
+      char path[66] = "/";
+      strcpy(path + 1, c->argv[0]);
+      exec(path, c->argv);
+    }
     fprintf(2, "exec %s failed\n", c->argv[0]);
     exit(1);
   }
