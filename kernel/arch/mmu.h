@@ -20,7 +20,9 @@
 
 // Return the address of the leaf PTE for va in pagetable, creating inner
 // table pages on the way only if alloc is set. Returns 0 if an inner table
-// is missing (alloc == 0) or cannot be allocated.
+// is missing (alloc == 0) or cannot be allocated. When it returns 0 with
+// alloc == 0, no address in va's aligned PT_LEAF_SPAN bytes is mapped, so
+// a scan may skip to the next span.
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 
 int pte_valid(pte_t pte);           // maps something
@@ -31,6 +33,10 @@ pte_t pte_make(uint64 pa, int flags); // a valid leaf PTE
 pagetable_t pagetable_new(void);    // an empty top-level table, or 0
 // Free the table pages of pagetable. Every leaf must already be unmapped.
 void pagetable_free(pagetable_t pagetable);
+// Free the inner table pages that map nothing in [from, to), so that a
+// page table costs only what its mappings need after memory is unmapped.
+// The top-level table stays.
+void pagetable_prune(pagetable_t pagetable, uint64 from, uint64 to);
 // Number of inner and top-level table pages (for tests and vmprint).
 int pagetable_pages(pagetable_t pagetable);
 

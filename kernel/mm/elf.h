@@ -45,7 +45,8 @@ struct proghdr {
 
 // exec.c: the checks, exposed for tests/host. 0 = acceptable.
 int elf_check_header(const struct elfhdr *eh);
-// A PT_LOAD segment, given that the segments before it end at sz.
-int elf_check_segment(const struct proghdr *ph, uint64 sz);
+// A PT_LOAD segment, given that the segments before it end at sz and the
+// file holds filesize bytes.
+int elf_check_segment(const struct proghdr *ph, uint64 sz, uint64 filesize);
 
 #endif

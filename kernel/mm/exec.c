@@ -24,12 +24,14 @@ elf_check_header(const struct elfhdr *eh)
 }
 
 int
-elf_check_segment(const struct proghdr *ph, uint64 sz)
+elf_check_segment(const struct proghdr *ph, uint64 sz, uint64 filesize)
 {
   uint64 end = ph->vaddr + ph->memsz;
   if (ph->memsz < ph->filesz)
     return -1;
   if (end < ph->vaddr || ph->off + ph->filesz < ph->off)   // wrapped
+    return -1;
+  if (ph->off + ph->filesz > filesize)   // the bytes must be in the file
     return -1;
   if (ph->vaddr % PGSIZE != 0 || ph->vaddr < sz)   // aligned, in order
     return -1;
@@ -54,7 +56,7 @@ elf_prot(uint32 flags)
 // Read filesz bytes at file offset off into the (already mapped) pages of
 // the new address space from va on.
 static int
-load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint off, uint64 filesz)
+load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint64 off, uint64 filesz)
 {
   for (uint64 done = 0; done < filesz; done += PGSIZE) {
     pte_t *pte = walk(vm->pagetable, va + done, 0);
@@ -65,11 +67,16 @@ load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint off, uint64 fil
   return 0;
 }
 
-// Map and fill every PT_LOAD segment of ip into vm. Returns the entry
-// point's validity as 0 / -1; vm->sz ends at the last segment.
+// Map and fill every PT_LOAD segment of ip into vm. Returns 0 or -1;
+// vm->sz ends at the last segment.
 static int
 load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
 {
+  // Offsets are checked against the file's size before readi sees them:
+  // readi takes 32-bit offsets, and a larger one would wrap into the file.
+  uint64 phend = eh->phoff + (uint64)eh->phnum * sizeof(struct proghdr);
+  if (phend < eh->phoff || phend > ip->size)
+    return -1;
   for (int i = 0; i < eh->phnum; i++) {
     struct proghdr ph;
     uint off = eh->phoff + i * sizeof(ph);
@@ -77,7 +84,7 @@ load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
       return -1;
     if (ph.type != PT_LOAD || ph.memsz == 0)
       continue;
-    if (elf_check_segment(&ph, vm->sz) != 0)
+    if (elf_check_segment(&ph, vm->sz, ip->size) != 0)
       return -1;
     uint64 end = ph.vaddr + ph.memsz;
     if (uvmalloc(vm, ph.vaddr, end, elf_prot(ph.flags)) == 0)

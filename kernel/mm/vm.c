@@ -21,6 +21,7 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags)
     if (pte == 0) {
       if (off > 0)
         uvmunmap(pt, va, off / PGSIZE, 0);
+      pagetable_prune(pt, va, va + off + PGSIZE);   // tables walk made
       return -1;
     }
     if (pte_valid(*pte))
@@ -28,6 +29,14 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags)
     *pte = pte_make(pa + off, flags);
   }
   return 0;
+}
+
+// The first address of the leaf-table span after the one holding va: where
+// a scan goes on when walk found no leaf table for va.
+static uint64
+next_span(uint64 va)
+{
+  return (va | (PT_LEAF_SPAN - 1)) + 1;
 }
 
 // Remove the mappings of npages pages from va. PTEs that were never valid
@@ -38,9 +47,14 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
   if (va % PGSIZE)
     panic("uvmunmap: not aligned");
-  for (uint64 a = va; a < va + npages * PGSIZE; a += PGSIZE) {
+  uint64 end = va + npages * PGSIZE;
+  for (uint64 a = va; a < end; a += PGSIZE) {
     pte_t *pte = walk(pt, a, 0);
-    if (pte == 0 || !pte_valid(*pte))
+    if (pte == 0) {
+      a = next_span(a) - PGSIZE;   // a whole empty span: skip it
+      continue;
+    }
+    if (!pte_valid(*pte))
       continue;
     if (do_free)
       kfree((void *)pte_pa(*pte));
@@ -70,7 +84,7 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
     if (pa == 0 || mappages(vm->pagetable, a, PGSIZE, (uint64)pa, prot | VM_U) != 0) {
       if (pa)
         kfree(pa);
-      uvmdealloc(vm, a, oldsz);
+      uvmdealloc(vm, a + PGSIZE, oldsz);
       return 0;
     }
   }
@@ -78,7 +92,8 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
 }
 
 // Unmap and free the pages of [newsz, oldsz): whole pages from
-// PGROUNDUP(newsz). Returns newsz.
+// PGROUNDUP(newsz), and the page-table pages left mapping nothing there.
+// Returns newsz.
 uint64
 uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
 {
@@ -87,6 +102,7 @@ uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
   if (from < to) {
     uvmunmap(vm->pagetable, from, (to - from) / PGSIZE, 1);
+    pagetable_prune(vm->pagetable, from, to);
     tlb_flush();
   }
   return newsz;
@@ -106,7 +122,11 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
 
   for (uint64 a = 0; a < old->sz; a += PGSIZE) {
     pte_t *pte = walk(old->pagetable, a, 0);
-    if (pte == 0 || !pte_valid(*pte))
+    if (pte == 0) {
+      a = next_span(a) - PGSIZE;
+      continue;
+    }
+    if (!pte_valid(*pte))
       continue;
     void *pa = kalloc();
     if (pa == 0)

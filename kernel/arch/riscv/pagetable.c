@@ -98,6 +98,49 @@ pagetable_free(pagetable_t pagetable)
   freelevel(pagetable, 2);
 }
 
+// Bytes of address space one entry of a level-`level` table maps.
+static uint64
+entry_span(int level)
+{
+  return (uint64)PGSIZE << (9 * level);
+}
+
+// Free the tables below pt (a level-`level` table mapping from base) that
+// map nothing and cover part of [from, to). Returns 1 if pt itself is now
+// empty.
+static int
+prunelevel(pagetable_t pt, int level, uint64 base, uint64 from, uint64 to)
+{
+  if (level > 0) {
+    uint64 span = entry_span(level);
+    uint64 lo = from > base ? (from - base) / span : 0;
+    uint64 hi = (to - 1 - base) / span;
+    if (hi > 511)
+      hi = 511;
+    for (uint64 i = lo; i <= hi; i++) {
+      pte_t pte = pt[i];
+      if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)))
+        continue;
+      pagetable_t child = (pagetable_t)PTE2PA(pte);
+      if (prunelevel(child, level - 1, base + i * span, from, to)) {
+        kfree(child);
+        pt[i] = 0;
+      }
+    }
+  }
+  for (int i = 0; i < 512; i++)
+    if (pt[i] & PTE_V)
+      return 0;
+  return 1;
+}
+
+void
+pagetable_prune(pagetable_t pagetable, uint64 from, uint64 to)
+{
+  if (from < to)
+    prunelevel(pagetable, 2, 0, from, to > MAXVA ? MAXVA : to);
+}
+
 static int
 countlevel(pagetable_t pt, int level)
 {

@@ -13,6 +13,9 @@
 // set and needs sign extension.
 #define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
 
+// Bytes of address space one last-level table maps (512 PTEs of a page).
+#define PT_LEAF_SPAN (512L * PGSIZE)
+
 #ifndef __ASSEMBLER__
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t;   // 512 PTEs
