@@ -26,6 +26,7 @@ Python 3 standard library only.
 """
 
 import argparse
+import fcntl
 import glob
 import os
 import random
@@ -217,7 +218,7 @@ def fsck(path):
         return ["bad superblock magic 0x%x" % magic]
     datastart = size - nblocks
     if (size * BSIZE > len(data) or not 2 <= logstart < inodestart < bmapstart
-            or bmapstart + size // BPB >= datastart + 1 or datastart > size
+            or bmapstart + size // BPB >= datastart or datastart > size
             or logstart + nlog > inodestart):
         return ["superblock does not describe a sane layout: %r" %
                 ((size, nblocks, ninodes, nlog, logstart, inodestart,
@@ -378,11 +379,24 @@ class Run:
         self.results = Results()
         self.guest = None
         self.boots = 0
+        self.fsck_failures = 0
         self.stopped = False      # a boot failed: nothing more can run
         self.rng = random.Random(args.seed)
         os.makedirs(BUILD, exist_ok=True)
-        self.image = os.path.join(BUILD, "fs-test.img")
-        self.log = open(os.path.join(BUILD, "test-console.log"), "w",
+        # Several people may test in one checkout: a run that finds the
+        # usual files in use takes its own, named after its pid.
+        self.lock = open(os.path.join(BUILD, "runtests.lock"), "w")
+        suffix = ""
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            suffix = "-%d" % os.getpid()
+            print("runtests: another run holds build/runtests.lock; using "
+                  "build/fs-test%s.img and build/test-console%s.log"
+                  % (suffix, suffix), file=sys.stderr, flush=True)
+        self.private = bool(suffix)
+        self.image = os.path.join(BUILD, "fs-test%s.img" % suffix)
+        self.log = open(os.path.join(BUILD, "test-console%s.log" % suffix), "w",
                         encoding="latin-1")
         self.loglock = threading.Lock()
         self.note("runtests: seed %d" % args.seed)
@@ -416,8 +430,15 @@ class Run:
     def boot(self, fresh, name):
         """Start QEMU, on a fresh copy of fs.img when fresh, and wait for
         the shell prompt. A failed boot ends the run."""
-        if fresh:
-            shutil.copyfile(self.args.image, self.image)
+        try:
+            if fresh:
+                shutil.copyfile(self.args.image, self.image)
+            if not os.path.isfile(self.args.kernel):
+                raise OSError("no kernel %s" % self.args.kernel)
+        except OSError as e:
+            self.results.fail(name, "cannot boot: %s (run make first)" % e)
+            self.stopped = True
+            return False
         self.boots += 1
         self.note("boot %d (%s): %s" % (self.boots, name,
                                         " ".join(self.qemu_cmd())))
@@ -503,8 +524,7 @@ class Run:
         if out is not None:
             res.check("shell:redirect", output_lines(out) == ["abc"],
                       "cat f printed %s, expected abc" % tail(out))
-        # Programs live in /, and exec does not search: hence /ls.
-        out = self.command("shell:cd", "mkdir d; cd d; /ls ..", SHORT)
+        out = self.command("shell:cd", "mkdir d; cd d; ls ..", SHORT)
         if out is not None:
             names = [l.split()[0] for l in output_lines(out) if l.split()]
             res.check("shell:cd", "f" in names and "d" in names,
@@ -573,8 +593,7 @@ class Run:
         steps = [int(s) for s in STEP.findall(g.text(start))]
         last = max(steps)
         self.note("crash round %d: QEMU killed after step %d" % (rnd, last))
-        problems = fsck(self.image)
-        res.check("fsck:crash", not problems, "; ".join(problems[:4]))
+        self.fsck("fsck:crash")
         if not self.boot(False, "crash:reboot"):
             return
         res.ok("crash:reboot")
@@ -582,6 +601,20 @@ class Run:
         if out is not None and not re.search(r"^(PASS|FAIL) crash:", out, re.M):
             res.fail("crash:check", "crashtest check printed no results: %s"
                      % tail(out))
+
+    def fsck(self, name):
+        """Check the image on the host (QEMU must not be running on it).
+        An image that fails is kept for a closer look."""
+        problems = fsck(self.image)
+        why = "; ".join(problems[:4])
+        if problems:
+            self.fsck_failures += 1
+            keep = "%s.%s-%d" % (self.image, name.replace(":", "-"),
+                                 self.fsck_failures)
+            shutil.copyfile(self.image, keep)
+            why += "%s; image kept as %s" % ("; ..." if len(problems) > 4 else "",
+                                             os.path.relpath(keep, ROOT))
+        self.results.check(name, not problems, why)
 
     def halt(self):
         if not self.ensure():
@@ -628,14 +661,16 @@ class Run:
                 self.crash(rnd)
         self.halt()
         if not self.stopped:
-            problems = fsck(self.image)
-            self.results.check("fsck:final", not problems, "; ".join(problems[:4]))
+            self.fsck("fsck:final")
 
     def close(self):
         if self.guest:
             self.guest.kill()
             self.guest = None
         self.log.close()
+        self.lock.close()
+        if self.private and os.path.exists(self.image):
+            os.unlink(self.image)
 
 
 def main():
@@ -648,7 +683,7 @@ def main():
     p.add_argument("--timeout", type=float, default=300,
                    help="seconds each test program may take (default 300)")
     p.add_argument("--boot-timeout", type=float, default=60)
-    p.add_argument("--crash-rounds", type=int, default=2)
+    p.add_argument("--crash-rounds", type=int, default=3)
     p.add_argument("--seed", type=int, default=None,
                    help="for the crash timing (default: from the clock)")
     p.add_argument("--kernel", default=os.path.join(ROOT, "kernel", "kernel"))

@@ -304,6 +304,15 @@ checker(int last)
   if (hasdir)
     examinedir(ctst.ino);
 
+  // What the crash left, for the log.
+  printf("crashtest: after step %d:", last);
+  for (int s = 0; s < NSLOT; s++)
+    if (slots[s].present)
+      printf(" f%d=%d", s, slots[s].gen);
+  if (tmp.present)
+    printf(" tmp=%d/%d bytes", tmp.size, tmp.gen >= 0 ? gensize(tmp.gen) : -1);
+  printf("%s\n", hasdir ? " dir" : "");
+
   // Link counts: a slot file shares its inode with tmp only while the
   // step that links it is between its link and its unlink of tmp.
   for (int s = 0; s < NSLOT; s++) {

@@ -838,35 +838,42 @@ t_long_path(void)
   expect(unlink("/ft/lp") == 0, "unlink failed");
 }
 
+static struct test tests[] = {
+  { "file:create_rw", t_create_rw },
+  { "file:trunc", t_trunc },
+  { "file:offsets", t_offsets },
+  { "file:fstat", t_fstat },
+  { "file:unlink", t_unlink },
+  { "file:link", t_link },
+  { "file:dirs", t_dirs },
+  { "file:unlink_dir", t_unlink_dir },
+  { "file:maxfile", t_maxfile },
+  { "file:concurrent", t_concurrent },
+  { "file:nofile", t_nofile },
+  { "file:nfile", t_nfile },
+  { "file:bad_args", t_bad_args },
+  { "file:long_path", t_long_path },
+};
+
 int
-main(void)
+main(int argc, char **argv)
 {
   struct stat st;
+  int allpassed;
 
   rmtree("/ft", 0);   // whatever an interrupted run left
   if (mkdir("/ft") != 0 || stat("/ft", &st) != 0 || st.type != T_DIR) {
     fail("file:setup", "cannot make the directory /ft");
     test_exit();
   }
-  run_isolated("file:create_rw", t_create_rw);
-  run_isolated("file:trunc", t_trunc);
-  run_isolated("file:offsets", t_offsets);
-  run_isolated("file:fstat", t_fstat);
-  run_isolated("file:unlink", t_unlink);
-  run_isolated("file:link", t_link);
-  run_isolated("file:dirs", t_dirs);
-  run_isolated("file:unlink_dir", t_unlink_dir);
-  run_isolated("file:maxfile", t_maxfile);
-  run_isolated("file:concurrent", t_concurrent);
-  run_isolated("file:nofile", t_nofile);
-  run_isolated("file:nfile", t_nfile);
-  run_isolated("file:bad_args", t_bad_args);
-  run_isolated("file:long_path", t_long_path);
-  if (unlink("/ft") == 0) {
-    pass("file:cleanup");
-  } else {
-    fail("file:cleanup", "/ft is not empty after the tests");
-    rmtree("/ft", 0);
+  allpassed = run_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
+  // Tests that pass leave nothing behind; a failed one may.
+  if (allpassed) {
+    if (unlink("/ft") == 0)
+      pass("file:cleanup");
+    else
+      fail("file:cleanup", "/ft is not empty after the tests");
   }
+  rmtree("/ft", 0);
   test_exit();
 }

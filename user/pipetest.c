@@ -325,16 +325,20 @@ t_bad_args(void)
   expect(pipe(q) == -1, "pipe with no free fd did not fail");
 }
 
+static struct test tests[] = {
+  { "pipe:order", t_order },
+  { "pipe:large", t_large },
+  { "pipe:two_writers", t_two_writers },
+  { "pipe:pingpong", t_pingpong },
+  { "pipe:eof", t_eof },
+  { "pipe:no_reader", t_no_reader },
+  { "pipe:fds_dup", t_fds_dup },
+  { "pipe:bad_args", t_bad_args },
+};
+
 int
-main(void)
+main(int argc, char **argv)
 {
-  run_isolated("pipe:order", t_order);
-  run_isolated("pipe:large", t_large);
-  run_isolated("pipe:two_writers", t_two_writers);
-  run_isolated("pipe:pingpong", t_pingpong);
-  run_isolated("pipe:eof", t_eof);
-  run_isolated("pipe:no_reader", t_no_reader);
-  run_isolated("pipe:fds_dup", t_fds_dup);
-  run_isolated("pipe:bad_args", t_bad_args);
+  run_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
   test_exit();
 }

@@ -466,6 +466,25 @@ t_pause_uptime(void)
   expect(t1 - t0 < 100, "pause(5) took %d ticks", t1 - t0);
 }
 
+static struct test tests[] = {
+  { "proc:fork", t_fork },
+  { "proc:exit_status", t_exit_status },
+  { "proc:wait_null", t_wait_null },
+  { "proc:wait_nochild", t_wait_nochild },
+  { "proc:wait_badptr", t_wait_badptr },
+  { "proc:getpid", t_getpid },
+  { "proc:exec_args", t_exec_args },
+  { "proc:exec_maxarg", t_exec_maxarg },
+  { "proc:exec_toomany", t_exec_toomany },
+  { "proc:exec_fail", t_exec_fail },
+  { "proc:kill_running", t_kill_running },
+  { "proc:kill_self", t_kill_self },
+  { "proc:kill_sleeping", t_kill_sleeping },
+  { "proc:fork_many", t_fork_many },
+  { "proc:orphans", t_orphans },
+  { "proc:pause_uptime", t_pause_uptime },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -478,21 +497,6 @@ main(int argc, char **argv)
     exit(argc);
   }
 
-  run_isolated("proc:fork", t_fork);
-  run_isolated("proc:exit_status", t_exit_status);
-  run_isolated("proc:wait_null", t_wait_null);
-  run_isolated("proc:wait_nochild", t_wait_nochild);
-  run_isolated("proc:wait_badptr", t_wait_badptr);
-  run_isolated("proc:getpid", t_getpid);
-  run_isolated("proc:exec_args", t_exec_args);
-  run_isolated("proc:exec_maxarg", t_exec_maxarg);
-  run_isolated("proc:exec_toomany", t_exec_toomany);
-  run_isolated("proc:exec_fail", t_exec_fail);
-  run_isolated("proc:kill_running", t_kill_running);
-  run_isolated("proc:kill_self", t_kill_self);
-  run_isolated("proc:kill_sleeping", t_kill_sleeping);
-  run_isolated("proc:fork_many", t_fork_many);
-  run_isolated("proc:orphans", t_orphans);
-  run_isolated("proc:pause_uptime", t_pause_uptime);
+  run_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
   test_exit();
 }

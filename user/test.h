@@ -23,6 +23,15 @@ void fail(const char *name, const char *fmt, ...)
 // the child reported the failure itself. Returns 1 when the test passed.
 int run_isolated(const char *name, void (*fn)(void));
 
+// A program's tests. run_tests runs those named in argv[1..] (a name no
+// test has is a FAIL), or all of them when there are no arguments, each
+// with run_isolated. Returns 1 when every test it ran passed.
+struct test {
+  const char *name;
+  void (*fn)(void);
+};
+int run_tests(struct test *tests, int n, int argc, char **argv);
+
 // Inside a test run by run_isolated: when cond is false, print
 // "FAIL <test>: why" and exit the test process with TEST_REPORTED.
 void expect(int cond, const char *fmt, ...)

@@ -85,6 +85,32 @@ run_isolated(const char *name, void (*fn)(void))
   return 0;
 }
 
+int
+run_tests(struct test *tests, int n, int argc, char **argv)
+{
+  int ok = 1, found;
+
+  if (argc < 2) {
+    for (int i = 0; i < n; i++)
+      ok &= run_isolated(tests[i].name, tests[i].fn);
+    return ok;
+  }
+  for (int a = 1; a < argc; a++) {
+    found = 0;
+    for (int i = 0; i < n; i++) {
+      if (strcmp(argv[a], tests[i].name) == 0) {
+        ok &= run_isolated(tests[i].name, tests[i].fn);
+        found = 1;
+      }
+    }
+    if (!found) {
+      fail(argv[a], "no such test");
+      ok = 0;
+    }
+  }
+  return ok;
+}
+
 void
 test_exit(void)
 {
