@@ -79,6 +79,20 @@ waitok(int pid)
   expect(st == 0, "child %d exited with status %d", pid, st);
 }
 
+// Reap n children, in whatever order they end; each must exit 0.
+static void
+reap(int *pids, int n)
+{
+  for (int k = 0; k < n; k++) {
+    int st = 12345, w = wait(&st), mine = 0;
+    for (int i = 0; i < n; i++)
+      if (pids[i] == w)
+        mine = 1;
+    expect(mine, "wait returned %d, not one of the children", w);
+    expect(st == 0, "child %d exited with status %d", w, st);
+  }
+}
+
 // Count a directory's entries other than "." and ".."; set *dots to how
 // many of "." and ".." it has.
 static int
@@ -546,11 +560,7 @@ together(int (*fn)(int))
   }
   close(gate[0]);
   close(gate[1]);
-  for (int w = 0; w < NWRITERS; w++) {
-    int st = 12345, pid = wait(&st);
-    expect(pid > 0, "wait failed");
-    expect(st == 0, "process %d failed with status %d", pid, st);
-  }
+  reap(pids, NWRITERS);
 }
 
 static int
@@ -711,8 +721,7 @@ t_nfile(void)
   close(gate[0]);
   close(gate[1]);
   close(rep[0]);
-  for (int k = 0; k < NCHILD; k++)
-    waitok(pids[k]);
+  reap(pids, NCHILD);
   // Two pipes (4 files) and the console hold table entries besides these.
   expect(sum <= NFILE - 5, "%d files open at once: NFILE is %d", sum + 5, NFILE);
   expect(sum < want, "all %d opens succeeded", want);
