@@ -1,0 +1,619 @@
+// The file system proper: blocks, inodes, directories and path names, in
+// the on-disk format of abi/fs.h. Every size is taken from the superblock.
+//
+// Layers, from the bottom:
+//   blocks:      balloc/bfree, through the free-block bitmap;
+//   inodes:      an in-memory table of NINODE inodes, each a cached copy
+//                of a disk inode with a reference count and a sleep-lock;
+//   file data:   bmap, readi, writei;
+//   directories: an inode of type T_DIR holding struct dirent entries;
+//   path names:  namei, nameiparent.
+//
+// Any function that may write the disk must run inside a transaction
+// (begin_op/end_op, log.c) and writes blocks with log_write, never bwrite.
+//
+// Inode life cycle. An in-memory inode is in use while ref > 0: iget and
+// idup take a reference, iput drops one. ilock reads the disk inode the
+// first time (valid) and keeps other processes out until iunlock. When
+// the last reference goes and no directory names the inode (nlink == 0),
+// iput frees it and its blocks on disk.
+//
+// Lock order: a directory's lock is taken before the lock of an inode it
+// names (create, unlink); a path walk holds one inode lock at a time. The
+// inode table spin-lock is never held while sleeping.
+
+#include "abi/types.h"
+#include "abi/param.h"
+#include "abi/fs.h"
+#include "abi/stat.h"
+#include "lib/lib.h"
+#include "lib/spinlock.h"
+#include "lib/sleeplock.h"
+#include "proc/proc.h"
+#include "fs/fs.h"
+
+static struct superblock sb;  // of the root device; written once by fsinit
+
+// First data block: every block before it is metadata.
+static uint
+datastart(void)
+{
+  return sb.size - sb.nblocks;
+}
+
+// Read the superblock of dev, make sure the disk holds a file system of
+// our format, and recover the log. Called once, in the first process
+// (it sleeps on disk I/O), after binit and iinit.
+void
+fsinit(int dev)
+{
+  struct buf *b = bread(dev, 1);
+  memmove(&sb, b->data, sizeof sb);
+  brelse(b);
+
+  if (sb.magic != FSMAGIC)
+    panic("fsinit: the disk holds no Lazuli/xv6 file system");
+
+  // The regions must come in order without overlapping, or allocating a
+  // block could overwrite an inode or the log.
+  uint inodeblocks = (sb.ninodes + IPB - 1) / IPB;
+  uint bitmapblocks = (sb.size + BPB - 1) / BPB;
+  if (sb.nlog < 2 || sb.logstart < 2 ||
+      sb.inodestart < sb.logstart + sb.nlog ||
+      sb.bmapstart < sb.inodestart + inodeblocks ||
+      sb.nblocks > sb.size || datastart() < sb.bmapstart + bitmapblocks ||
+      sb.ninodes <= ROOTINO)
+    panic("fsinit: inconsistent superblock");
+
+  initlog(dev, &sb);
+}
+
+// ---- blocks
+
+// Fill block b with zeros. In a transaction.
+static void
+bzero(uint dev, uint b)
+{
+  struct buf *bp = bread(dev, b);
+  memset(bp->data, 0, BSIZE);
+  log_write(bp);
+  brelse(bp);
+}
+
+// Allocate a zeroed data block and return its number, or 0 if the disk
+// is full. In a transaction.
+// Only data blocks are considered, so that a damaged bitmap cannot hand
+// out a block of metadata.
+static uint
+balloc(uint dev)
+{
+  struct buf *bp = 0;
+
+  for (uint b = datastart(); b < sb.size; b++) {
+    if (bp == 0 || bp->blockno != BBLOCK(b, sb)) {
+      if (bp)
+        brelse(bp);
+      bp = bread(dev, BBLOCK(b, sb));
+    }
+    uint bit = b % BPB;
+    uchar mask = 1 << (bit % 8);
+    if ((bp->data[bit / 8] & mask) == 0) {
+      bp->data[bit / 8] |= mask;
+      log_write(bp);
+      brelse(bp);
+      bzero(dev, b);
+      return b;
+    }
+  }
+  if (bp)
+    brelse(bp);
+  printf("balloc: out of blocks\n");
+  return 0;
+}
+
+// Mark block b free in the bitmap. In a transaction.
+static void
+bfree(uint dev, uint b)
+{
+  if (b < datastart() || b >= sb.size)
+    panic("bfree: not a data block");
+  struct buf *bp = bread(dev, BBLOCK(b, sb));
+  uint bit = b % BPB;
+  uchar mask = 1 << (bit % 8);
+  if ((bp->data[bit / 8] & mask) == 0)
+    panic("bfree: block already free");
+  bp->data[bit / 8] &= ~mask;
+  log_write(bp);
+  brelse(bp);
+}
+
+// ---- inodes
+
+static struct {
+  struct spinlock lock;  // protects ref, dev and inum of every entry
+  struct inode inode[NINODE];
+} itable;
+
+// Prepare the inode table. Called once at boot.
+void
+iinit(void)
+{
+  initlock(&itable.lock, "itable");
+  for (int i = 0; i < NINODE; i++)
+    initsleeplock(&itable.inode[i].lock, "inode");
+}
+
+// Return a reference to the in-memory inode (dev, inum), unlocked and not
+// necessarily read from disk yet, or 0 if the table is full. Sharing one
+// entry per inode is what makes its lock and its copy of the disk inode
+// mean something.
+static struct inode *
+iget(uint dev, uint inum)
+{
+  struct inode *ip, *empty = 0;
+
+  acquire(&itable.lock);
+  for (ip = itable.inode; ip < itable.inode + NINODE; ip++) {
+    if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+      ip->ref++;
+      release(&itable.lock);
+      return ip;
+    }
+    if (empty == 0 && ip->ref == 0)
+      empty = ip;
+  }
+  if (empty == 0) {
+    release(&itable.lock);
+    printf("iget: no free inodes in the table\n");
+    return 0;
+  }
+  ip = empty;
+  ip->dev = dev;
+  ip->inum = inum;
+  ip->ref = 1;
+  ip->valid = 0;
+  release(&itable.lock);
+  return ip;
+}
+
+// Allocate a free disk inode of the given type on dev and return it
+// referenced but unlocked, or 0 if there is no free inode. In a
+// transaction.
+struct inode *
+ialloc(uint dev, short type)
+{
+  for (uint inum = ROOTINO; inum < sb.ninodes; inum++) {
+    struct buf *bp = bread(dev, IBLOCK(inum, sb));
+    struct dinode *dip = (struct dinode *)bp->data + inum % IPB;
+    if (dip->type == 0) {
+      // Take the table entry first: if the table is full the disk inode
+      // must stay free.
+      struct inode *ip = iget(dev, inum);
+      if (ip) {
+        memset(dip, 0, sizeof *dip);
+        dip->type = type;
+        log_write(bp);
+      }
+      brelse(bp);
+      return ip;
+    }
+    brelse(bp);
+  }
+  printf("ialloc: no free inodes\n");
+  return 0;
+}
+
+// Copy the in-memory inode to disk. Call it after changing any field
+// that lives on disk. The caller holds ip->lock, in a transaction.
+void
+iupdate(struct inode *ip)
+{
+  struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+  struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
+  dip->type = ip->type;
+  dip->major = ip->major;
+  dip->minor = ip->minor;
+  dip->nlink = ip->nlink;
+  dip->size = ip->size;
+  memmove(dip->addrs, ip->addrs, sizeof ip->addrs);
+  log_write(bp);
+  brelse(bp);
+}
+
+// Take one more reference to ip, which the caller already has one to.
+struct inode *
+idup(struct inode *ip)
+{
+  acquire(&itable.lock);
+  ip->ref++;
+  release(&itable.lock);
+  return ip;
+}
+
+// Lock ip, reading the disk inode if this is the first lock since the
+// entry was (re)used. The caller holds a reference and not the lock.
+void
+ilock(struct inode *ip)
+{
+  if (ip == 0 || ip->ref < 1)
+    panic("ilock: no reference");
+
+  acquiresleep(&ip->lock);
+  if (!ip->valid) {
+    struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+    struct dinode *dip = (struct dinode *)bp->data + ip->inum % IPB;
+    ip->type = dip->type;
+    ip->major = dip->major;
+    ip->minor = dip->minor;
+    ip->nlink = dip->nlink;
+    ip->size = dip->size;
+    memmove(ip->addrs, dip->addrs, sizeof ip->addrs);
+    brelse(bp);
+    ip->valid = 1;
+    if (ip->type == 0)
+      panic("ilock: inode is free on disk");
+  }
+}
+
+// Unlock ip. The caller holds its lock.
+void
+iunlock(struct inode *ip)
+{
+  if (ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
+    panic("iunlock");
+  releasesleep(&ip->lock);
+}
+
+// Drop a reference to ip. If it was the last one and no directory entry
+// names the inode any more, free the inode and its blocks on disk. In a
+// transaction (it may write); the caller does not hold ip->lock.
+void
+iput(struct inode *ip)
+{
+  acquire(&itable.lock);
+  if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
+    // Nobody else has a reference, so nobody holds the lock or can take
+    // one through iget (no directory names it): acquiresleep does not
+    // wait, and the table lock may be dropped meanwhile.
+    release(&itable.lock);
+    acquiresleep(&ip->lock);
+    itrunc(ip);
+    ip->type = 0;
+    iupdate(ip);
+    ip->valid = 0;
+    releasesleep(&ip->lock);
+    acquire(&itable.lock);
+  }
+  ip->ref--;
+  release(&itable.lock);
+}
+
+// Unlock ip, then drop the reference.
+void
+iunlockput(struct inode *ip)
+{
+  iunlock(ip);
+  iput(ip);
+}
+
+// ---- file contents
+
+// Return the disk block holding block bn of ip's contents. If it has
+// none, allocate one when alloc is set; return 0 when not, or when the
+// disk is full. The caller holds ip->lock (and is in a transaction if
+// alloc is set); bn < MAXFILE.
+static uint
+bmap(struct inode *ip, uint bn, int alloc)
+{
+  uint addr;
+
+  if (bn < NDIRECT) {
+    addr = ip->addrs[bn];
+    if (addr == 0 && alloc) {
+      addr = balloc(ip->dev);
+      ip->addrs[bn] = addr;
+    }
+    return addr;
+  }
+  bn -= NDIRECT;
+  if (bn >= NINDIRECT)
+    panic("bmap: block beyond MAXFILE");
+
+  uint ind = ip->addrs[NDIRECT];
+  if (ind == 0) {
+    if (!alloc)
+      return 0;
+    ind = balloc(ip->dev);
+    if (ind == 0)
+      return 0;
+    ip->addrs[NDIRECT] = ind;
+  }
+
+  struct buf *bp = bread(ip->dev, ind);
+  addr = ((uint *)bp->data)[bn];
+  brelse(bp);
+  if (addr == 0 && alloc) {
+    // The indirect block is not held across balloc, so that a process
+    // never needs two buffers at once here. Holding ip->lock is what
+    // keeps anyone else from changing this entry meanwhile.
+    addr = balloc(ip->dev);
+    if (addr) {
+      bp = bread(ip->dev, ind);
+      ((uint *)bp->data)[bn] = addr;
+      log_write(bp);
+      brelse(bp);
+    }
+  }
+  return addr;
+}
+
+// Free all of ip's data blocks and make it empty. The caller holds
+// ip->lock, in a transaction.
+void
+itrunc(struct inode *ip)
+{
+  for (int i = 0; i < NDIRECT; i++) {
+    if (ip->addrs[i]) {
+      bfree(ip->dev, ip->addrs[i]);
+      ip->addrs[i] = 0;
+    }
+  }
+
+  if (ip->addrs[NDIRECT]) {
+    struct buf *bp = bread(ip->dev, ip->addrs[NDIRECT]);
+    uint *a = (uint *)bp->data;
+    for (uint j = 0; j < NINDIRECT; j++) {
+      if (a[j])
+        bfree(ip->dev, a[j]);
+    }
+    brelse(bp);
+    bfree(ip->dev, ip->addrs[NDIRECT]);
+    ip->addrs[NDIRECT] = 0;
+  }
+
+  ip->size = 0;
+  iupdate(ip);
+}
+
+// Fill *st from ip. The caller holds ip->lock.
+void
+stati(struct inode *ip, struct stat *st)
+{
+  st->dev = ip->dev;
+  st->ino = ip->inum;
+  st->type = ip->type;
+  st->nlink = ip->nlink;
+  st->size = ip->size;
+}
+
+// Copy up to n bytes of ip's contents from offset off to dst, a user
+// address of the current process if user_dst is set, else a kernel
+// address. Returns the number of bytes copied, less than n at the end of
+// the file, or -1 if dst is not writable. The caller holds ip->lock.
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+  if (off > ip->size)
+    return 0;
+  if ((uint64)off + n > ip->size)
+    n = ip->size - off;
+
+  uint tot, m;
+  for (tot = 0; tot < n; tot += m, off += m, dst += m) {
+    uint addr = bmap(ip, off / BSIZE, 0);
+    if (addr == 0)
+      break;
+    struct buf *bp = bread(ip->dev, addr);
+    m = BSIZE - off % BSIZE;
+    if (m > n - tot)
+      m = n - tot;
+    int r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
+    brelse(bp);
+    if (r < 0)
+      return -1;
+  }
+  return tot;
+}
+
+// Copy n bytes from src (a user address if user_src is set, else a kernel
+// address) into ip's contents at offset off, growing the file if needed.
+// Returns the number of bytes written; that is less than n if the file
+// reached MAXFILE blocks, the disk filled up, or src became unreadable.
+// Returns -1 if off is beyond the end of the file. The caller holds
+// ip->lock, in a transaction that has room for the blocks written.
+int
+writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
+{
+  if (off > ip->size)
+    return -1;
+  if ((uint64)off + n > (uint64)MAXFILE * BSIZE)
+    n = MAXFILE * BSIZE - off;
+
+  uint tot, m;
+  for (tot = 0; tot < n; tot += m, off += m, src += m) {
+    uint addr = bmap(ip, off / BSIZE, 1);
+    if (addr == 0)
+      break;
+    struct buf *bp = bread(ip->dev, addr);
+    m = BSIZE - off % BSIZE;
+    if (m > n - tot)
+      m = n - tot;
+    int r = either_copyin(bp->data + off % BSIZE, user_src, src, m);
+    // A failed copy may have changed part of the block already; log it
+    // anyway, so that the cached block and the disk never disagree.
+    log_write(bp);
+    brelse(bp);
+    if (r < 0)
+      break;
+  }
+
+  if (off > ip->size)
+    ip->size = off;
+  // Written even if the size is unchanged: bmap may have added blocks.
+  iupdate(ip);
+  return tot;
+}
+
+// ---- directories
+
+// Compare two directory-entry names, which are at most DIRSIZ bytes and
+// need not end in a NUL.
+int
+namecmp(const char *s, const char *t)
+{
+  return strncmp(s, t, DIRSIZ);
+}
+
+// Look for an entry called name in directory dp. If found, return its
+// inode, referenced and unlocked, and set *poff (if poff is not 0) to the
+// entry's byte offset in dp. Otherwise return 0. The caller holds
+// dp->lock.
+struct inode *
+dirlookup(struct inode *dp, char *name, uint *poff)
+{
+  struct dirent de;
+
+  if (dp->type != T_DIR)
+    panic("dirlookup: not a directory");
+
+  for (uint off = 0; off + sizeof de <= dp->size; off += sizeof de) {
+    if (readi(dp, 0, (uint64)&de, off, sizeof de) != sizeof de)
+      break;
+    // An inode number beyond the table can only come from a damaged disk.
+    if (de.inum == 0 || de.inum >= sb.ninodes)
+      continue;
+    if (namecmp(name, de.name) == 0) {
+      if (poff)
+        *poff = off;
+      return iget(dp->dev, de.inum);
+    }
+  }
+  return 0;
+}
+
+// Add the entry (name, inum) to directory dp, in its first free slot or
+// at its end. Returns 0, or -1 if the name is already there or the
+// directory cannot grow. The caller holds dp->lock, in a transaction.
+int
+dirlink(struct inode *dp, char *name, uint inum)
+{
+  struct dirent de;
+  struct inode *ip = dirlookup(dp, name, 0);
+  if (ip) {
+    iput(ip);
+    return -1;
+  }
+
+  uint off;
+  for (off = 0; off + sizeof de <= dp->size; off += sizeof de) {
+    if (readi(dp, 0, (uint64)&de, off, sizeof de) != sizeof de)
+      return -1;
+    if (de.inum == 0)
+      break;
+  }
+
+  memset(&de, 0, sizeof de);
+  strncpy(de.name, name, DIRSIZ);
+  de.inum = inum;
+  if (writei(dp, 0, (uint64)&de, off, sizeof de) != sizeof de)
+    return -1;
+  return 0;
+}
+
+// ---- path names
+
+// Copy the first element of path into name and return what follows it,
+// without leading slashes; return 0 if path has no element left.
+// An element longer than DIRSIZ is cut to DIRSIZ bytes, the way directory
+// entries store it. name has room for DIRSIZ + 1 bytes.
+//   skipelem("a/bb/c", name) = "bb/c", name = "a"
+//   skipelem("///a//bb", name) = "bb", name = "a"
+//   skipelem("a", name) = "", name = "a"
+//   skipelem("", name) = skipelem("////", name) = 0
+static char *
+skipelem(char *path, char *name)
+{
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    return 0;
+
+  char *start = path;
+  while (*path != '/' && *path != '\0')
+    path++;
+  int len = path - start;
+  if (len > DIRSIZ)
+    len = DIRSIZ;
+  memmove(name, start, len);
+  name[len] = '\0';
+
+  while (*path == '/')
+    path++;
+  return path;
+}
+
+// Walk path from the root (if it starts with '/') or from the current
+// directory. Return the inode it names, or, if parent is set, the inode of
+// the directory containing the last element, whose name goes to name
+// (DIRSIZ + 1 bytes). The result is referenced and unlocked; 0 if a
+// directory on the way is missing or is not one. In a transaction (iput).
+static struct inode *
+namex(char *path, int parent, char *name)
+{
+  struct inode *ip, *next;
+
+  // As in POSIX, the empty path names nothing (not the current directory).
+  if (*path == '\0')
+    return 0;
+  if (*path == '/')
+    ip = iget(ROOTDEV, ROOTINO);
+  else
+    ip = idup(myproc()->cwd);
+  if (ip == 0)
+    return 0;
+
+  while ((path = skipelem(path, name)) != 0) {
+    ilock(ip);
+    if (ip->type != T_DIR) {
+      iunlockput(ip);
+      return 0;
+    }
+    if (parent && *path == '\0') {
+      iunlock(ip);
+      return ip;
+    }
+    next = dirlookup(ip, name, 0);
+    // Unlock ip before next is locked: for "." next is ip itself, and
+    // for ".." holding a child while locking its parent could deadlock
+    // with a walk going down.
+    iunlockput(ip);
+    if (next == 0)
+      return 0;
+    ip = next;
+  }
+  if (parent) {
+    // The path had no element (it was all slashes): nothing to create
+    // or remove in a parent.
+    iput(ip);
+    return 0;
+  }
+  return ip;
+}
+
+// Return the inode path names, referenced and unlocked, or 0.
+// In a transaction.
+struct inode *
+namei(char *path)
+{
+  char name[DIRSIZ + 1];
+  return namex(path, 0, name);
+}
+
+// Return the directory that would hold path's last element, referenced
+// and unlocked, and copy that element into name (DIRSIZ + 1 bytes); or 0.
+// In a transaction.
+struct inode *
+nameiparent(char *path, char *name)
+{
+  return namex(path, 1, name);
+}
