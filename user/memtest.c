@@ -27,6 +27,8 @@ child_status(void (*fn)(void))
   return status;
 }
 
+static void store_above_break(void) { char *p = sbrk(0); p[PGSIZE] = 1; }
+
 // ---- sbrk
 
 static void
@@ -78,6 +80,31 @@ lazy_sparse(void)
   expect(sbrk(-(1 << 30)) == p + (1 << 30), "shrinking the lazy heap failed");
   // The page-table pages the touches needed go back too.
   expect(freepages() == before, "shrink left %ld pages in use", before - freepages());
+}
+
+// Fault-around maps ahead for a sequential toucher, but never past the
+// break; a scattered toucher gets exactly the pages it touches.
+static void
+fault_around(void)
+{
+  long before = freepages();
+  char *p = sbrklazy(300 * PGSIZE);
+  for (int i = 0; i < 300; i++)
+    p[i * PGSIZE] = i;
+  long used = before - freepages();
+  expect(used >= 300 && used <= 302, "300 sequential touches used %ld pages", used);
+  for (int i = 0; i < 300; i++)
+    expect(p[i * PGSIZE] == (char)i && p[i * PGSIZE + 1] == 0, "page %d holds wrong data", i);
+  expect(child_status(store_above_break) == -1, "the page above the break became usable");
+
+  // (q starts where the sequential run stopped: begin one page in, or the
+  // first touch would continue that run.)
+  before = freepages();
+  char *q = sbrklazy(100 * PGSIZE);
+  for (int i = 1; i < 100; i += 2)
+    q[i * PGSIZE] = 1;
+  used = before - freepages();
+  expect(used >= 50 && used <= 52, "50 scattered touches used %ld pages", used);
 }
 
 static void
@@ -136,7 +163,6 @@ limits(void)
 // ---- accesses that kill
 
 static void load_above_break(void) { volatile char *p = sbrk(0); p += 2 * PGSIZE; (void)*p; }
-static void store_above_break(void) { char *p = sbrk(0); p[PGSIZE] = 1; }
 static void store_guard(void) { int x; char *g = (char *)PGROUNDDOWN(&x) - 1; *g = 1; }
 static void load_guard(void) { int x; volatile char *g = (char *)PGROUNDDOWN(&x) - 100; (void)*g; }
 static void store_text(void) { *(volatile char *)(uint64)store_text = 0; }
@@ -595,6 +621,7 @@ main(void)
   run_isolated("mem:eager_grow", eager_grow);
   run_isolated("mem:lazy_grow", lazy_grow);
   run_isolated("mem:lazy_sparse", lazy_sparse);
+  run_isolated("mem:fault_around", fault_around);
   run_isolated("mem:shrink_frees", shrink_frees);
   run_isolated("mem:shrink_then_touch", shrink_then_touch);
   run_isolated("mem:limits", limits);

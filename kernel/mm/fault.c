@@ -8,6 +8,13 @@
 //                      otherwise                FAULT_BADADDR
 //     page absent   -> in the heap, not exec?   zero_fill
 //                      otherwise                FAULT_BADADDR
+//
+// Fault-around: a process that fills its lazy heap in order would pay one
+// trap per page, and a trap costs far more than zeroing a page. So a fault
+// on the page right after the ones the previous fault mapped maps a window
+// twice as large (up to FAULT_AROUND_MAX pages) of the absent heap pages
+// from there. A scattered toucher keeps a window of one page: it gets
+// exactly the pages it touches. Each page is still zeroed once, by kalloc.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -26,18 +33,45 @@ permits(int flags, enum access access)
   return 0;
 }
 
-// A page of the heap that was grown lazily and is touched for the first
-// time: back it with a fresh zeroed page.
+#define FAULT_AROUND_MAX 256   // 1 MiB
+
+// Back absent heap page va with a fresh zeroed page. Returns 0, or -1 when
+// out of memory.
 static int
-zero_fill(struct vmspace *vm, uint64 va)
+map_zeroed(struct vmspace *vm, uint64 va)
 {
   void *pa = kalloc();
   if (pa == 0)
-    return FAULT_NOMEM;
+    return -1;
   if (mappages(vm->pagetable, va, PGSIZE, (uint64)pa, VM_R | VM_W | VM_U) != 0) {
     kfree(pa);
-    return FAULT_NOMEM;
+    return -1;
   }
+  return 0;
+}
+
+// A page of the heap that was grown lazily is touched for the first time:
+// map it, and, for a sequential toucher, the absent pages after it.
+static int
+zero_fill(struct vmspace *vm, uint64 va)
+{
+  if (map_zeroed(vm, va) != 0)
+    return FAULT_NOMEM;
+
+  int window = 1;
+  if (va == vm->seq_next && vm->seq_window > 0)
+    window = vm->seq_window * 2 > FAULT_AROUND_MAX ? FAULT_AROUND_MAX : vm->seq_window * 2;
+  int n = 1;
+  for (; n < window; n++) {
+    uint64 a = va + n * PGSIZE;
+    pte_t *pte = walk(vm->pagetable, a, 0);
+    // Stop at the break, at a page already there, or when memory is short:
+    // the extra pages are a bet, never a reason to fail.
+    if (a >= vm->sz || (pte && pte_valid(*pte)) || map_zeroed(vm, a) != 0)
+      break;
+  }
+  vm->seq_window = window;
+  vm->seq_next = va + n * PGSIZE;
   return FAULT_OK;
 }
 

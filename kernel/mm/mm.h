@@ -42,6 +42,10 @@ struct vmspace {
   uint64 sz;
   int nvma;
   struct vma vma[NVMA];
+  // Fault-around (fault.c): where a sequential toucher faults next, and
+  // how many pages its last heap fault mapped.
+  uint64 seq_next;
+  int seq_window;
 };
 
 // Kinds of access, for vmfault.
