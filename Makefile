@@ -76,6 +76,7 @@ qemu: kernel/kernel fs.img
 
 GDBPORT ?= 26000
 qemu-gdb: kernel/kernel fs.img
+	@tools/install-deps.sh gdb
 	@echo "*** now run: gdb-multiarch -ex 'target remote localhost:$(GDBPORT)' kernel/kernel"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 

@@ -1,7 +1,11 @@
 #!/bin/sh
 # Install the packages the build and the tests need, when any is missing.
-# Runs apt-get as root, or through sudo.
+# Runs apt-get as root, or through sudo. `install-deps.sh gdb` also wants
+# the debugger.
 need=""
+if [ "$1" = gdb ]; then
+  command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
+fi
 command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 || need="$need gcc-riscv64-unknown-elf"
 command -v qemu-system-riscv64 >/dev/null 2>&1 || need="$need qemu-system-misc"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
