@@ -1,0 +1,57 @@
+// Run the fuzz target over saved inputs without libFuzzer (the gcc build):
+// each argument is a file or a directory of files.
+#include <dirent.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int nrun;
+
+static void
+run_file(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  static uint8_t buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof(buf), f);
+  fclose(f);
+  LLVMFuzzerTestOneInput(buf, n);
+  nrun++;
+}
+
+int
+main(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    struct stat st;
+    if (stat(argv[i], &st) != 0) {
+      perror(argv[i]);
+      return 1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      run_file(argv[i]);
+      continue;
+    }
+    DIR *d = opendir(argv[i]);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != 0) {
+      if (e->d_name[0] == '.')
+        continue;
+      char path[4096];
+      snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
+      run_file(path);
+    }
+    if (d)
+      closedir(d);
+  }
+  printf("fuzz replay: %d inputs, all checks passed\n", nrun);
+  return 0;
+}

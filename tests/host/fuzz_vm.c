@@ -1,0 +1,886 @@
+// libFuzzer target: the input is a program of operations on a few
+// simulated processes, each a struct vmspace: grow the heap (eager or
+// lazy, with growproc's bounds), shrink it, read and write bytes in and
+// around it with copyin/copyout/copyinstr (through vmfault), ask vmfault
+// directly, fork (uvmcopy), exit (uvmfree) and exec (exec_load of a
+// crafted ELF, then free the old image).
+//
+// A plain model says what every process must see: its regions, its
+// break, and the bytes of every page that was ever written (all others
+// read as zero). It also says when an operation must fail: an address
+// the process may not use, a bad ELF, or too few free pages for what the
+// operation has to allocate. After every step the checker reads each
+// page table in the Sv39 format itself and compares:
+//   - every mapping lies in the process's memory with the right rights,
+//     and holds exactly the model's bytes; no written page is missing;
+//   - addresses outside the process's memory are refused by vmfault;
+//   - every physical page's reference count equals the number of page
+//     tables and PTEs across all live processes that hold it, and
+//     kfreecount() the number of pages nobody holds;
+//   - no spin lock is held and the file system is idle.
+// When the input ends every process exits and kfreecount() must be back
+// at its value after boot. A failed check prints what and aborts.
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "abi/param.h"
+#include "arch/riscv/sv39.h"
+#include "mm/elf.h"
+#include "host.h"
+
+#define NPROCS 4
+#define MAXSTEPS 256
+#define MAXMPAGES 256        // model pages per process; more than RAM has
+#define MAXREG 8             // exec regions: segments, guard, stack
+#define RW (VM_R | VM_W)
+
+struct mpage {
+  uint64 va;
+  uchar b[PGSIZE];
+};
+
+struct region {
+  uint64 start, end;
+  int prot;
+  enum vma_kind kind;
+};
+
+struct proc {
+  int live;
+  struct vmspace vm;
+  // the model
+  uint64 heapbase, sz;
+  int nreg;
+  struct region reg[MAXREG];
+  int npages;
+  struct mpage pages[MAXMPAGES];
+};
+
+static struct proc procs[NPROCS + 1];   // the last: exec's new image
+
+struct input {
+  const uint8 *d;
+  uint64 n, i;
+};
+
+static int step;              // for messages
+static const char *opname;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fuzz_fail(const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(stderr, "\nfuzz_vm: step %d (%s): ", step, opname ? opname : "-");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n");
+  abort();
+}
+
+static uint8
+take(struct input *in)
+{
+  return in->i < in->n ? in->d[in->i++] : 0;
+}
+
+static uint64
+take16(struct input *in)
+{
+  uint64 lo = take(in);
+  return lo | (uint64)take(in) << 8;
+}
+
+// ---- the model
+
+static struct mpage *
+mpage(struct proc *p, uint64 va0, int create)
+{
+  for (int i = 0; i < p->npages; i++)
+    if (p->pages[i].va == va0)
+      return &p->pages[i];
+  if (!create)
+    return 0;
+  if (p->npages == MAXMPAGES)
+    fuzz_fail("model: more than %d written pages", MAXMPAGES);
+  struct mpage *m = &p->pages[p->npages++];
+  m->va = va0;
+  memset(m->b, 0, PGSIZE);
+  return m;
+}
+
+static void
+mdrop_from(struct proc *p, uint64 va)
+{
+  for (int i = 0; i < p->npages;) {
+    if (p->pages[i].va >= va)
+      p->pages[i] = p->pages[--p->npages];
+    else
+      i++;
+  }
+}
+
+static struct region *
+mregion(struct proc *p, uint64 va)
+{
+  for (int i = 0; i < p->nreg; i++)
+    if (va >= p->reg[i].start && va < p->reg[i].end)
+      return &p->reg[i];
+  return 0;
+}
+
+static int
+access_prot(enum access a)
+{
+  return a == ACCESS_READ ? VM_R : a == ACCESS_WRITE ? VM_W : VM_X;
+}
+
+// May process p make access a at va? Regions by their rights, the heap
+// [heapbase, sz) in whole pages for reads and writes, nothing else.
+static int
+mallowed(struct proc *p, uint64 va, enum access a)
+{
+  if (va >= MAXVA)
+    return 0;
+  uint64 va0 = PGROUNDDOWN(va);
+  struct region *r = mregion(p, va0);
+  if (r)
+    return (r->prot & access_prot(a)) != 0;
+  return va0 >= p->heapbase && va0 < p->sz && a != ACCESS_EXEC;
+}
+
+// ---- what the page tables hold, read directly
+
+static pte_t
+leaf(pagetable_t pt, uint64 va)
+{
+  for (int level = 2; level > 0; level--) {
+    pte_t pte = pt[PX(level, va)];
+    if (!(pte & PTE_V))
+      return 0;
+    pt = (pagetable_t)PTE2PA(pte);
+  }
+  return pt[PX(0, va)] & PTE_V ? pt[PX(0, va)] : 0;
+}
+
+static int
+raw_rights(pte_t pte)
+{
+  return (pte & PTE_R ? VM_R : 0) | (pte & PTE_W ? VM_W : 0) |
+         (pte & PTE_X ? VM_X : 0) | (pte & PTE_U ? VM_U : 0);
+}
+
+// Pages an operation must allocate: page-table pages for the addresses
+// it maps, counting each missing table once.
+struct tables {
+  pagetable_t pt;    // 0: a page table still to be made (all missing)
+  uint64 l1[MAXMPAGES], l0[MAXMPAGES];
+  int n1, n0;
+};
+
+static int
+seen(uint64 *set, int *n, int cap, uint64 x)
+{
+  for (int i = 0; i < *n; i++)
+    if (set[i] == x)
+      return 1;
+  if (*n == cap)
+    fuzz_fail("model: table set full");
+  set[(*n)++] = x;
+  return 0;
+}
+
+static uint64
+tables_for(struct tables *t, uint64 va)
+{
+  int missing = t->pt ? pt_missing_tables(t->pt, va) : 2;
+  uint64 need = 0;
+  if (missing == 2 && !seen(t->l1, &t->n1, MAXMPAGES, va >> 30))
+    need++;
+  if (missing >= 1 && !seen(t->l0, &t->n0, MAXMPAGES, va >> 21))
+    need++;
+  return need;
+}
+
+// ---- the checker
+
+static const uchar zeros[PGSIZE];
+
+struct leafcheck {
+  struct proc *p;
+  int withdata;   // present pages that have model data
+};
+
+static void
+check_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  struct leafcheck *lc = arg;
+  struct proc *p = lc->p;
+  if (level != 0)
+    fuzz_fail("large page at %#lx", va);
+  int rights = raw_rights(pte);
+  struct region *r = mregion(p, va);
+  if (r) {
+    if (rights != (r->prot | VM_U))
+      fuzz_fail("page %#lx: rights %#x, region says %#x", va, rights, r->prot | VM_U);
+  } else if (va >= p->heapbase && va < p->sz) {
+    if (rights != (RW | VM_U))
+      fuzz_fail("heap page %#lx: rights %#x", va, rights);
+  } else {
+    fuzz_fail("page %#lx mapped outside the process (heap [%#lx, %#lx))",
+              va, p->heapbase, p->sz);
+  }
+  const uchar *got = (const uchar *)PTE2PA(pte);
+  struct mpage *m = mpage(p, va, 0);
+  if (m) {
+    lc->withdata++;
+    if (memcmp(got, m->b, PGSIZE) != 0) {
+      int i = 0;
+      while (got[i] == m->b[i])
+        i++;
+      fuzz_fail("page %#lx byte %d: %#x, model %#x", va, i, got[i], m->b[i]);
+    }
+  } else if (memcmp(got, zeros, PGSIZE) != 0) {
+    int i = 0;
+    while (got[i] == 0)
+      i++;
+    fuzz_fail("page %#lx byte %d: %#x, model 0", va, i, got[i]);
+  }
+}
+
+static void
+expect_refused(struct proc *p, uint64 va, enum access a)
+{
+  if (mallowed(p, va, a))
+    return;
+  int r = vmfault(&p->vm, va, a);
+  if (r != FAULT_BADADDR)
+    fuzz_fail("vmfault(%#lx, %d) = %d, must be refused", va, a, r);
+}
+
+static void
+check_proc(struct proc *p)
+{
+  if (p->vm.sz != p->sz || p->vm.heapbase != p->heapbase)
+    fuzz_fail("break %#lx heapbase %#lx, model %#lx %#lx",
+              p->vm.sz, p->vm.heapbase, p->sz, p->heapbase);
+  struct leafcheck lc = { p, 0 };
+  struct ptvisitor v = { 0, check_leaf, &lc };
+  pt_visit(p->vm.pagetable, &v);
+  if (lc.withdata != p->npages)
+    fuzz_fail("%d written pages, only %d present", p->npages, lc.withdata);
+
+  // Outside its memory (these must not change anything).
+  uint64 out[] = { PGROUNDUP(p->sz), p->sz + 5 * PGSIZE, p->heapbase - 1,
+                   USERTOP, MAXVA - 1, MAXVA, ~0UL };
+  for (uint64 i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+    expect_refused(p, out[i], ACCESS_READ);
+    expect_refused(p, out[i], ACCESS_WRITE);
+  }
+  uchar byte = 0;
+  for (int i = 0; i < p->nreg; i++) {
+    struct region *r = &p->reg[i];
+    expect_refused(p, r->start, ACCESS_READ);
+    expect_refused(p, r->start, ACCESS_WRITE);
+    expect_refused(p, r->start, ACCESS_EXEC);
+    expect_refused(p, r->end, ACCESS_READ);   // hole or heap above
+    if (!(r->prot & VM_W) && copyout(&p->vm, r->end - 1, &byte, 1) == 0)
+      fuzz_fail("copyout into region [%#lx, %#lx) without VM_W", r->start, r->end);
+    if (!(r->prot & VM_R) && copyin(&p->vm, &byte, r->start, 1) == 0)
+      fuzz_fail("copyin from region [%#lx, %#lx) without VM_R", r->start, r->end);
+  }
+  expect_refused(p, p->heapbase, ACCESS_EXEC);
+
+  // The region list: what exec made, sorted.
+  if (p->vm.nvma != p->nreg)
+    fuzz_fail("%d regions, model %d", p->vm.nvma, p->nreg);
+  for (int i = 0; i < p->nreg; i++) {
+    struct vma *v = &p->vm.vma[i];
+    struct region *r = &p->reg[i];
+    if (v->start != r->start || v->end != r->end || v->prot != r->prot || v->kind != r->kind)
+      fuzz_fail("region %d: [%#lx, %#lx) prot %#x kind %d, model [%#lx, %#lx) %#x %d",
+                i, v->start, v->end, v->prot, v->kind, r->start, r->end, r->prot, r->kind);
+  }
+  // Unmapping frees the table pages that map nothing.
+  int empty = pt_empty_tables(p->vm.pagetable);
+  if (empty)
+    fuzz_fail("%d page-table page(s) map nothing", empty);
+}
+
+static void
+check_all(void)
+{
+  struct vmspace *vms[NPROCS];
+  int n = 0;
+  for (int i = 0; i < NPROCS; i++) {
+    if (procs[i].live) {
+      check_proc(&procs[i]);
+      vms[n++] = &procs[i].vm;
+    }
+  }
+  char msg[256];
+  if (machine_check_refs(vms, n, msg, sizeof(msg)) != 0)
+    fuzz_fail("reference counts: %s", msg);
+  if (fakefs_idle(msg, sizeof(msg)) != 0)
+    fuzz_fail("file system: %s", msg);
+  if (host_locks_held())
+    fuzz_fail("%d spin lock(s) held", host_locks_held());
+}
+
+// ---- operations
+
+static int
+spawn(struct proc *p)
+{
+  int ok = kfreecount() >= 1;
+  int r = uvmcreate(&p->vm);
+  if ((r == 0) != ok)
+    fuzz_fail("uvmcreate %d with %lu pages free", r, kfreecount());
+  if (r != 0)
+    return -1;
+  p->live = 1;
+  p->heapbase = p->sz = 0;
+  p->nreg = 0;
+  p->npages = 0;
+  return 0;
+}
+
+static void
+op_exit(struct proc *p)
+{
+  uvmfree(&p->vm);
+  if (p->vm.pagetable)
+    fuzz_fail("uvmfree left the page table");
+  p->live = 0;
+}
+
+static uint64
+amount(struct input *in)
+{
+  uint8 a = take(in), b = take(in);
+  uint64 n = (uint64)(a & 0x1F) * PGSIZE + (a & 0x20 ? (uint64)b * 16 : 0);
+  switch (a >> 6) {
+  case 1:
+    return n << 6;                  // up to 8 MiB
+  case 2:
+    return n + ((uint64)b << 22);   // up to 1 GiB
+  case 3:
+    return n + ((uint64)b << 30);   // up to USERTOP and beyond
+  }
+  return n;
+}
+
+// growproc(n, lazy) for n >= 0, as kernel/proc does it.
+static void
+op_grow(struct proc *p, struct input *in, int lazy)
+{
+  uint64 n = amount(in);
+  uint64 sz = p->sz, newsz = sz + n;
+  if (newsz < sz || newsz > USERTOP)
+    return;
+  if (!lazy) {
+    // Each new page, and the tables it needs.
+    uint64 first = PGROUNDUP(sz), need = 0;
+    uint64 npages = newsz > first ? (PGROUNDUP(newsz) - first) / PGSIZE : 0;
+    int ok;
+    if (npages > kfreecount()) {
+      ok = 0;
+    } else {
+      struct tables t = { .pt = p->vm.pagetable };
+      for (uint64 va = first; va < newsz; va += PGSIZE)
+        need += 1 + tables_for(&t, va);
+      ok = need <= kfreecount();
+    }
+    uint64 r = uvmalloc(&p->vm, sz, newsz, RW);
+    if (r != (ok ? newsz : 0))
+      fuzz_fail("uvmalloc(%#lx, %#lx) = %#lx, model says %s (%lu pages needed, %lu free)",
+                sz, newsz, r, ok ? "fits" : "out of memory", need, kfreecount());
+    if (!ok)
+      return;
+  }
+  p->vm.sz = p->sz = newsz;
+}
+
+static void
+op_shrink(struct proc *p, struct input *in)
+{
+  uint64 n = amount(in);
+  if (n > p->sz - p->heapbase)
+    return;
+  uint64 newsz = p->sz - n;
+  if (uvmdealloc(&p->vm, p->sz, newsz) != newsz)
+    fuzz_fail("uvmdealloc did not return the new size");
+  p->vm.sz = p->sz = newsz;
+  mdrop_from(p, PGROUNDUP(newsz));
+}
+
+static uint64
+pick_addr(struct proc *p, struct input *in)
+{
+  uint8 mode = take(in), a = take(in), b = take(in);
+  uint64 off = (uint64)a * 61 + b;
+  uint64 heap = p->sz - p->heapbase;
+  switch (mode % 8) {
+  case 0:
+    return p->heapbase + off % (heap + 2 * PGSIZE);
+  case 1:
+    return p->heapbase + (heap / 256) * a + (uint64)b * 16;
+  case 2:
+    return p->sz + (off % 512) - 256;
+  case 3:
+    if (p->nreg) {
+      struct region *r = &p->reg[a % p->nreg];
+      return r->start + ((uint64)b * 67) % (r->end - r->start + PGSIZE);
+    }
+    return off;
+  case 4:
+    return p->heapbase - 1 - off % (2 * PGSIZE);
+  case 5: {
+    uint64 high[] = { MAXVA - 1 - off % 64, MAXVA + off, ~0UL - off, USERTOP - 1 - off,
+                      (1UL << 37) + off };
+    return high[b % 5];
+  }
+  case 6:
+    return PGROUNDUP(p->sz) + off;
+  default:
+    return (uint64)a << 20 | (uint64)b << 12 | (off & 0xFFF);
+  }
+}
+
+static uint64
+pick_len(struct input *in)
+{
+  uint8 l = take(in);
+  return l & 0x80 ? (uint64)(l & 0x7F) * 64 : l & 0x7F;
+}
+
+// The model's copy of len bytes at va, page by page, as copyin/copyout
+// do: each page must allow the access and, if absent, be backed by a
+// fresh page (and its tables) while free pages last. Returns the number
+// of leading bytes the copy reaches; len if all of it.
+static uint64
+mreach(struct proc *p, uint64 va, uint64 len, enum access a)
+{
+  struct tables t = { .pt = p->vm.pagetable };
+  uint64 avail = kfreecount(), done = 0;
+  while (done < len) {
+    uint64 cur = va + done;
+    uint64 va0 = PGROUNDDOWN(cur);
+    if (!mallowed(p, cur, a))
+      return done;
+    if (!leaf(p->vm.pagetable, va0)) {
+      uint64 need = 1 + tables_for(&t, va0);
+      if (need > avail)
+        return done;
+      avail -= need;
+    }
+    uint64 n = PGSIZE - (cur - va0);
+    done += n < len - done ? n : len - done;
+  }
+  return len;
+}
+
+// The model of p becomes that of q (the vmspace is not touched).
+static void
+mcopy(struct proc *p, const struct proc *q)
+{
+  p->heapbase = q->heapbase;
+  p->sz = q->sz;
+  p->nreg = q->nreg;
+  memcpy(p->reg, q->reg, sizeof(q->reg));
+  p->npages = q->npages;
+  memcpy(p->pages, q->pages, q->npages * sizeof(struct mpage));
+}
+
+static void
+mwrite(struct proc *p, uint64 va, const uchar *src, uint64 len)
+{
+  for (uint64 i = 0; i < len; i++)
+    mpage(p, PGROUNDDOWN(va + i), 1)->b[(va + i) % PGSIZE] = src[i];
+}
+
+static uchar
+mbyte(struct proc *p, uint64 va)
+{
+  struct mpage *m = mpage(p, PGROUNDDOWN(va), 0);
+  return m ? m->b[va % PGSIZE] : 0;
+}
+
+static uchar iobuf[128 * 64 + 1];
+
+static void
+op_write(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in), len = pick_len(in);
+  uint8 seed = take(in);
+  for (uint64 i = 0; i < len; i++)
+    iobuf[i] = (uchar)(seed + i * 7);
+  uint64 reach = mreach(p, va, len, ACCESS_WRITE);
+  int r = copyout(&p->vm, va, iobuf, len);
+  if ((r == 0) != (reach == len))
+    fuzz_fail("copyout(%#lx, %lu) = %d, model reaches %lu bytes", va, len, r, reach);
+  mwrite(p, va, iobuf, reach);
+}
+
+static void
+op_read(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in), len = pick_len(in);
+  uint64 reach = mreach(p, va, len, ACCESS_READ);
+  int r = copyin(&p->vm, iobuf, va, len);
+  if ((r == 0) != (reach == len))
+    fuzz_fail("copyin(%#lx, %lu) = %d, model reaches %lu bytes", va, len, r, reach);
+  for (uint64 i = 0; r == 0 && i < len; i++)
+    if (iobuf[i] != mbyte(p, va + i))
+      fuzz_fail("copyin(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
+}
+
+static void
+op_readstr(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in), max = pick_len(in);
+  uint8 m = take(in);
+  if (m & 1) {
+    // max right around the length of the string there.
+    uint64 n = 0;
+    while (n < sizeof(iobuf) - 2 && mbyte(p, va + n) != 0)
+      n++;
+    max = n + (m >> 1) % 3 - (n > 0);
+  }
+  // The string the model holds, and how far a read of it must get.
+  uint64 slen = 0;
+  while (slen < max && mbyte(p, va + slen) != 0)
+    slen++;
+  int ok = slen < max && mreach(p, va, slen + 1, ACCESS_READ) == slen + 1;
+  int r = copyinstr(&p->vm, (char *)iobuf, va, max);
+  if ((r == 0) != ok)
+    fuzz_fail("copyinstr(%#lx, %lu) = %d, model %s", va, max, r, ok ? "succeeds" : "fails");
+  for (uint64 i = 0; ok && i <= slen; i++)
+    if (iobuf[i] != mbyte(p, va + i))
+      fuzz_fail("copyinstr(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
+}
+
+static void
+op_fault(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in);
+  enum access a = (enum access)(take(in) % 3);
+  int want;
+  if (!mallowed(p, va, a))
+    want = FAULT_BADADDR;
+  else if (leaf(p->vm.pagetable, PGROUNDDOWN(va)))
+    want = FAULT_OK;
+  else {
+    struct tables t = { .pt = p->vm.pagetable };
+    want = 1 + tables_for(&t, PGROUNDDOWN(va)) <= kfreecount() ? FAULT_OK : FAULT_NOMEM;
+  }
+  int r = vmfault(&p->vm, va, a);
+  if (r != want)
+    fuzz_fail("vmfault(%#lx, %d) = %d, model %d", va, a, r, want);
+}
+
+struct present {
+  struct tables *t;
+  uint64 need;
+};
+
+static void
+count_copy(uint64 va, pte_t pte, int level, void *arg)
+{
+  (void)pte;
+  (void)level;
+  struct present *pr = arg;
+  pr->need += 1 + tables_for(pr->t, va);
+}
+
+static void
+op_fork(struct proc *p, struct proc *c)
+{
+  uint64 before = kfreecount();
+  if (spawn(c) != 0)
+    return;
+  // A copy of every present page, and the child's tables for them.
+  struct tables t = { .pt = 0 };
+  struct present pr = { &t, 0 };
+  struct ptvisitor v = { 0, count_copy, &pr };
+  pt_visit(p->vm.pagetable, &v);
+  int ok = pr.need <= kfreecount();
+
+  int r = uvmcopy(&p->vm, &c->vm);
+  if ((r == 0) != ok)
+    fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed", r, kfreecount(), pr.need);
+  if (r != 0) {
+    op_exit(c);
+    if (kfreecount() != before)
+      fuzz_fail("failed fork leaked: %lu free, %lu before", kfreecount(), before);
+    return;
+  }
+  mcopy(c, p);
+}
+
+// ---- exec
+
+#define IMGMAX (64 + 17 * 56 + 3 * 3 * PGSIZE)
+#define NSEG 3
+
+static uchar img[IMGMAX];
+static uchar segdata[NSEG][3 * PGSIZE];
+
+struct prog {
+  int valid;
+  uint64 size;
+  int nseg;
+  struct seg seg[NSEG];
+  uint64 off[NSEG];        // where each segment's bytes are in the file
+  int phnum;
+};
+
+static const uint32 segflags[] = {
+  // PF_W alone is left out: exec maps it as a reserved Sv39 encoding
+  // (see the known-bug test in test_exec.c).
+  PF_R, PF_R | PF_X, PF_R | PF_W, PF_X, PF_R | PF_W | PF_X,
+};
+
+static int
+elf_prot_of(uint32 f)
+{
+  return (f & PF_R ? VM_R : 0) | (f & PF_W ? VM_W : 0) | (f & PF_X ? VM_X : 0);
+}
+
+// A program of 1-3 segments from the input, sometimes damaged; valid says
+// whether exec must accept it (memory permitting).
+static void
+make_prog(struct input *in, struct prog *pg, uint64 entry)
+{
+  pg->nseg = 1 + take(in) % NSEG;
+  uint64 va = (take(in) % 4) * PGSIZE;
+  for (int i = 0; i < pg->nseg; i++) {
+    struct seg *s = &pg->seg[i];
+    s->type = PT_LOAD;
+    s->flags = segflags[take(in) % 5];
+    s->vaddr = va;
+    s->memsz = (1 + take(in) % 3) * PGSIZE - (take(in) % 64) * 16;
+    s->filesz = take(in) * 13;
+    if (s->filesz > s->memsz)
+      s->filesz = s->memsz;
+    uint8 seed = take(in);
+    for (uint64 j = 0; j < s->filesz; j++)
+      segdata[i][j] = (uchar)(seed + j * 31);
+    s->data = segdata[i];
+    va = PGROUNDUP(va + s->memsz) + (take(in) % 2) * PGSIZE;
+  }
+  pg->size = elfimg_build(img, IMGMAX, entry, pg->seg, pg->nseg);
+  uint64 off = sizeof(struct elfhdr) + pg->nseg * sizeof(struct proghdr);
+  for (int i = 0; i < pg->nseg; i++) {
+    pg->off[i] = off;
+    off += pg->seg[i].filesz;
+  }
+  pg->phnum = pg->nseg;
+  pg->valid = 1;
+
+  struct elfhdr *eh = (struct elfhdr *)img;
+  struct proghdr *ph = (struct proghdr *)(img + eh->phoff);
+  uint8 damage = take(in), k = take(in) % pg->nseg;
+  switch (damage % 16) {
+  case 9:
+    eh->magic ^= 1u << (damage % 32);
+    pg->valid = 0;
+    break;
+  case 10:
+    eh->machine = 62;
+    pg->valid = 0;
+    break;
+  case 11:
+    ph[k].vaddr += 16;
+    pg->valid = 0;
+    break;
+  case 12:
+    if (pg->seg[k].filesz > 0) {
+      ph[k].memsz = pg->seg[k].filesz - 1;
+      // memsz 0 means "skip this header"; later segments still count.
+      pg->valid = ph[k].memsz == 0 ? -1 : 0;
+    }
+    break;
+  case 13:
+    if (k > 0) {
+      ph[k].vaddr = pg->seg[k - 1].vaddr;
+      pg->valid = 0;
+    }
+    break;
+  case 14:
+    pg->size -= 1 + take(in) % 64;
+    break;
+  case 15:
+    eh->phnum = 17;
+    pg->valid = 0;
+    break;
+  }
+  if (pg->valid == -1) {
+    // Segment k is skipped: the model sees only the others.
+    for (int i = k; i + 1 < pg->nseg; i++) {
+      pg->seg[i] = pg->seg[i + 1];
+      pg->off[i] = pg->off[i + 1];
+    }
+    pg->nseg--;
+    pg->valid = 1;
+  }
+  // Everything exec reads must be in the file.
+  if (sizeof(struct elfhdr) + pg->phnum * sizeof(struct proghdr) > pg->size)
+    pg->valid = 0;
+  for (int i = 0; i < pg->nseg; i++)
+    if (pg->off[i] + pg->seg[i].filesz > pg->size)
+      pg->valid = 0;
+}
+
+static void
+op_exec(struct proc *p, struct input *in)
+{
+  uint64 entry = take16(in);
+  struct prog pg;
+  make_prog(in, &pg, entry);
+
+  static char strs[3][32];
+  char *argv[4];
+  int argc = take(in) % 4;
+  for (int i = 0; i < argc; i++) {
+    int len = take(in) % 24;
+    for (int j = 0; j < len; j++)
+      strs[i][j] = (char)('a' + (take(in) % 26));
+    strs[i][len] = 0;
+    argv[i] = strs[i];
+  }
+  argv[argc] = 0;
+  fakefs_put("/prog", img, pg.size);
+
+  struct proc *np = &procs[NPROCS];   // the spare slot
+  uint64 before = kfreecount();
+  if (spawn(np) != 0)
+    return;
+
+  // The image's pages: every segment page and the stack page, with their
+  // tables.
+  uint64 top = pg.nseg ? PGROUNDUP(pg.seg[pg.nseg - 1].vaddr + pg.seg[pg.nseg - 1].memsz) : 0;
+  top += (1 + USERSTACK) * PGSIZE;
+  struct tables t = { .pt = np->vm.pagetable };
+  uint64 need = 0;
+  for (int i = 0; i < pg.nseg; i++)
+    for (uint64 va = pg.seg[i].vaddr; va < pg.seg[i].vaddr + pg.seg[i].memsz; va += PGSIZE)
+      need += 1 + tables_for(&t, va);
+  for (uint64 va = top - USERSTACK * PGSIZE; va < top; va += PGSIZE)
+    need += 1 + tables_for(&t, va);
+  int ok = pg.valid && need <= kfreecount();
+
+  uint64 e = 0, sp = 0, argvp = 0;
+  int r = exec_load(&np->vm, "/prog", argv, &e, &sp, &argvp);
+  if ((r >= 0) != ok)
+    fuzz_fail("exec_load = %d; model: ELF %s, %lu pages needed, %lu free",
+              r, pg.valid ? "good" : "bad", need, kfreecount());
+  if (r < 0) {
+    op_exit(np);
+    if (kfreecount() != before)
+      fuzz_fail("failed exec leaked: %lu free, %lu before", kfreecount(), before);
+    return;
+  }
+  if (r != argc || e != entry || argvp != sp || sp % 16 != 0 ||
+      sp < top - USERSTACK * PGSIZE || sp >= top)
+    fuzz_fail("exec_load: argc %d entry %#lx sp %#lx argv %#lx", r, e, sp, argvp);
+
+  np->heapbase = np->sz = top;
+  for (int i = 0; i < pg.nseg; i++) {
+    np->reg[np->nreg++] = (struct region){ pg.seg[i].vaddr,
+      PGROUNDUP(pg.seg[i].vaddr + pg.seg[i].memsz), elf_prot_of(pg.seg[i].flags), VMA_SEGMENT };
+    mwrite(np, pg.seg[i].vaddr, pg.seg[i].data, pg.seg[i].filesz);
+  }
+  uint64 base = top - USERSTACK * PGSIZE;
+  np->reg[np->nreg++] = (struct region){ base - PGSIZE, base, 0, VMA_GUARD };
+  struct region *stack = &np->reg[np->nreg++];
+  *stack = (struct region){ base, top, RW, VMA_STACK };
+
+  // argv as the program will see it; then the stack page becomes the
+  // model's, with nothing below sp.
+  uint64 uargv[MAXARG + 1];
+  if (copyin(&np->vm, uargv, argvp, (argc + 1) * sizeof(uint64)) != 0 || uargv[argc] != 0)
+    fuzz_fail("exec_load: argv array unreadable or not null-terminated");
+  for (int i = 0; i < argc; i++) {
+    char s[32];
+    if (uargv[i] <= sp || uargv[i] >= top ||
+        copyinstr(&np->vm, s, uargv[i], sizeof(s)) != 0 || strcmp(s, argv[i]) != 0)
+      fuzz_fail("exec_load: argv[%d] wrong", i);
+  }
+  pte_t spte = leaf(np->vm.pagetable, stack->start);
+  const uchar *sb = (const uchar *)PTE2PA(spte);
+  for (uint64 va = stack->start; va < sp; va++)
+    if (sb[va - stack->start])
+      fuzz_fail("exec_load: stack byte %#lx below sp is not zero", va);
+  mwrite(np, sp, sb + (sp - stack->start), top - sp);
+
+  op_exit(p);
+  // The new image moves into p's slot; a vmspace is a plain value.
+  p->vm = np->vm;
+  p->live = 1;
+  mcopy(p, np);
+  np->live = 0;
+}
+
+// ---- the driver
+
+enum { OP_GROW, OP_GROW_LAZY, OP_SHRINK, OP_WRITE, OP_READ, OP_READSTR,
+       OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, NOPS };
+static const char *opnames[] = { "grow", "grow lazily", "shrink", "write", "read",
+                                 "read string", "fault", "fork", "exit", "exec" };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  struct input in = { data, size, 0 };
+  step = 0;
+  opname = "boot";
+  machine_boot(40 + take(&in) % 160);
+  fakefs_reset();
+  host_locks_reset();
+  for (int i = 0; i <= NPROCS; i++)
+    procs[i].live = 0;
+  uint64 start = kfreecount();
+
+  while (in.i < in.n && step < MAXSTEPS) {
+    step++;
+    uint8 op = take(&in);
+    struct proc *p = &procs[op % NPROCS];
+    int kind = (op / NPROCS) % NOPS;
+    opname = opnames[kind];
+    if (!p->live && (kind == OP_EXIT || spawn(p) != 0))
+      continue;
+    switch (kind) {
+    case OP_GROW:      op_grow(p, &in, 0); break;
+    case OP_GROW_LAZY: op_grow(p, &in, 1); break;
+    case OP_SHRINK:    op_shrink(p, &in); break;
+    case OP_WRITE:     op_write(p, &in); break;
+    case OP_READ:      op_read(p, &in); break;
+    case OP_READSTR:   op_readstr(p, &in); break;
+    case OP_FAULT:     op_fault(p, &in); break;
+    case OP_FORK: {
+      struct proc *c = &procs[(op % NPROCS + 1 + take(&in) % (NPROCS - 1)) % NPROCS];
+      if (!c->live)
+        op_fork(p, c);
+      break;
+    }
+    case OP_EXIT:      op_exit(p); break;
+    case OP_EXEC:      op_exec(p, &in); break;
+    }
+    check_all();
+  }
+
+  opname = "exit all";
+  for (int i = 0; i < NPROCS; i++)
+    if (procs[i].live)
+      op_exit(&procs[i]);
+  if (kfreecount() != start)
+    fuzz_fail("%lu pages free after every process exited, %lu at boot", kfreecount(), start);
+  check_all();
+  return 0;
+}

@@ -1,0 +1,83 @@
+// The simulated machine kernel/mm runs on in tests/host: RAM, the host's
+// kernel/lib, the arch hooks mm needs, a fake file system, and checkers
+// that read the Sv39 tables on their own. Included by the tests and the
+// fuzzer, never by kernel code.
+#ifndef LAZULI_HOST_H
+#define LAZULI_HOST_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include "abi/types.h"
+#include "mm/mm.h"
+
+// ---- host_lib.c: kernel/lib on the host
+// lib/lib.h cannot sit beside libc's headers (int strlen, void printf), so
+// host code that must stop like the kernel does gets panic from here.
+void panic(const char *msg) __attribute__((noreturn));
+// panic() longjmps to host_panic_jmp when a test has set it, else calls
+// host_panic_hook when set (it must not return), else prints and aborts.
+extern jmp_buf *host_panic_jmp;
+extern const char *host_panic_msg;          // the last panic's message
+extern void (*host_panic_hook)(const char *msg);
+int host_locks_held(void);                  // spin locks held right now
+void host_locks_reset(void);                // after a caught panic
+
+// ---- host_arch.c
+extern uint64 host_tlb_flushes;             // tlb_flush calls so far
+
+// ---- machine.c: RAM and page accounting
+#define RAM_MAX_PAGES 4096
+// Fresh RAM of npages pages (the kalloc records included), filled with
+// junk, handed to kinit. Free pages are poisoned for AddressSanitizer
+// except their first 8 bytes (the free-list link).
+void machine_boot(uint64 npages);
+// kinit on [start, end) inside the current RAM, with the same poisoning.
+void machine_kinit(uint64 start, uint64 end);
+uint64 machine_ram_start(void);
+uint64 machine_ram_end(void);
+uint64 machine_first_page(void);            // lowest page kalloc manages
+// Take pages with kalloc until only leave are free; they are held by the
+// machine (and counted by machine_check_refs) until machine_unexhaust.
+void machine_exhaust(uint64 leave);
+void machine_unexhaust(void);
+
+// Every present entry of a page table, read straight from the Sv39 format.
+struct ptvisitor {
+  void (*table)(uint64 pa, void *arg);                    // a table page
+  void (*leaf)(uint64 va, pte_t pte, int level, void *arg); // a leaf
+  void *arg;
+};
+void pt_visit(pagetable_t pt, const struct ptvisitor *v);
+// Inner table pages (not the root) with no valid entry.
+int pt_empty_tables(pagetable_t pt);
+// Page-table pages that mapping va would still have to allocate (0..2).
+int pt_missing_tables(pagetable_t pt, uint64 va);
+
+// Compare every managed page's reference count with the references the
+// n address spaces hold (one per table page, one per leaf) plus the pages
+// machine_exhaust holds, and kfreecount with the pages nobody holds.
+// Returns 0, or -1 with a description in msg.
+int machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz);
+
+// ---- host_fs.c: files served from memory to exec
+void fakefs_reset(void);
+// Create or replace file name with a copy of data.
+void fakefs_put(const char *name, const void *data, uint64 size);
+// No transaction open, no inode referenced or locked. 0 if so, else -1
+// with a description in msg.
+int fakefs_idle(char *msg, size_t msgsz);
+
+// ---- elfimg.c: crafted ELF executables
+struct seg {
+  uint32 type;          // PT_LOAD, ...
+  uint32 flags;         // PF_R | PF_W | PF_X
+  uint64 vaddr, memsz;
+  const void *data;     // filesz bytes placed in the file
+  uint64 filesz;
+};
+// Lay out an executable in buf: the header, the program headers, then
+// each segment's bytes. Returns its size; 0 if cap is too small.
+uint64 elfimg_build(uchar *buf, uint64 cap, uint64 entry,
+                    const struct seg *segs, int nseg);
+
+#endif

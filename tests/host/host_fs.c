@@ -1,0 +1,149 @@
+// A file system that serves a few files from memory, with the calls exec
+// makes (begin_op, end_op, namei, ilock, readi, iunlockput) and the rules
+// kernel/fs states for them: namei inside a transaction, readi with the
+// inode locked, every reference given back. Breaking a rule panics, like
+// an assertion in the real code would.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fs/fs.h"
+#include "host.h"
+
+#define NFAKEFILE 8
+
+static struct fakefile {
+  char name[MAXPATH];
+  uchar *data;          // malloc'd to the exact size: overreads are caught
+  struct inode ip;
+} files[NFAKEFILE];
+
+static int nops;        // open transactions
+
+void
+fakefs_reset(void)
+{
+  for (int i = 0; i < NFAKEFILE; i++) {
+    free(files[i].data);
+    memset(&files[i], 0, sizeof(files[i]));
+  }
+  nops = 0;
+}
+
+void
+fakefs_put(const char *name, const void *data, uint64 size)
+{
+  struct fakefile *f = 0;
+  for (int i = 0; i < NFAKEFILE && !f; i++)
+    if (strcmp(files[i].name, name) == 0)
+      f = &files[i];
+  for (int i = 0; i < NFAKEFILE && !f; i++)
+    if (files[i].name[0] == 0)
+      f = &files[i];
+  if (!f || strlen(name) >= MAXPATH || name[0] == 0 || f->ip.ref != 0)
+    panic("fakefs_put: no room, bad name or file in use");
+  free(f->data);
+  f->data = malloc(size ? size : 1);
+  if (!f->data)
+    panic("fakefs_put: out of host memory");
+  memcpy(f->data, data, size);
+  strcpy(f->name, name);
+  memset(&f->ip, 0, sizeof(f->ip));
+  f->ip.inum = (uint)(f - files) + 1;
+  f->ip.type = T_FILE;
+  f->ip.size = (uint)size;
+  f->ip.valid = 1;
+}
+
+int
+fakefs_idle(char *msg, size_t msgsz)
+{
+  if (nops != 0) {
+    snprintf(msg, msgsz, "%d file-system transaction(s) still open", nops);
+    return -1;
+  }
+  for (int i = 0; i < NFAKEFILE; i++) {
+    if (files[i].ip.ref != 0 || files[i].ip.lock.locked) {
+      snprintf(msg, msgsz, "inode of %s: ref %d, locked %u", files[i].name,
+               files[i].ip.ref, files[i].ip.lock.locked);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void
+begin_op(void)
+{
+  nops++;
+}
+
+void
+end_op(void)
+{
+  if (nops <= 0)
+    panic("fakefs: end_op without begin_op");
+  nops--;
+}
+
+struct inode *
+namei(char *path)
+{
+  if (nops <= 0)
+    panic("fakefs: namei outside a transaction");
+  for (int i = 0; i < NFAKEFILE; i++) {
+    if (files[i].name[0] && strcmp(files[i].name, path) == 0) {
+      files[i].ip.ref++;
+      return &files[i].ip;
+    }
+  }
+  return 0;
+}
+
+static struct fakefile *
+file_of(struct inode *ip)
+{
+  for (int i = 0; i < NFAKEFILE; i++)
+    if (ip == &files[i].ip)
+      return &files[i];
+  panic("fakefs: not one of its inodes");
+}
+
+void
+ilock(struct inode *ip)
+{
+  file_of(ip);
+  if (ip->ref < 1)
+    panic("fakefs: ilock without a reference");
+  if (ip->lock.locked)
+    panic("fakefs: ilock of a locked inode (deadlock)");
+  ip->lock.locked = 1;
+}
+
+// As kernel/fs/fs.c: 0 bytes past the end, fewer at the end of the file.
+int
+readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
+{
+  struct fakefile *f = file_of(ip);
+  if (!ip->lock.locked)
+    panic("fakefs: readi without the inode lock");
+  if (user_dst)
+    panic("fakefs: readi into user memory is not simulated");
+  if (off > ip->size)
+    return 0;
+  if ((uint64)off + n > ip->size)
+    n = ip->size - off;
+  memcpy((void *)dst, f->data + off, n);
+  return (int)n;
+}
+
+void
+iunlockput(struct inode *ip)
+{
+  file_of(ip);
+  if (!ip->lock.locked)
+    panic("fakefs: iunlockput of an unlocked inode");
+  if (ip->ref < 1)
+    panic("fakefs: iunlockput without a reference");
+  ip->lock.locked = 0;
+  ip->ref--;
+}

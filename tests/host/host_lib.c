@@ -1,0 +1,118 @@
+// kernel/lib for the host: the string functions kernel/mm calls, panic,
+// and spin locks that check their own use (there is one thread, so a lock
+// that is already held when acquired is a deadlock on the real machine).
+//
+// Only what the kernel units reference is defined here; a new reference
+// shows up as an undefined klib_* or kernel symbol at link time.
+#include "klib_names.h"
+#include "lib/lib.h"
+#include "lib/spinlock.h"
+#undef memset
+#undef memmove
+#undef memcpy
+#undef memcmp
+#undef strlen
+#undef strncmp
+#undef strncpy
+#undef printf
+#undef vprintf
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sanitizer/asan_interface.h>
+#include "host.h"
+
+// kalloc clears every page it takes off the free list with one
+// page-sized memset. Free pages are poisoned (machine.c), so that is
+// where a page becomes addressable again.
+void *
+klib_memset(void *dst, int c, uint64 n)
+{
+  if (n == PGSIZE && c == 0 && (uint64)dst % PGSIZE == 0)
+    ASAN_UNPOISON_MEMORY_REGION(dst, n);
+  return memset(dst, c, n);
+}
+
+void *
+klib_memmove(void *dst, const void *src, uint64 n)
+{
+  return memmove(dst, src, n);
+}
+
+int
+klib_strlen(const char *s)
+{
+  return (int)strlen(s);
+}
+
+jmp_buf *host_panic_jmp;
+const char *host_panic_msg;
+void (*host_panic_hook)(const char *msg);
+
+void
+panic(const char *msg)
+{
+  host_panic_msg = msg;
+  if (host_panic_jmp)
+    longjmp(*host_panic_jmp, 1);
+  if (host_panic_hook)
+    host_panic_hook(msg);
+  fprintf(stderr, "kernel panic: %s\n", msg);
+  abort();
+}
+
+// The locks held now, so a test that caught a panic can let go of them
+// (the real machine would have stopped) and every test can check that
+// none stays held.
+#define MAXHELD 8
+static struct spinlock *held[MAXHELD];
+static int nheld;
+
+void
+initlock(struct spinlock *lk, const char *name)
+{
+  lk->locked = 0;
+  lk->name = name;
+  lk->cpu = 0;
+}
+
+void
+acquire(struct spinlock *lk)
+{
+  if (lk->locked)
+    panic("acquire: lock already held (deadlock)");
+  if (nheld == MAXHELD)
+    panic("acquire: too many locks held");
+  lk->locked = 1;
+  held[nheld++] = lk;
+}
+
+void
+release(struct spinlock *lk)
+{
+  if (!lk->locked)
+    panic("release: lock not held");
+  lk->locked = 0;
+  for (int i = 0; i < nheld; i++) {
+    if (held[i] == lk) {
+      held[i] = held[--nheld];
+      return;
+    }
+  }
+  panic("release: lock held but not recorded");
+}
+
+int
+host_locks_held(void)
+{
+  return nheld;
+}
+
+void
+host_locks_reset(void)
+{
+  for (int i = 0; i < nheld; i++)
+    held[i]->locked = 0;
+  nheld = 0;
+}

@@ -1,0 +1,236 @@
+// The simulated machine's RAM, and checkers that read page tables in the
+// Sv39 format directly, independently of the code under test.
+//
+// RAM is one page-aligned host allocation. kernel/mm treats physical
+// addresses as pointers (the kernel maps RAM one to one), and so do we:
+// a host pointer into this block is a physical address.
+//
+// Use after free of a physical page: when a page's last reference goes,
+// __wrap_kfree (the binaries link with --wrap=kfree) poisons all of it but
+// the free-list link for AddressSanitizer; kalloc's clearing memset makes
+// it addressable again (host_lib.c). A stale read or write through a
+// freed page then stops the test at the faulting line.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sanitizer/asan_interface.h>
+#include "arch/riscv/sv39.h"
+#include "host.h"
+
+static uchar *ram;            // RAM_MAX_PAGES pages
+static uint64 ram_end;        // end of the RAM in use
+static uint64 kend;           // end of what kinit manages
+static void *exhausted;       // pages machine_exhaust holds, linked
+
+void __real_kfree(void *pa);
+
+void
+__wrap_kfree(void *pa)
+{
+  __real_kfree(pa);
+  if (kref_get((uint64)pa) == 0)
+    ASAN_POISON_MEMORY_REGION((char *)pa + sizeof(void *), PGSIZE - sizeof(void *));
+}
+
+void
+machine_kinit(uint64 start, uint64 end)
+{
+  ASAN_UNPOISON_MEMORY_REGION(ram, (uint64)RAM_MAX_PAGES * PGSIZE);
+  kinit(start, end);
+  kend = PGROUNDDOWN(end);
+  exhausted = 0;
+  uint64 first = machine_first_page();
+  for (uint64 i = 0; i < ktotalpages(); i++)
+    ASAN_POISON_MEMORY_REGION((char *)(first + i * PGSIZE) + sizeof(void *),
+                              PGSIZE - sizeof(void *));
+  // The rest of the block is not RAM.
+  ASAN_POISON_MEMORY_REGION((char *)ram_end, (uint64)ram + (uint64)RAM_MAX_PAGES * PGSIZE - ram_end);
+}
+
+void
+machine_boot(uint64 npages)
+{
+  if (npages > RAM_MAX_PAGES)
+    panic("machine_boot: more RAM than RAM_MAX_PAGES");
+  if (!ram) {
+    ram = aligned_alloc(PGSIZE, (uint64)RAM_MAX_PAGES * PGSIZE);
+    if (!ram)
+      panic("machine_boot: no host memory");
+  }
+  ASAN_UNPOISON_MEMORY_REGION(ram, (uint64)RAM_MAX_PAGES * PGSIZE);
+  // Junk, not zeros: nothing may rely on RAM being clear at boot.
+  memset(ram, 0xA5, npages * PGSIZE);
+  ram_end = (uint64)ram + npages * PGSIZE;
+  machine_kinit((uint64)ram, ram_end);
+}
+
+uint64
+machine_ram_start(void)
+{
+  return (uint64)ram;
+}
+
+uint64
+machine_ram_end(void)
+{
+  return ram_end;
+}
+
+// kinit carves the page records from the bottom of its range and manages
+// the pages above them, up to the (rounded-down) end.
+uint64
+machine_first_page(void)
+{
+  return kend - ktotalpages() * PGSIZE;
+}
+
+void
+machine_exhaust(uint64 leave)
+{
+  while (kfreecount() > leave) {
+    void **p = kalloc();
+    if (!p)
+      panic("machine_exhaust: kalloc failed with pages free");
+    *p = exhausted;
+    exhausted = p;
+  }
+}
+
+void
+machine_unexhaust(void)
+{
+  while (exhausted) {
+    void *next = *(void **)exhausted;
+    kfree(exhausted);
+    exhausted = next;
+  }
+}
+
+static void
+visit(pagetable_t pt, int level, uint64 va, const struct ptvisitor *v)
+{
+  if (v->table)
+    v->table((uint64)pt, v->arg);
+  for (uint64 i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    uint64 a = va | (i << (PGSHIFT + 9 * level));
+    if (level > 0 && !(pte & (PTE_R | PTE_W | PTE_X)))
+      visit((pagetable_t)PTE2PA(pte), level - 1, a, v);
+    else if (v->leaf)
+      v->leaf(a, pte, level, v->arg);
+  }
+}
+
+void
+pt_visit(pagetable_t pt, const struct ptvisitor *v)
+{
+  visit(pt, 2, 0, v);
+}
+
+static int
+empty_below(pagetable_t pt, int level)
+{
+  int n = 0, used = 0;
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    used = 1;
+    if (level > 0 && !(pte & (PTE_R | PTE_W | PTE_X)))
+      n += empty_below((pagetable_t)PTE2PA(pte), level - 1);
+  }
+  return n + (level < 2 && !used);
+}
+
+int
+pt_empty_tables(pagetable_t pt)
+{
+  return empty_below(pt, 2);
+}
+
+int
+pt_missing_tables(pagetable_t pt, uint64 va)
+{
+  for (int level = 2; level > 0; level--) {
+    pte_t pte = pt[PX(level, va)];
+    if (!(pte & PTE_V))
+      return level;
+    pt = (pagetable_t)PTE2PA(pte);
+  }
+  return 0;
+}
+
+// ---- reference counts
+
+struct refcount {
+  int *want;              // per managed page
+  uint64 first, npages;
+  char *msg;
+  size_t msgsz;
+  int bad;
+};
+
+static void
+count(struct refcount *rc, uint64 pa, const char *what)
+{
+  if (rc->bad)
+    return;
+  if (pa % PGSIZE || pa < rc->first || pa >= rc->first + rc->npages * PGSIZE) {
+    snprintf(rc->msg, rc->msgsz, "%s %#lx is not a page of RAM", what, pa);
+    rc->bad = 1;
+    return;
+  }
+  rc->want[(pa - rc->first) / PGSIZE]++;
+}
+
+static void
+count_table(uint64 pa, void *arg)
+{
+  count(arg, pa, "page-table page");
+}
+
+static void
+count_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  struct refcount *rc = arg;
+  if (level != 0 && !rc->bad) {
+    snprintf(rc->msg, rc->msgsz, "large page at va %#lx", va);
+    rc->bad = 1;
+  }
+  count(rc, PTE2PA(pte), "leaf target");
+}
+
+int
+machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
+{
+  static int want[RAM_MAX_PAGES];
+  struct refcount rc = { want, machine_first_page(), ktotalpages(), msg, msgsz, 0 };
+  memset(want, 0, sizeof(want));
+  struct ptvisitor v = { count_table, count_leaf, &rc };
+  for (int i = 0; i < n; i++)
+    if (vms[i]->pagetable)
+      pt_visit(vms[i]->pagetable, &v);
+  for (void **p = exhausted; p && !rc.bad; p = *p)
+    count(&rc, (uint64)p, "page held by machine_exhaust");
+  if (rc.bad)
+    return -1;
+
+  uint64 unheld = 0;
+  for (uint64 i = 0; i < rc.npages; i++) {
+    uint64 pa = rc.first + i * PGSIZE;
+    int got = kref_get(pa);
+    if (got != want[i]) {
+      snprintf(msg, msgsz, "page %#lx: kref_get %d, but %d references exist", pa, got, want[i]);
+      return -1;
+    }
+    if (want[i] == 0)
+      unheld++;
+  }
+  if (kfreecount() != unheld) {
+    snprintf(msg, msgsz, "kfreecount %lu, but %lu pages have no reference", kfreecount(), unheld);
+    return -1;
+  }
+  return 0;
+}

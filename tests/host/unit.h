@@ -1,0 +1,60 @@
+// Shared by the cmocka unit tests: the per-test fixture and helpers.
+#ifndef LAZULI_UNIT_H
+#define LAZULI_UNIT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include "host.h"
+
+#define UNIT_RAM_PAGES 512
+
+// Every test boots a fresh machine; afterwards the teardown checks that
+// kfreecount() is back at its value after boot, that every page's
+// reference count matches the references that still exist (none), that
+// no spin lock is held and that the fake file system is idle.
+int unit_setup(void **state);
+int unit_teardown(void **state);
+#define UNIT_TEST(f) cmocka_unit_test_setup_teardown(f, unit_setup, unit_teardown)
+
+// Evaluate stmt, which must panic with a message containing substr. The
+// panic longjmps back here; the locks the kernel held are let go.
+#define expect_panic(stmt, substr)                                          \
+  do {                                                                      \
+    jmp_buf jb_;                                                            \
+    host_panic_jmp = &jb_;                                                  \
+    if (setjmp(jb_) == 0) {                                                 \
+      (void)(stmt);                                                         \
+      host_panic_jmp = 0;                                                   \
+      fail_msg("no panic from %s", #stmt);                                  \
+    }                                                                       \
+    host_panic_jmp = 0;                                                     \
+    host_locks_reset();                                                     \
+    if (!strstr(host_panic_msg, (substr)))                                  \
+      fail_msg("%s panicked with \"%s\", expected \"%s\"", #stmt,           \
+               host_panic_msg, (substr));                                   \
+  } while (0)
+
+// Helpers (unit_main.c).
+void vm_new(struct vmspace *vm);                 // uvmcreate, asserted
+int present(struct vmspace *vm, uint64 va);      // a valid PTE maps va
+uchar *page_at(struct vmspace *vm, uint64 va);   // its physical page
+int flags_at(struct vmspace *vm, uint64 va);     // its VM_* rights
+void assert_refs(struct vmspace *const *vms, int n);
+
+// One per file; each returns its number of failed tests and sets
+// *ntests to the number it ran.
+int run_kalloc_tests(int *ntests);
+int run_pagetable_tests(int *ntests);
+int run_vm_tests(int *ntests);
+int run_fault_tests(int *ntests);
+int run_uaccess_tests(int *ntests);
+int run_uvmcopy_tests(int *ntests);
+int run_exec_tests(int *ntests);
+int run_known_bug_tests(int *ntests);
+
+#endif
