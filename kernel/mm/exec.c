@@ -29,6 +29,8 @@ elf_check_segment(const struct proghdr *ph, uint64 sz, uint64 filesize)
   uint64 end = ph->vaddr + ph->memsz;
   if (ph->memsz < ph->filesz)
     return -1;
+  if ((ph->flags & (PF_R | PF_W | PF_X)) == 0)   // pages nobody may touch
+    return -1;
   if (end < ph->vaddr || ph->off + ph->filesz < ph->off)   // wrapped
     return -1;
   if (ph->off + ph->filesz > filesize)   // the bytes must be in the file
@@ -43,11 +45,13 @@ elf_check_segment(const struct proghdr *ph, uint64 sz, uint64 filesize)
   return 0;
 }
 
+// The rights a segment's pages get. A writable segment is readable too:
+// no MMU Lazuli runs on has write-only pages (Sv39 reserves W without R).
 static int
 elf_prot(uint32 flags)
 {
   int prot = 0;
-  if (flags & PF_R) prot |= VM_R;
+  if (flags & (PF_R | PF_W)) prot |= VM_R;
   if (flags & PF_W) prot |= VM_W;
   if (flags & PF_X) prot |= VM_X;
   return prot;

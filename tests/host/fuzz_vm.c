@@ -639,15 +639,14 @@ struct prog {
 };
 
 static const uint32 segflags[] = {
-  // PF_W alone is left out: exec maps it as a reserved Sv39 encoding
-  // (see the known-bug test in test_exec.c).
-  PF_R, PF_R | PF_X, PF_R | PF_W, PF_X, PF_R | PF_W | PF_X,
+  PF_R, PF_R | PF_X, PF_R | PF_W, PF_X, PF_R | PF_W | PF_X, PF_W,
 };
 
 static int
 elf_prot_of(uint32 f)
 {
-  return (f & PF_R ? VM_R : 0) | (f & PF_W ? VM_W : 0) | (f & PF_X ? VM_X : 0);
+  // A writable segment is mapped readable too (exec.c's elf_prot).
+  return (f & (PF_R | PF_W) ? VM_R : 0) | (f & PF_W ? VM_W : 0) | (f & PF_X ? VM_X : 0);
 }
 
 // A program of 1-3 segments from the input, sometimes damaged; valid says

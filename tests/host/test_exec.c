@@ -421,6 +421,47 @@ segment_bytes_beyond_the_file_refused(void **state)
   refused(size, default_argv);
 }
 
+static void
+no_writable_unreadable_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  (void)va;
+  (void)level;
+  if ((pte & PTE_W) && !(pte & PTE_R))
+    (*(int *)arg)++;
+}
+
+// Sv39 reserves W=1 R=0: the MMU faults on every access, and vmfault, which
+// sees VM_W, would let a store fault forever. A PF_W segment is mapped
+// readable as well.
+static void
+write_only_segment_is_readable(void **state)
+{
+  (void)state;
+  uchar d[16] = { 1 };
+  struct seg segs[] = { { PT_LOAD, PF_W, 0, PGSIZE, d, sizeof(d) } };
+  uint64 size = elfimg_build(img, IMGCAP, 0, segs, 1);
+  struct vmspace vm;
+  uint64 entry, sp, argvp;
+  int bad = 0;
+  assert_true(load(&vm, size, default_argv, &entry, &sp, &argvp) >= 0);
+  struct ptvisitor v = { 0, no_writable_unreadable_leaf, &bad };
+  pt_visit(vm.pagetable, &v);
+  assert_int_equal(vmfault(&vm, 0, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(vmfault(&vm, 0, ACCESS_READ), FAULT_OK);
+  uvmfree(&vm);
+  assert_int_equal(bad, 0);
+}
+
+// A loadable segment with no rights at all is refused.
+static void
+segment_without_rights_refused(void **state)
+{
+  (void)state;
+  uchar d[16] = { 1 };
+  struct seg segs[] = { { PT_LOAD, 0, 0, PGSIZE, d, sizeof(d) } };
+  refused(elfimg_build(img, IMGCAP, 0, segs, 1), default_argv);
+}
+
 int
 run_exec_tests(int *ntests)
 {
@@ -437,52 +478,10 @@ run_exec_tests(int *ntests)
     UNIT_TEST(exec_at_the_top),
     UNIT_TEST(phdrs_beyond_the_file_refused),
     UNIT_TEST(segment_bytes_beyond_the_file_refused),
+    UNIT_TEST(write_only_segment_is_readable),
+    UNIT_TEST(segment_without_rights_refused),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
 }
 
-// ---- known kernel bugs (expected to fail; see unit_main.c)
-
-static void
-no_writable_unreadable_leaf(uint64 va, pte_t pte, int level, void *arg)
-{
-  (void)va;
-  (void)level;
-  if ((pte & PTE_W) && !(pte & PTE_R))
-    (*(int *)arg)++;
-}
-
-// Sv39 reserves W=1 R=0 ("writable pages must also be marked readable"):
-// the MMU raises a page fault on any access. For a segment with p_flags
-// PF_W, exec.c's elf_prot gives VM_W alone and pte_make encodes it as is.
-// A store there faults, vmfault sees VM_W and answers FAULT_OK, and the
-// process faults again forever. exec must refuse the segment or map it
-// readable as well.
-static void
-bug_write_only_segment_makes_reserved_pte(void **state)
-{
-  (void)state;
-  uchar d[16] = { 1 };
-  struct seg segs[] = { { PT_LOAD, PF_W, 0, PGSIZE, d, sizeof(d) } };
-  uint64 size = elfimg_build(img, IMGCAP, 0, segs, 1);
-  struct vmspace vm;
-  uint64 entry, sp, argvp;
-  int bad = 0;
-  if (load(&vm, size, default_argv, &entry, &sp, &argvp) >= 0) {
-    struct ptvisitor v = { 0, no_writable_unreadable_leaf, &bad };
-    pt_visit(vm.pagetable, &v);
-  }
-  uvmfree(&vm);
-  assert_int_equal(bad, 0);
-}
-
-int
-run_known_bug_tests(int *ntests)
-{
-  const struct CMUnitTest tests[] = {
-    UNIT_TEST(bug_write_only_segment_makes_reserved_pte),
-  };
-  *ntests = sizeof(tests) / sizeof(tests[0]);
-  return cmocka_run_group_tests_name("known kernel bugs", tests, NULL, NULL);
-}

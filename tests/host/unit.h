@@ -55,6 +55,5 @@ int run_fault_tests(int *ntests);
 int run_uaccess_tests(int *ntests);
 int run_uvmcopy_tests(int *ntests);
 int run_exec_tests(int *ntests);
-int run_known_bug_tests(int *ntests);
 
 #endif

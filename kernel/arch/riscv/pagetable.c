@@ -58,9 +58,13 @@ pte_flags(pte_t pte)
 
 // A leaf. A and D are set up front: the page is going to be used, and
 // hardware that does not manage them would otherwise fault on first use.
+// A leaf needs some right (without one, Sv39 reads the PTE as a pointer to
+// a table), and Sv39 reserves W without R.
 pte_t
 pte_make(uint64 pa, int flags)
 {
+  if (!(flags & (VM_R | VM_W | VM_X)) || ((flags & VM_W) && !(flags & VM_R)))
+    panic("pte_make: not a valid leaf");
   pte_t pte = PA2PTE(pa) | PTE_V | PTE_A | PTE_D;
   if (flags & VM_R) pte |= PTE_R;
   if (flags & VM_W) pte |= PTE_W;
