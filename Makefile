@@ -12,6 +12,8 @@ CPUS ?= 3
 MEM  ?= 128M
 B    := build
 
+MAKEFLAGS += --no-print-directory
+
 CFLAGS  = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2 -MD
 CFLAGS += -march=rv64gc_zicsr_zifencei -mabi=lp64d -mcmodel=medany -mno-relax
 CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector
