@@ -20,12 +20,13 @@ main(void)
   dup(0);   // fd 1
   dup(0);   // fd 2
 
+  // init never exits: the kernel would have nobody to give orphans to.
+  // When memory or the process table is full, it waits and tries again.
   for (;;) {
     printf("init: starting sh\n");
-    pid = fork();
-    if (pid < 0) {
-      fprintf(2, "init: fork failed\n");
-      exit(1);
+    while ((pid = fork()) < 0) {
+      fprintf(2, "init: fork failed, retrying\n");
+      pause(10);
     }
     if (pid == 0) {
       exec("sh", argv);
@@ -36,8 +37,8 @@ main(void)
     // is all there is to do.
     while ((w = wait(0)) != pid) {
       if (w < 0) {
-        fprintf(2, "init: wait failed\n");
-        exit(1);
+        fprintf(2, "init: wait failed, retrying\n");
+        pause(10);
       }
     }
   }

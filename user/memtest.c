@@ -247,6 +247,11 @@ copy_to_lazy(void)
   expect(write(fds[1], "hi", 2) == 2, "pipe write");
   close(fds[1]);
   close(fds[0]);
+  int *st = (int *)(sbrklazy(PGSIZE) + 8);
+  int pid = fork();
+  if (pid == 0)
+    exit(42);
+  expect(wait(st) == pid && *st == 42, "wait into lazy memory: status %d", *st);
 }
 
 static void

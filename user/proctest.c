@@ -466,6 +466,26 @@ t_pause_uptime(void)
   expect(t1 - t0 < 100, "pause(5) took %d ticks", t1 - t0);
 }
 
+// init (pid 1) must outlive everybody: kill refuses it, and it still
+// reaps orphans afterwards.
+static void
+t_kill_init(void)
+{
+  expect(kill(1) == -1, "kill(1) did not fail");
+  int pid = fork();
+  if (pid == 0) {
+    if (fork() == 0) {   // an orphan for init to reap
+      pause(2);
+      exit(0);
+    }
+    exit(0);
+  }
+  int st;
+  expect(wait(&st) == pid && st == 0, "child did not exit cleanly");
+  pause(5);
+  expect(getpid() > 1, "still here");
+}
+
 static struct test tests[] = {
   { "proc:fork", t_fork },
   { "proc:exit_status", t_exit_status },
@@ -480,6 +500,7 @@ static struct test tests[] = {
   { "proc:kill_running", t_kill_running },
   { "proc:kill_self", t_kill_self },
   { "proc:kill_sleeping", t_kill_sleeping },
+  { "proc:kill_init", t_kill_init },
   { "proc:fork_many", t_fork_many },
   { "proc:orphans", t_orphans },
   { "proc:pause_uptime", t_pause_uptime },

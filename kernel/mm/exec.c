@@ -10,6 +10,7 @@
 #include "fs/fs.h"
 
 #define MAXPHNUM 16   // program headers exec looks at
+_Static_assert(NVMA >= MAXPHNUM + 2, "a region for each segment, the guard, the stack");
 
 int
 elf_check_header(const struct elfhdr *eh)

@@ -64,10 +64,12 @@ zero_fill(struct vmspace *vm, uint64 va)
   int n = 1;
   for (; n < window; n++) {
     uint64 a = va + n * PGSIZE;
-    pte_t *pte = walk(vm->pagetable, a, 0);
     // Stop at the break, at a page already there, or when memory is short:
     // the extra pages are a bet, never a reason to fail.
-    if (a >= vm->sz || (pte && pte_valid(*pte)) || map_zeroed(vm, a) != 0)
+    if (a >= vm->sz)
+      break;
+    pte_t *pte = walk(vm->pagetable, a, 0);
+    if ((pte && pte_valid(*pte)) || map_zeroed(vm, a) != 0)
       break;
   }
   vm->seq_window = window;

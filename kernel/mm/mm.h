@@ -32,7 +32,7 @@ struct vma {
   enum vma_kind kind;
 };
 
-#define NVMA 16
+#define NVMA 32   // room for exec's segments (MAXPHNUM), guard, stack, more
 
 // A user address space: a page table plus a short sorted list of regions.
 // The heap is the region [heapbase, sz): sz is the break sbrk moves.
@@ -81,6 +81,7 @@ int vmfault(struct vmspace *vm, uint64 va, enum access access);
 int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);
 int copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len);
 int copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max);
+int prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access);
 
 // ---- loading a program (exec.c); proc/exec.c puts it in a process
 struct inode;

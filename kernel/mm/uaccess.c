@@ -17,6 +17,18 @@ user_page(struct vmspace *vm, uint64 va0, enum access access)
   return pte_pa(*walk(vm->pagetable, va0, 0));
 }
 
+// Make every page of [va, va+len) present and allowed for access, as a
+// user access would. Returns 0, or -1 if any page may not be accessed.
+// A copy of the same kind right after it needs no allocation.
+int
+prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
+{
+  for (uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE)
+    if (user_page(vm, a, access) == 0)
+      return -1;
+  return len > 0 && va + len < va ? -1 : 0;
+}
+
 // Copy len bytes from src to user address dstva. Returns 0, or -1 if any
 // byte may not be written (nothing is promised about bytes before it).
 int

@@ -251,13 +251,17 @@ reparent(struct proc *p)
 }
 
 // End the current process. It stays a ZOMBIE, holding its memory, until
-// its parent's wait frees it.
+// its parent's wait frees it. init cannot be killed and never exits on its
+// own; if it dies anyway (a bad access of its own), nobody is left to reap
+// orphans, and the machine halts instead of panicking.
 void
 exit(int status)
 {
   struct proc *p = myproc();
-  if (p == initproc)
-    panic("init exiting");
+  if (p == initproc) {
+    printf("init exited with status %d: halting\n", status);
+    machine_halt(1);
+  }
 
   for (int fd = 0; fd < NOFILE; fd++) {
     if (p->ofile[fd]) {
@@ -289,6 +293,10 @@ int
 wait(uint64 addr)
 {
   struct proc *p = myproc();
+  // Make the status's page present and writable now: under the spin locks
+  // below, the copy must not need to allocate (or, one day, to sleep).
+  if (addr != 0 && prefault(&p->vm, addr, sizeof(int), ACCESS_WRITE) != 0)
+    return -1;
   acquire(&wait_lock);
   for (;;) {
     int havekids = 0;
@@ -410,13 +418,14 @@ wakeup(void *chan)
 }
 
 // Mark pid killed; it exits when it next heads for user mode. A sleeping
-// victim is woken so that it notices. Returns 0, or -1 if no such pid.
+// victim is woken so that it notices. Returns 0, or -1 if no such pid or
+// pid is init, which must outlive everybody.
 int
 kill(int pid)
 {
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
-    if (p->pid == pid && p->state != UNUSED) {
+    if (p->pid == pid && p->state != UNUSED && p != initproc) {
       p->killed = 1;
       if (p->state == SLEEPING)
         p->state = RUNNABLE;

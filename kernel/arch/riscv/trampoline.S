@@ -101,5 +101,9 @@ userret:
         ld t6, 280(a0)
         ld a0, 112(a0)
 
+        # exec wrote the program's text through the kernel's mapping, and
+        # pages are reused: make this hart's instruction fetches see memory.
+        fence.i
+
         # sstatus and sepc were set by usertrapret.
         sret

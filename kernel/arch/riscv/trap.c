@@ -124,8 +124,10 @@ usertrap(void)
     uint64 stval = csr_read(stval);
     const char *why = cause_name(scause);
     if (scause == CAUSE_LOAD_PAGE_FAULT || scause == CAUSE_STORE_PAGE_FAULT ||
-        scause == CAUSE_INSN_PAGE_FAULT)
+        scause == CAUSE_INSN_PAGE_FAULT) {
+      intr_on();   // filling pages may take a while; devices need not wait
       why = user_pagefault(p, scause, stval);
+    }
     if (why) {
       printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)\n",
              p->pid, p->name, why, stval, p->trapframe->epc);
