@@ -18,6 +18,9 @@ CFLAGS  = -Wall -Werror -O2 -fno-omit-frame-pointer -ggdb -gdwarf-2 -MD
 CFLAGS += -march=rv64gc_zicsr_zifencei -mabi=lp64d -mcmodel=medany -mno-relax
 CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector
 CFLAGS += -fno-pie -no-pie -Ikernel
+ifdef COW
+CFLAGS += -DCOW_DEFAULT=$(COW)   # make COW=0: fork copies by default
+endif
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 

@@ -6,6 +6,7 @@
 #include "abi/stat.h"
 #include "abi/fcntl.h"
 #include "abi/param.h"
+#include "abi/memstat.h"
 #include <stdarg.h>
 
 // System calls (user/lib/usys.S, numbers in kernel/abi/syscalls.def).
@@ -32,6 +33,8 @@ int pause(int ticks);
 int uptime(void);
 long freepages(void);              // free physical pages (docs/syscalls.md)
 int halt(int code);                // power the machine off (docs/syscalls.md)
+int memstat(struct memstat *st);   // memory counters (abi/memstat.h)
+int vmconfig(int key, int value);  // switch a memory option; -1 reads it
 
 // user/lib: sbrk grows eagerly, sbrklazy lazily; both return the old break.
 char *sbrk(int n);

@@ -57,9 +57,10 @@ zero_fill(struct vmspace *vm, uint64 va)
 {
   if (map_zeroed(vm, va) != 0)
     return FAULT_NOMEM;
+  VMSTAT_INC(zero_fill);
 
   int window = 1;
-  if (va == vm->seq_next && vm->seq_window > 0)
+  if (vm_faultaround && va == vm->seq_next && vm->seq_window > 0)
     window = vm->seq_window * 2 > FAULT_AROUND_MAX ? FAULT_AROUND_MAX : vm->seq_window * 2;
   int n = 1;
   for (; n < window; n++) {
@@ -71,6 +72,8 @@ zero_fill(struct vmspace *vm, uint64 va)
     pte_t *pte = walk(vm->pagetable, a, 0);
     if ((pte && pte_valid(*pte)) || map_zeroed(vm, a) != 0)
       break;
+    VMSTAT_INC(zero_fill);
+    VMSTAT_INC(fault_around);
   }
   vm->seq_window = window;
   vm->seq_next = va + n * PGSIZE;

@@ -5,6 +5,7 @@
 #define LAZULI_MM_H
 
 #include "abi/types.h"
+#include "abi/memstat.h"
 #include "arch/mmu.h"
 
 // ---- physical pages (kalloc.c)
@@ -73,6 +74,14 @@ int uvmcopy(struct vmspace *old, struct vmspace *new);
 void uvmfree(struct vmspace *vm);
 int vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kind kind);
 struct vma *vma_find(struct vmspace *vm, uint64 va);
+
+// ---- counters and run-time options (stats.c)
+extern struct memstat vmstat;   // total and free are filled in on demand
+#define VMSTAT_INC(field) __sync_fetch_and_add(&vmstat.field, 1)
+extern int vm_cow;            // VMCONF_COW
+extern int vm_faultaround;    // VMCONF_FAULTAROUND
+extern int vm_zeropage;       // VMCONF_ZEROPAGE
+int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)
 int vmfault(struct vmspace *vm, uint64 va, enum access access);

@@ -131,6 +131,7 @@ usertrap(void)
     if (why) {
       printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)\n",
              p->pid, p->name, why, stval, p->trapframe->epc);
+      VMSTAT_INC(kills);
       setkilled(p);
     }
   }

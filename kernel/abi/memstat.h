@@ -1,0 +1,53 @@
+// What the memory system shows about itself: system calls 26-29
+// (docs/syscalls.md), shared by the kernel and user programs.
+#ifndef LAZULI_MEMSTAT_H
+#define LAZULI_MEMSTAT_H
+
+#include "abi/types.h"
+
+// memstat(&st): the whole machine.
+struct memstat {
+  uint64 total;         // physical pages kalloc manages
+  uint64 free;          // of those, free now
+  uint64 zero_fill;     // lazy heap pages filled with zeros on a fault
+  uint64 fault_around;  // of those, pages mapped ahead by fault-around
+  uint64 zero_map;      // reads of untouched lazy pages given the shared zero page
+  uint64 cow_copy;      // writes to shared copy-on-write pages that copied the page
+  uint64 cow_reuse;     // writes to copy-on-write pages held alone: made writable
+  uint64 kills;         // processes killed for a bad access
+};
+
+// procinfo(buf, max): one per process, returns how many.
+struct procinfo {
+  int pid;
+  int state;            // PS_* below
+  char name[16];
+  uint64 size;          // bytes of address space below the break
+  uint64 resident;      // user pages mapped now
+  uint64 tables;        // page-table pages
+};
+#define PS_USED     1
+#define PS_SLEEPING 2
+#define PS_RUNNABLE 3
+#define PS_RUNNING  4
+#define PS_ZOMBIE   5
+
+// vmdump(pid, buf, max): every valid PTE of pid's page table, depth first
+// (a table's entries right after the entry pointing to it). Returns how
+// many there are (it may be more than max; only max are stored).
+struct ptentry {
+  uint64 va;       // first virtual address the entry covers
+  uint64 pa;       // physical address of the page, or of the next table
+  uint16 index;    // index in its table (0-511)
+  uint8 level;     // 2 = top-level table ... 0 = last level
+  uint8 leaf;      // 1: maps a page; 0: points to a table
+  uint32 bits;     // the PTE's low 10 bits as the hardware has them
+};
+
+// vmconfig(key, value): switch a memory-system option at run time; value
+// -1 only reads it. Returns the old value, or -1 for an unknown key.
+#define VMCONF_COW          1   // fork shares pages copy-on-write (else copies)
+#define VMCONF_FAULTAROUND  2   // lazy heap faults map ahead for sequential touches
+#define VMCONF_ZEROPAGE     3   // reads of untouched lazy pages map the zero page
+
+#endif
