@@ -7,6 +7,7 @@
 
 #include "abi/types.h"
 #include "arch/riscv/memlayout.h"  // PGSIZE, MAXVA, pte_t, TRAMPOLINE, KSTACK...
+#include "abi/memstat.h"           // struct ptentry
 
 #define PGROUNDUP(a)   (((a) + PGSIZE - 1) & ~((uint64)PGSIZE - 1))
 #define PGROUNDDOWN(a) ((a) & ~((uint64)PGSIZE - 1))
@@ -53,5 +54,14 @@ struct kmap {
 // Fill out[] (at most max) with them for RAM ending at phystop; returns
 // how many.
 int arch_kmaps(struct kmap *out, int max, uint64 phystop);
+
+// Call fn for every valid PTE of pagetable, described as vmdump shows it
+// (abi/memstat.h): depth first, a table's entries right after the entry
+// that points to it. fn must not change the page table.
+void pagetable_visit(pagetable_t pagetable,
+                     void (*fn)(void *arg, const struct ptentry *e), void *arg);
+// Number of valid leaf PTEs with user access: the pages a process has
+// resident.
+uint64 pagetable_user_pages(pagetable_t pagetable);
 
 #endif

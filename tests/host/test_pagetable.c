@@ -211,6 +211,77 @@ pagetable_prune_frees_only_empty_tables(void **state)
   pagetable_free(pt);
 }
 
+struct seen {
+  int n;
+  struct ptentry e[16];
+};
+
+static void
+record(void *arg, const struct ptentry *e)
+{
+  struct seen *s = arg;
+  if (s->n < 16)
+    s->e[s->n] = *e;
+  s->n++;
+}
+
+static void
+expect_entry(const struct ptentry *e, int level, int index, uint64 va,
+             int leaf, uint64 bits)
+{
+  assert_int_equal(e->level, level);
+  assert_int_equal(e->index, index);
+  assert_int_equal(e->va, va);
+  assert_int_equal(e->leaf, leaf);
+  assert_int_equal(e->bits, bits);
+}
+
+// pagetable_visit reports every valid PTE depth first, each table's
+// entries right after the entry pointing to it, with the va it covers and
+// the hardware's low bits; pagetable_user_pages counts the user leaves.
+static void
+pagetable_visit_reports_depth_first(void **state)
+{
+  (void)state;
+  pagetable_t pt = pagetable_new();
+  uint64 pa = machine_first_page();
+  assert_int_equal(mappages(pt, 0x3000, 2 * PGSIZE, pa, VM_R | VM_W | VM_U), 0);
+  assert_int_equal(mappages(pt, GB1 + MB2, PGSIZE, pa, VM_R | VM_X | VM_U | VM_COW), 0);
+  assert_int_equal(mappages(pt, MAXVA - PGSIZE, PGSIZE, pa, VM_R | VM_X), 0);
+
+  struct seen s = { 0 };
+  pagetable_visit(pt, record, &s);
+  assert_int_equal(s.n, 4 + 3 + 3);
+  uint64 rw = PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D;
+  expect_entry(&s.e[0], 2, 0, 0, 0, PTE_V);
+  expect_entry(&s.e[1], 1, 0, 0, 0, PTE_V);
+  expect_entry(&s.e[2], 0, 3, 0x3000, 1, rw);
+  expect_entry(&s.e[3], 0, 4, 0x4000, 1, rw);
+  expect_entry(&s.e[4], 2, 1, GB1, 0, PTE_V);
+  expect_entry(&s.e[5], 1, 1, GB1 + MB2, 0, PTE_V);
+  expect_entry(&s.e[6], 0, 0, GB1 + MB2, 1,
+               PTE_V | PTE_R | PTE_X | PTE_U | PTE_A | PTE_D | PTE_COW);
+  expect_entry(&s.e[7], 2, 255, MAXVA - GB1, 0, PTE_V);
+  expect_entry(&s.e[8], 1, 511, MAXVA - MB2, 0, PTE_V);
+  expect_entry(&s.e[9], 0, 511, MAXVA - PGSIZE, 1, PTE_V | PTE_R | PTE_X | PTE_A | PTE_D);
+  // A pointer to a table holds that table's address, a leaf its page's.
+  assert_int_equal(s.e[0].pa, PTE2PA(pt[0]));
+  assert_ptr_equal(walk(pt, 0x3000, 0), (pte_t *)s.e[1].pa + 3);
+  assert_int_equal(s.e[2].pa, pa);
+  assert_int_equal(s.e[3].pa, pa + PGSIZE);
+  assert_int_equal(pagetable_user_pages(pt), 3);
+
+  uvmunmap(pt, 0x3000, 2, 0);
+  uvmunmap(pt, GB1 + MB2, 1, 0);
+  uvmunmap(pt, MAXVA - PGSIZE, 1, 0);
+  pagetable_prune(pt, 0, MAXVA);
+  s.n = 0;
+  pagetable_visit(pt, record, &s);
+  assert_int_equal(s.n, 0);
+  assert_int_equal(pagetable_user_pages(pt), 0);
+  pagetable_free(pt);
+}
+
 int
 run_pagetable_tests(int *ntests)
 {
@@ -224,6 +295,7 @@ run_pagetable_tests(int *ntests)
     UNIT_TEST(pagetable_free_refuses_mapped_leaf),
     UNIT_TEST(walk_refuses_large_page),
     UNIT_TEST(pagetable_prune_frees_only_empty_tables),
+    UNIT_TEST(pagetable_visit_reports_depth_first),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("pagetable", tests, NULL, NULL);

@@ -162,3 +162,50 @@ pagetable_pages(pagetable_t pagetable)
 {
   return countlevel(pagetable, 2);
 }
+
+// Report every valid entry of the level-`level` table pt, which maps from
+// base, then descend into the table it points to before the next entry.
+static void
+visitlevel(pagetable_t pt, int level, uint64 base,
+           void (*fn)(void *arg, const struct ptentry *e), void *arg)
+{
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    struct ptentry e = {
+      .va = base + i * entry_span(level),
+      .pa = PTE2PA(pte),
+      .index = i,
+      .level = level,
+      .leaf = (pte & (PTE_R | PTE_W | PTE_X)) != 0,
+      .bits = pte & 0x3ff,
+    };
+    fn(arg, &e);
+    // A level-0 entry without rights is no leaf but points nowhere either.
+    if (!e.leaf && level > 0)
+      visitlevel((pagetable_t)e.pa, level - 1, e.va, fn, arg);
+  }
+}
+
+void
+pagetable_visit(pagetable_t pagetable,
+                void (*fn)(void *arg, const struct ptentry *e), void *arg)
+{
+  visitlevel(pagetable, 2, 0, fn, arg);
+}
+
+static void
+count_user_leaf(void *arg, const struct ptentry *e)
+{
+  if (e->leaf && (e->bits & PTE_U))
+    (*(uint64 *)arg)++;
+}
+
+uint64
+pagetable_user_pages(pagetable_t pagetable)
+{
+  uint64 n = 0;
+  pagetable_visit(pagetable, count_user_leaf, &n);
+  return n;
+}
