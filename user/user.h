@@ -34,6 +34,8 @@ int uptime(void);
 long freepages(void);              // free physical pages (docs/syscalls.md)
 int halt(int code);                // power the machine off (docs/syscalls.md)
 int memstat(struct memstat *st);   // memory counters (abi/memstat.h)
+int procinfo(struct procinfo *buf, int max);        // processes (abi/memstat.h)
+int vmdump(int pid, struct ptentry *buf, int max);  // a page table's valid PTEs
 int vmconfig(int key, int value);  // switch a memory option; -1 reads it
 
 // user/lib: sbrk grows eagerly, sbrklazy lazily; both return the old break.

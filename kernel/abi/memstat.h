@@ -17,7 +17,8 @@ struct memstat {
   uint64 kills;         // processes killed for a bad access
 };
 
-// procinfo(buf, max): one per process, returns how many.
+// procinfo(buf, max): one per process, the first max of them stored.
+// Returns how many processes there are.
 struct procinfo {
   int pid;
   int state;            // PS_* below
@@ -26,6 +27,9 @@ struct procinfo {
   uint64 resident;      // user pages mapped now
   uint64 tables;        // page-table pages
 };
+// resident and tables of a process that kept running on another hart while
+// procinfo waited to look at its page table.
+#define PI_UNKNOWN (~(uint64)0)
 #define PS_USED     1
 #define PS_SLEEPING 2
 #define PS_RUNNABLE 3

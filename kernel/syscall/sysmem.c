@@ -27,3 +27,157 @@ sys_vmconfig(void)
   argint(1, &value);
   return vmconfig(key, value);
 }
+
+// procinfo and vmdump copy into the caller's buffer while holding another
+// process's spin lock, where a copy must not allocate a page (nor, one day,
+// sleep). So the whole buffer, room for max entries of size bytes, is made
+// present and writable first: the copies then find every page in place.
+// Returns 0, or -1 for a negative max or a buffer the caller may not write.
+static int
+prefault_buffer(uint64 addr, int max, uint64 size)
+{
+  if (max < 0)
+    return -1;
+  return prefault(&myproc()->vm, addr, (uint64)max * size, ACCESS_WRITE);
+}
+
+#define STILL_TICKS 10   // how long to wait for a process to stop running
+
+static uint
+now(void)
+{
+  acquire(&tickslock);
+  uint t = ticks;
+  release(&tickslock);
+  return t;
+}
+
+// Acquire p->lock at a moment when p is not running on another hart. Then
+// nothing changes p's page table while the lock is held: p cannot be
+// scheduled, and wait cannot free it. (The caller itself is running here,
+// in this system call, so its own table is still too.) A process running
+// elsewhere is waited for, yielding the hart, for up to STILL_TICKS.
+// Returns 1 with p->lock held, or 0 without it when p kept running.
+static int
+lock_still(struct proc *p)
+{
+  uint start = now();
+  for (;;) {
+    acquire(&p->lock);
+    if (p->state != RUNNING || p == myproc())
+      return 1;
+    release(&p->lock);
+    if (now() - start > STILL_TICKS)
+      return 0;
+    yield();
+  }
+}
+
+static int
+procstate_abi(enum procstate s)
+{
+  switch (s) {
+  case USED: return PS_USED;
+  case SLEEPING: return PS_SLEEPING;
+  case RUNNABLE: return PS_RUNNABLE;
+  case RUNNING: return PS_RUNNING;
+  case ZOMBIE: return PS_ZOMBIE;
+  case UNUSED: break;
+  }
+  return 0;
+}
+
+// procinfo(buf, max): a struct procinfo for each process, the first max
+// of them stored at buf. Returns how many processes there are, or -1.
+uint64
+sys_procinfo(void)
+{
+  uint64 addr;
+  int max;
+  argaddr(0, &addr);
+  argint(1, &max);
+  if (prefault_buffer(addr, max, sizeof(struct procinfo)) != 0)
+    return -1;
+
+  struct vmspace *to = &myproc()->vm;
+  int n = 0;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    int still = lock_still(p);
+    if (!still)
+      acquire(&p->lock);   // for the fields; its page table is moving
+    if (p->state == UNUSED) {
+      release(&p->lock);
+      continue;
+    }
+    struct procinfo pi;
+    memset(&pi, 0, sizeof(pi));
+    pi.pid = p->pid;
+    pi.state = procstate_abi(p->state);
+    safestrcpy(pi.name, p->name, sizeof(pi.name));
+    pi.size = p->vm.sz;
+    pi.resident = pi.tables = PI_UNKNOWN;
+    if (still && p->vm.pagetable) {
+      pi.resident = pagetable_user_pages(p->vm.pagetable);
+      pi.tables = pagetable_pages(p->vm.pagetable);
+    }
+    int bad = n < max && copyout(to, addr + n * sizeof(pi), &pi, sizeof(pi)) != 0;
+    release(&p->lock);
+    if (bad)
+      return -1;
+    n++;
+  }
+  return n;
+}
+
+struct dump {
+  struct vmspace *to;   // the caller's address space
+  uint64 addr;          // its buffer
+  int max;              // room for this many entries
+  int n;                // entries seen
+  int bad;              // a copy failed
+};
+
+static void
+dump_entry(void *arg, const struct ptentry *e)
+{
+  struct dump *d = arg;
+  if (d->n < d->max && copyout(d->to, d->addr + d->n * sizeof(*e), e, sizeof(*e)) != 0)
+    d->bad = 1;
+  d->n++;
+}
+
+// vmdump(pid, buf, max): pid's valid PTEs as struct ptentry, the first max
+// of them stored at buf. Returns how many there are, or -1 for a bad
+// buffer, an unknown pid, or a process that kept running on another hart.
+uint64
+sys_vmdump(void)
+{
+  int pid, max;
+  uint64 addr;
+  argint(0, &pid);
+  argaddr(1, &addr);
+  argint(2, &max);
+  if (prefault_buffer(addr, max, sizeof(struct ptentry)) != 0)
+    return -1;
+
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    int found = p->state != UNUSED && p->pid == pid;
+    release(&p->lock);
+    if (!found)
+      continue;
+    if (!lock_still(p))
+      return -1;
+    // While p->lock was let go, p may have exited and been freed.
+    if (p->state == UNUSED || p->pid != pid) {
+      release(&p->lock);
+      return -1;
+    }
+    struct dump d = { &myproc()->vm, addr, max, 0, 0 };
+    if (p->vm.pagetable)
+      pagetable_visit(p->vm.pagetable, dump_entry, &d);
+    release(&p->lock);
+    return d.bad ? -1 : d.n;
+  }
+  return -1;
+}
