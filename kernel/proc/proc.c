@@ -472,8 +472,10 @@ either_copyin(void *dst, int user_src, uint64 src, uint64 len)
   return 0;
 }
 
-// ^P on the console: one line per process. No locks, so that it works
-// even when the kernel is wedged.
+// ^P on the console: one line per process, with its size (the break) in
+// KiB. No locks, so that it works even when the kernel is wedged; so no
+// page-table walk either (the table may be changing or being freed): the
+// resident size is ps's business.
 void
 procdump(void)
 {
@@ -485,7 +487,7 @@ procdump(void)
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state == UNUSED)
       continue;
-    printf("%d %s %s heap=%ld\n", p->pid, states[p->state], p->name,
-           (long)(p->vm.sz - p->vm.heapbase));
+    printf("%d %s %s %ldK\n", p->pid, states[p->state], p->name,
+           (long)(p->vm.sz / 1024));
   }
 }
