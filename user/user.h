@@ -56,7 +56,8 @@ void *memcpy(void *dst, const void *src, uint n);
 char *gets(char *buf, int max);
 int atoi(const char *s);
 
-// user/lib: formatted output (%d %u %x %p %s %c %%, l for 64-bit)
+// user/lib: formatted output (%d %u %x %p %s %c %%, l for 64-bit, widths
+// such as %5d, %-10s, %08x)
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vfprintf(int fd, const char *fmt, va_list ap);

@@ -1,4 +1,5 @@
-// Formatted output: %d %u %x %p %s %c %%, with l for 64-bit integers.
+// Formatted output: %d %u %x %p %s %c %%, with l for 64-bit integers
+// and field widths (%5d, %-10s, %08x).
 //
 // Each call collects its output in a small buffer on its own stack and
 // writes it out when the buffer fills and when the call ends. A line then
@@ -41,52 +42,75 @@ outs(struct out *o, const char *s)
 
 // Print x in the given base; digits are produced least significant first,
 // so collect them and emit in reverse.
-static void
-outnum(struct out *o, uint64 x, int base)
+// The digits of x in the given base, written backwards from end; returns
+// where they start.
+static char *
+fmtnum(char *end, uint64 x, int base)
 {
-  char tmp[20];    // 2^64 - 1 has 20 decimal digits
-  int i = 0;
-
   do {
-    tmp[i++] = digits[x % base];
+    *--end = digits[x % base];
     x /= base;
   } while (x != 0);
-  while (i > 0)
-    outc(o, tmp[--i]);
+  return end;
 }
 
 // Signed decimal. Negating in unsigned arithmetic keeps the most negative
 // value correct, where -x would overflow.
-static void
-outsigned(struct out *o, long x)
+static char *
+fmtsigned(char *end, long x)
 {
   uint64 mag = x;
-
-  if (x < 0) {
-    outc(o, '-');
+  if (x < 0)
     mag = -mag;
-  }
-  outnum(o, mag, 10);
+  char *s = fmtnum(end, mag, 10);
+  if (x < 0)
+    *--s = '-';
+  return s;
 }
 
 // Pointers print at full width so addresses line up in memory dumps.
-static void
-outptr(struct out *o, uint64 p)
+static char *
+fmtptr(char *end, uint64 p)
 {
-  outs(o, "0x");
-  for (int shift = 60; shift >= 0; shift -= 4)
-    outc(o, digits[(p >> shift) & 0xf]);
+  for (int shift = 0; shift < 64; shift += 4)
+    *--end = digits[(p >> shift) & 0xf];
+  *--end = 'x';
+  *--end = '0';
+  return end;
 }
 
+// Emit s padded to width: on the left with blanks (or zeros, after any
+// sign), or on the right with blanks when left is set.
+static void
+outpadded(struct out *o, const char *s, int width, int left, int zero)
+{
+  int n = strlen(s);
+  if (zero && !left && *s == '-') {
+    outc(o, *s++);
+    width--;
+    n--;
+  }
+  for (; !left && n < width; width--)
+    outc(o, zero ? '0' : ' ');
+  outs(o, s);
+  for (; left && n < width; width--)
+    outc(o, ' ');
+}
+
+// Conversions: %d %u %x %p %s %c %%, with l for 64-bit integers, and an
+// optional field width, with - to pad on the right or 0 to pad with zeros:
+// %-10s, %8lu, %08x.
 void
 vfprintf(int fd, const char *fmt, va_list ap)
 {
   struct out o;
+  char num[24];   // a 64-bit number in any base, or 0x and 16 digits
+  char *end = num + sizeof(num) - 1;
   const char *s;
-  int islong;
 
   o.fd = fd;
   o.n = 0;
+  *end = 0;
 
   for (; *fmt; fmt++) {
     if (*fmt != '%') {
@@ -94,45 +118,63 @@ vfprintf(int fd, const char *fmt, va_list ap)
       continue;
     }
     fmt++;
-    islong = 0;
+    int left = 0, zero = 0, width = 0, islong = 0;
+    for (; *fmt == '-' || *fmt == '0'; fmt++) {
+      if (*fmt == '-')
+        left = 1;
+      else
+        zero = 1;
+    }
+    for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+      width = width * 10 + (*fmt - '0');
     while (*fmt == 'l') {
       islong = 1;
       fmt++;
     }
     switch (*fmt) {
     case 'd':
-      outsigned(&o, islong ? va_arg(ap, long) : va_arg(ap, int));
+      s = fmtsigned(end, islong ? va_arg(ap, long) : va_arg(ap, int));
       break;
     case 'u':
-      outnum(&o, islong ? va_arg(ap, uint64) : va_arg(ap, uint), 10);
+      s = fmtnum(end, islong ? va_arg(ap, uint64) : va_arg(ap, uint), 10);
       break;
     case 'x':
-      outnum(&o, islong ? va_arg(ap, uint64) : va_arg(ap, uint), 16);
+      s = fmtnum(end, islong ? va_arg(ap, uint64) : va_arg(ap, uint), 16);
       break;
     case 'p':
-      outptr(&o, (uint64)va_arg(ap, void *));
+      s = fmtptr(end, (uint64)va_arg(ap, void *));
       break;
     case 's':
       s = va_arg(ap, const char *);
-      outs(&o, s ? s : "(null)");
+      if (s == 0)
+        s = "(null)";
+      zero = 0;
       break;
     case 'c':
-      outc(&o, va_arg(ap, int));
+      num[0] = va_arg(ap, int);
+      num[1] = 0;
+      if (num[0] == 0) {   // a NUL is printed too, though no string holds it
+        outc(&o, 0);
+        continue;
+      }
+      s = num;
+      zero = 0;
       break;
     case '%':
       outc(&o, '%');
-      break;
+      continue;
     case 0:
       // A lone % at the end: print it and stop rather than read past the NUL.
       outc(&o, '%');
       fmt--;
-      break;
+      continue;
     default:
       // Unknown conversions are echoed so the mistake shows in the output.
       outc(&o, '%');
       outc(&o, *fmt);
-      break;
+      continue;
     }
+    outpadded(&o, s, width, left, zero);
   }
   flush(&o);
 }
