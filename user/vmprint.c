@@ -1,0 +1,148 @@
+// vmprint [pid]: print a process's page table (default: vmprint's own) as
+// the three-level tree the MMU walks, from vmdump (docs/syscalls.md).
+//
+//   page table of pid 3 (sh): 14 valid PTEs, 5 table pages, 6 user pages
+//   ..0: va 0x0-0x3fffffff table 0x87f45000 V-------
+//   .. ..0: va 0x0-0x1fffff table 0x87f44000 V-------
+//   .. .. ..0: va 0x0-0xfff page 0x87f43000 VR-XUAD-
+//   .. .. ..1: va 0x1000-0x1fff page 0x87f41000 VRW-UAD-
+//   .. .. ..   37 more leaves like the above, va 0x2000-0x26fff
+//   .. .. ..39: va 0x27000-0x27fff page 0x87f12000 VRW-UAD-
+//
+// One line per valid PTE: its index in its table (one ".." per level
+// down), the virtual addresses it covers, what it points to (the next
+// table, or the page mapped), and its bits: V valid, R W X the rights,
+// U user, A accessed, D dirty, C copy-on-write (software bit 8); - for a
+// bit that is clear. A run of more than three leaves with consecutive
+// indexes and the same bits shows as its first and last line with one
+// line for the rest between them. tools/vmsvg.py draws this as a picture.
+#include "user.h"
+
+#define PGSIZE 4096
+#define FOLD_MIN 4   // runs at least this long are folded
+
+// The bits shown, by their number in the PTE (bit 5, G, is never set in
+// a user page table; bit 9 is unused).
+static const struct {
+  char letter;
+  int bit;
+} bitnames[] = {
+  { 'V', 0 }, { 'R', 1 }, { 'W', 2 }, { 'X', 3 }, { 'U', 4 }, { 'A', 6 },
+  { 'D', 7 }, { 'C', 8 },
+};
+#define NBITS (int)(sizeof(bitnames) / sizeof(bitnames[0]))
+#define BIT_U (1 << 4)
+
+static void
+flags(char *out, uint bits)
+{
+  for (int i = 0; i < NBITS; i++)
+    out[i] = bits & (1 << bitnames[i].bit) ? bitnames[i].letter : '-';
+  out[NBITS] = 0;
+}
+
+static uint64
+span(int level)
+{
+  return (uint64)PGSIZE << (9 * level);
+}
+
+static void
+indent(int level)
+{
+  for (int l = 2; l > level; l--)
+    printf(".. ");
+  printf("..");
+}
+
+static void
+line(struct ptentry *e)
+{
+  char f[NBITS + 1];
+  flags(f, e->bits);
+  indent(e->level);
+  printf("%d: va 0x%lx-0x%lx %s 0x%lx %s\n", e->index, e->va,
+         e->va + span(e->level) - 1, e->leaf ? "page" : "table", e->pa, f);
+}
+
+// Does b continue a run of leaves that a is in?
+static int
+alike(struct ptentry *a, struct ptentry *b)
+{
+  return a->leaf && b->leaf && a->level == b->level && a->bits == b->bits &&
+         b->index == a->index + 1;
+}
+
+// All valid PTEs of pid, in vmdump's order, in a buffer from malloc;
+// their number in *n. 0 when vmdump fails.
+static struct ptentry *
+dump(int pid, int *n)
+{
+  int max = 0;
+  struct ptentry *buf = 0;
+  for (;;) {
+    *n = vmdump(pid, buf, max);
+    if (*n < 0 || *n <= max)
+      return *n < 0 ? 0 : buf;
+    // The table may grow meanwhile (our own, by this very buffer): ask
+    // again with room to spare.
+    free(buf);
+    max = *n + 64;
+    buf = malloc(max * sizeof(*buf));
+    if (buf == 0)
+      return 0;
+  }
+}
+
+// The name of process pid, or "?".
+static const char *
+procname(int pid)
+{
+  static struct procinfo pi[NPROC];
+  int n = procinfo(pi, NPROC);
+  for (int i = 0; i < n && i < NPROC; i++)
+    if (pi[i].pid == pid)
+      return pi[i].name;
+  return "?";
+}
+
+int
+main(int argc, char *argv[])
+{
+  int pid = argc > 1 ? atoi(argv[1]) : getpid();
+  int n;
+  struct ptentry *e = dump(pid, &n);
+  if (e == 0) {
+    fprintf(2, "vmprint: cannot read the page table of pid %d\n", pid);
+    exit(1);
+  }
+
+  int tables = 1, user = 0;
+  for (int i = 0; i < n; i++) {
+    if (!e[i].leaf)
+      tables++;
+    else if (e[i].bits & BIT_U)
+      user++;
+  }
+  printf("page table of pid %d (%s): %d valid PTEs, %d table pages, %d user pages\n",
+         pid, procname(pid), n, tables, user);
+
+  for (int i = 0; i < n;) {
+    int j = i + 1;
+    while (j < n && alike(&e[j - 1], &e[j]))
+      j++;
+    // e[i..j) is a run; show it whole when it is short.
+    if (j - i < FOLD_MIN) {
+      for (; i < j; i++)
+        line(&e[i]);
+      continue;
+    }
+    line(&e[i]);
+    indent(e[i].level);
+    printf("   %d more leaves like the above, va 0x%lx-0x%lx\n", j - i - 2,
+           e[i + 1].va, e[j - 2].va + span(e[i].level) - 1);
+    line(&e[j - 1]);
+    i = j;
+  }
+  exit(0);
+}
