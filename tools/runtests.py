@@ -180,6 +180,16 @@ class Guest:
                 pass
 
 
+def qemu_command(qemu, kernel, image, cpus, mem):
+    """The command line that boots kernel on image (SPEC.md)."""
+    return [qemu, "-machine", "virt", "-bios", "none",
+            "-kernel", kernel, "-m", mem, "-smp", str(cpus),
+            "-nographic",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-drive", "file=%s,if=none,format=raw,id=x0" % image,
+            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+
+
 def output_lines(out):
     """A command's output lines: without the echoed command line and the
     prompt that follows the output."""
@@ -408,12 +418,7 @@ class Run:
 
     def qemu_cmd(self):
         a = self.args
-        return [a.qemu, "-machine", "virt", "-bios", "none",
-                "-kernel", a.kernel, "-m", a.mem, "-smp", str(a.cpus),
-                "-nographic",
-                "-global", "virtio-mmio.force-legacy=false",
-                "-drive", "file=%s,if=none,format=raw,id=x0" % self.image,
-                "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+        return qemu_command(a.qemu, a.kernel, self.image, a.cpus, a.mem)
 
     def why(self, status, g, start, timeout, waiting):
         text = g.text(start)
