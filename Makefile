@@ -104,6 +104,11 @@ FUZZ_SECONDS ?= 600
 fuzz: toolchain
 	$(MAKE) -C tests/host fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+# Time the memory system's operations under QEMU on one hart and rewrite
+# the tables of docs/benchmarks.md (tools/bench.py; a few minutes).
+bench: kernel/kernel fs.img
+	python3 tools/bench.py
+
 clean:
 	rm -rf $(B) kernel/kernel fs.img
 

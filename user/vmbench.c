@@ -1,114 +1,231 @@
-// vmbench: how much the memory system's operations cost. Prints numbers;
-// it passes or fails nothing (docs/benchmarks.md records the results).
+// vmbench: how much the memory system's operations cost. It passes or
+// fails nothing; `make bench` (tools/bench.py) runs every case and writes
+// docs/benchmarks.md.
 //
-//   vmbench [MiB] [rounds]
+//   vmbench CASE [MiB] [rounds]
 //
-// Times come from uptime() in ticks of 0.1 s, so each case repeats its
-// work for `rounds` rounds to last long enough to measure.
+// runs one case: rounds times the same operation on a heap of MiB
+// mebibytes, with the memory options (vmconfig) the case names, which are
+// set back afterwards. The guest clock ticks only every 0.1 s, so the case
+// prints a line just before and just after the timed work, and a host
+// program times the interval between them:
+//
+//   vmbench: begin fork
+//   vmbench: end fork 20 forks 14 ticks
+//
+// The end line gives how many units the work did (forks, pages, calls)
+// and the guest's own rough measure, in ticks. Setting up (growing and
+// touching the parent's heap for the fork cases) happens before the begin
+// line.
 #include "user.h"
 
 #define PGSIZE 4096
+#define SPARSE_HEAP (1 << 30)
+#define SPARSE_TOUCHES 1024   // per round
 
 static int mib = 32;
-static int rounds = 10;
+static int rounds;
+static char *heap;            // the fork cases' parent heap, mib MiB touched
 
-// Grow the heap by n bytes with grow(), write one byte in every page,
-// give the memory back.
-static void
-touch_heap(char *(*grow)(int), int n)
+static int
+heap_bytes(void)
 {
-  char *p = grow(n);
-  if (p == (char *)-1) {
-    printf("vmbench: cannot grow by %d bytes\n", n);
-    exit(1);
-  }
+  return mib << 20;
+}
+
+static void
+die(const char *what)
+{
+  fprintf(2, "vmbench: %s\n", what);
+  exit(1);
+}
+
+// Write one byte in every page of [p, p+n).
+static void
+touch(char *p, int n, char value)
+{
   for (int off = 0; off < n; off += PGSIZE)
-    p[off] = 1;
-  sbrk(-n);
+    p[off] = value;
 }
 
-static void
-report(const char *what, int t0, int t1, long units, const char *unit)
-{
-  int ticks = t1 - t0;
-  printf("%s: %d ticks, %d us per %s\n", what, ticks,
-         units ? (int)((long)ticks * 100000 / units) : 0, unit);
-}
+// ---- the timed work of each case; each returns how many units it did
 
-static void
-bench_touch(void)
+// A null system call: the cost of entering and leaving the kernel, which
+// every fault pays too.
+static long
+do_null(void)
 {
-  int n = mib << 20;
-  long pages = (long)rounds * (n / PGSIZE);
-  int t0 = uptime();
-  for (int r = 0; r < rounds; r++)
-    touch_heap(sbrk, n);
-  int t1 = uptime();
-  for (int r = 0; r < rounds; r++)
-    touch_heap(sbrklazy, n);
-  int t2 = uptime();
-  report("touch heap grown eagerly", t0, t1, pages / 1000, "1000 pages");
-  report("touch heap grown lazily", t1, t2, pages / 1000, "1000 pages");
-  if (t1 > t0)
-    printf("lazy / eager: %d%%\n", (t2 - t1) * 100 / (t1 - t0));
-}
-
-// The cost of entering and leaving the kernel, which every fault pays too.
-static void
-bench_syscall(void)
-{
-  int n = 20000 * rounds;
-  int t0 = uptime();
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < rounds; i++)
     getpid();
-  int t1 = uptime();
-  report("getpid", t0, t1, n / 1000, "1000 calls");
+  return rounds;
 }
 
-static void
-bench_fork(void)
+// Grow the heap with grow(), write one byte in every page, give it back.
+static long
+grow_touch_shrink(char *(*grow)(int))
 {
-  int n = mib << 20;
-  char *p = sbrk(n);
-  for (int off = 0; off < n; off += PGSIZE)
-    p[off] = 1;
-  int t0 = uptime();
+  int n = heap_bytes();
   for (int r = 0; r < rounds; r++) {
-    int pid = fork();
-    if (pid == 0)
-      exit(0);
-    wait(0);
+    char *p = grow(n);
+    if (p == (char *)-1)
+      die("cannot grow the heap");
+    touch(p, n, 1);
+    sbrk(-n);
   }
-  int t1 = uptime();
+  return (long)rounds * (n / PGSIZE);
+}
+
+static long do_eager(void) { return grow_touch_shrink(sbrk); }
+static long do_lazy(void) { return grow_touch_shrink(sbrklazy); }
+
+// A 1 GiB lazy heap touched at scattered pages (each may need a new
+// last-level table too), then shrunk.
+static long
+do_sparse(void)
+{
+  uint seed = 12345;
+  for (int r = 0; r < rounds; r++) {
+    char *p = sbrklazy(SPARSE_HEAP);
+    if (p == (char *)-1)
+      die("cannot grow the heap by 1 GiB");
+    for (int i = 0; i < SPARSE_TOUCHES; i++) {
+      seed = seed * 1103515245 + 12345;
+      p[(long)(seed >> 8) % (SPARSE_HEAP / PGSIZE) * PGSIZE] = 1;
+    }
+    sbrk(-SPARSE_HEAP);
+  }
+  return (long)rounds * SPARSE_TOUCHES;
+}
+
+// fork, let the child run child(), wait for it.
+static long
+forks(void (*child)(void))
+{
   for (int r = 0; r < rounds; r++) {
     int pid = fork();
+    if (pid < 0)
+      die("fork failed");
     if (pid == 0) {
-      for (int off = 0; off < n; off += PGSIZE)
-        p[off] = 2;
+      child();
       exit(0);
     }
-    wait(0);
+    int st;
+    if (wait(&st) != pid || st != 0)
+      die("the child failed");
   }
-  int t2 = uptime();
-  report("fork+exit+wait, heap touched", t0, t1, rounds, "fork");
-  report("fork, child writes every page", t1, t2, rounds, "fork");
-  sbrk(-n);
+  return rounds;
+}
+
+static void child_exit(void) { }
+static void child_write(void) { touch(heap, heap_bytes(), 2); }
+
+static void
+child_exec(void)
+{
+  char *argv[] = { "vmbench", "exit", 0 };
+  exec("/vmbench", argv);
+  die("exec failed");
+}
+
+static long do_fork(void) { return forks(child_exit); }
+static long do_forkwrite(void) { return forks(child_write); }
+static long do_forkexec(void) { return forks(child_exec); }
+
+// ---- the cases
+
+#define KEEP (-1)   // leave the option as it is
+
+struct bench {
+  const char *name;
+  long (*run)(void);
+  const char *unit;
+  int rounds;         // default
+  int parent_heap;    // the fork cases: the parent holds mib MiB touched
+  int cow;            // VMCONF_COW for the case, or KEEP
+  int faultaround;    // VMCONF_FAULTAROUND for the case, or KEEP
+  const char *what;
+};
+
+static struct bench benches[] = {
+  { "null", do_null, "calls", 100000, 0, KEEP, KEEP, "getpid" },
+  { "eager", do_eager, "pages", 10, 0, KEEP, KEEP, "sbrk, touch every page, shrink" },
+  { "lazy", do_lazy, "pages", 10, 0, KEEP, 1, "sbrklazy, touch every page, shrink" },
+  { "lazy-nofa", do_lazy, "pages", 2, 0, KEEP, 0, "the same, fault-around off" },
+  { "sparse", do_sparse, "touches", 4, 0, KEEP, 1,
+    "sbrklazy 1 GiB, touch 1024 scattered pages, shrink" },
+  { "fork", do_fork, "forks", 10, 1, 1, KEEP, "fork, exit, wait (copy-on-write)" },
+  { "fork-copy", do_fork, "forks", 10, 1, 0, KEEP, "fork, exit, wait (copying fork)" },
+  { "forkwrite", do_forkwrite, "forks", 5, 1, 1, KEEP,
+    "fork, the child writes every page, exit, wait (copy-on-write)" },
+  { "forkwrite-copy", do_forkwrite, "forks", 5, 1, 0, KEEP,
+    "the same with a copying fork" },
+  { "forkexec", do_forkexec, "forks", 10, 1, 1, KEEP,
+    "fork, exec, exit, wait (copy-on-write)" },
+  { "forkexec-copy", do_forkexec, "forks", 10, 1, 0, KEEP,
+    "the same with a copying fork" },
+};
+#define NBENCH (int)(sizeof(benches) / sizeof(benches[0]))
+
+// Set option key to value unless it is KEEP; returns the old value.
+static int
+setopt(int key, int value)
+{
+  int old = vmconfig(key, value == KEEP ? -1 : value);
+  if (old < 0)
+    die("vmconfig failed");
+  return old;
+}
+
+static void
+run(struct bench *b)
+{
+  if (b->parent_heap) {
+    heap = sbrk(heap_bytes());
+    if (heap == (char *)-1)
+      die("cannot grow the parent's heap");
+    touch(heap, heap_bytes(), 1);
+  }
+  int oldcow = setopt(VMCONF_COW, b->cow);
+  int oldfa = setopt(VMCONF_FAULTAROUND, b->faultaround);
+  printf("vmbench: begin %s\n", b->name);
+  int t0 = uptime();
+  long units = b->run();
+  int t1 = uptime();
+  printf("vmbench: end %s %ld %s %d ticks\n", b->name, units, b->unit, t1 - t0);
+  vmconfig(VMCONF_COW, oldcow);
+  vmconfig(VMCONF_FAULTAROUND, oldfa);
+}
+
+static void
+usage(void)
+{
+  fprintf(2, "usage: vmbench CASE [MiB] [rounds]\n");
+  for (int i = 0; i < NBENCH; i++)
+    fprintf(2, "  %-15s %s (%d rounds)\n", benches[i].name, benches[i].what,
+            benches[i].rounds);
+  exit(1);
 }
 
 int
 main(int argc, char *argv[])
 {
-  if (argc > 1)
-    mib = atoi(argv[1]);
+  if (argc > 1 && strcmp(argv[1], "exit") == 0)
+    exit(0);   // what the forkexec cases exec
+  if (argc < 2)
+    usage();
+  struct bench *b = 0;
+  for (int i = 0; i < NBENCH; i++)
+    if (strcmp(argv[1], benches[i].name) == 0)
+      b = &benches[i];
+  if (b == 0)
+    usage();
+  rounds = b->rounds;
   if (argc > 2)
-    rounds = atoi(argv[2]);
-  if (mib <= 0 || rounds <= 0) {
-    fprintf(2, "usage: vmbench [MiB] [rounds]\n");
-    exit(1);
-  }
-  printf("vmbench: %d MiB, %d rounds\n", mib, rounds);
-  bench_syscall();
-  bench_touch();
-  bench_fork();
+    mib = atoi(argv[2]);
+  if (argc > 3)
+    rounds = atoi(argv[3]);
+  if (mib <= 0 || mib > 1024 || rounds <= 0)
+    usage();
+  run(b);
   exit(0);
 }

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Time Lazuli's memory operations from the host; write docs/benchmarks.md.
+
+    python3 tools/bench.py [--mib 64] [--trials 5] [--mem 512M] [--quick]
+
+Boots the kernel on one hart, on a copy of fs.img (build/fs-bench.img),
+and for each case types `vmbench CASE MiB ROUNDS` at the shell. vmbench
+prints "vmbench: begin CASE" just before the timed work and "vmbench: end
+CASE UNITS UNIT ..." just after it; the time between the two lines, as
+the host sees them arrive, is the measurement (the guest clock ticks only
+every 0.1 s). Every case runs --trials times, the cases taking turns, and
+the median counts. Then the tables between the `<!-- bench:NAME -->` and
+`<!-- /bench:NAME -->` markers of docs/benchmarks.md are rewritten; the
+text around them is left alone. --quick runs each case once with few
+rounds and writes nothing, to check that everything runs.
+Python 3 standard library only.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from runtests import BUILD, ROOT, Guest, qemu_command  # noqa: E402
+
+# (case, rounds): what one trial runs, each case taking one to two seconds
+# of QEMU time on the build machine.
+CASES = [
+    ("null", 100000),
+    ("eager", 30),
+    ("lazy", 30),
+    ("lazy-nofa", 4),
+    ("sparse", 20),
+    ("fork", 200),
+    ("fork-copy", 30),
+    ("forkwrite", 10),
+    ("forkwrite-copy", 15),
+    ("forkexec", 150),
+    ("forkexec-copy", 30),
+]
+QUICK_ROUNDS = 2
+CASE_TIMEOUT = 120     # seconds one vmbench command may take
+END = re.compile(r"^vmbench: end (\S+) (\d+) (\w+) -?\d+ ticks\n", re.M)
+
+
+class BenchError(Exception):
+    pass
+
+
+def run_case(g, case, mib, rounds):
+    """Run one case; return (seconds, units done, unit)."""
+    start = g.size()
+    g.send("vmbench %s %d %d\n" % (case, mib, rounds))
+    begin = "vmbench: begin %s\n" % case
+    status = g.wait_for(start, lambda t: begin in t or t.endswith("$ "),
+                        CASE_TIMEOUT)
+    t0 = time.monotonic()
+    if status == "ok" and begin in g.text(start):
+        status = g.wait_for(start, lambda t: END.search(t) or t.endswith("$ "),
+                            CASE_TIMEOUT)
+    t1 = time.monotonic()
+    m = END.search(g.text(start))
+    if status == "ok":
+        status = g.wait_prompt(start, CASE_TIMEOUT)
+    if status != "ok" or not m or m.group(1) != case:
+        raise BenchError("vmbench %s: %s; output %r"
+                         % (case, status, g.text(start)[-300:]))
+    return t1 - t0, int(m.group(2)), m.group(3)
+
+
+def measure(g, args):
+    """{case: (median seconds per unit, unit, rounds)}"""
+    times = {case: [] for case, _ in CASES}
+    units = {}
+    trials = 1 if args.quick else args.trials
+    for trial in range(trials):
+        for case, rounds in CASES:
+            if args.quick:
+                rounds = min(rounds, QUICK_ROUNDS)
+            secs, n, unit = run_case(g, case, args.mib, rounds)
+            times[case].append(secs / n)
+            units[case] = (unit, rounds)
+            print("trial %d: %-15s %8.3f s for %d %s" % (trial + 1, case, secs,
+                                                         n, unit), flush=True)
+    return {case: (statistics.median(times[case]),) + units[case]
+            for case, _ in CASES}
+
+
+def dur(s):
+    """A duration in the unit that suits it."""
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= scale:
+            return "%.3g %s" % (s / scale, unit)
+    return "%.3g ns" % (s / 1e-9)
+
+
+def ratio(a, b):
+    return "%.2f×" % (a / b)
+
+
+def blocks(r, args):
+    """The text of each marked block of docs/benchmarks.md."""
+    def per(case):
+        return r[case][0]
+
+    out = {}
+    pages = (args.mib << 20) // 4096
+    out["setup"] = "\n".join([
+        "Measured %s on %s with %s, `-smp 1 -m %s`, a %d MiB heap (%d pages), "
+        "median of %d trials; commit %s." % (
+            time.strftime("%Y-%m-%d"), host_cpu(), qemu_version(args.qemu),
+            args.mem, args.mib, pages, args.trials, commit()),
+        "",
+        "| case | rounds per trial | what it does |",
+        "| --- | --- | --- |",
+    ] + ["| `%s` | %d | %s |" % (c, r[c][2], DESCRIBE[c]) for c, _ in CASES])
+
+    out["null"] = "\n".join([
+        "| case | time |",
+        "| --- | --- |",
+        "| a null system call (`getpid`) | %s per call |" % dur(per("null")),
+    ])
+
+    eager, lazy, nofa = per("eager") * 1000, per("lazy") * 1000, per("lazy-nofa") * 1000
+    fault = (nofa - eager) / 1000
+    out["touch"] = "\n".join([
+        "| case | per 1000 pages | vs eager |",
+        "| --- | --- | --- |",
+        "| `sbrk` (eager), then touch | %s | 1.00× |" % dur(eager),
+        "| `sbrklazy`, then touch, fault-around on | %s | **%s** (target: at most 1.5×) |"
+        % (dur(lazy), ratio(lazy, eager)),
+        "| `sbrklazy`, then touch, fault-around off | %s | %s |"
+        % (dur(nofa), ratio(nofa, eager)),
+        "",
+        "With fault-around off every page costs one fault: %s more than an "
+        "eager page, which is %s per page in all (a fault is worth about "
+        "%.0f eager pages)." % (dur(fault), dur(eager / 1000), fault / (eager / 1000)),
+    ])
+
+    out["sparse"] = "\n".join([
+        "| case | per touch |",
+        "| --- | --- |",
+        "| `sbrklazy` 1 GiB, 1024 scattered touches, shrink | %s |" % dur(per("sparse")),
+        "| for comparison: one page of a sequential lazy touch, fault-around off | %s |"
+        % dur(per("lazy-nofa")),
+    ])
+
+    rows = [("fork + exit + wait", "fork"),
+            ("fork, the child writes every page, exit, wait", "forkwrite"),
+            ("fork + exec + wait", "forkexec")]
+    lines = ["| case (parent holds %d MiB touched) | copying fork | copy-on-write "
+             "| copying / copy-on-write |" % args.mib,
+             "| --- | --- | --- | --- |"]
+    for what, case in rows:
+        copy, cow = per(case + "-copy"), per(case)
+        lines.append("| %s | %s | %s | %s |" % (what, dur(copy), dur(cow),
+                                                ratio(copy, cow)))
+    out["fork"] = "\n".join(lines)
+    return out
+
+
+DESCRIBE = {
+    "null": "`getpid`",
+    "eager": "`sbrk` the heap, write a byte in every page, shrink",
+    "lazy": "the same with `sbrklazy`, fault-around on",
+    "lazy-nofa": "the same, fault-around off",
+    "sparse": "`sbrklazy` 1 GiB, touch 1024 pages at random, shrink",
+    "fork": "fork, the child exits, wait; copy-on-write",
+    "fork-copy": "the same with a copying fork (`VMCONF_COW` off)",
+    "forkwrite": "fork, the child writes every page and exits, wait; copy-on-write",
+    "forkwrite-copy": "the same with a copying fork",
+    "forkexec": "fork, the child execs `vmbench exit`, wait; copy-on-write",
+    "forkexec-copy": "the same with a copying fork",
+}
+
+
+def host_cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return "%s (%d host CPUs)" % (line.split(":", 1)[1].strip(),
+                                                   os.cpu_count())
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def qemu_version(qemu):
+    try:
+        out = subprocess.run([qemu, "--version"], capture_output=True, text=True).stdout
+        m = re.search(r"version (\S+)", out)
+        return "QEMU %s (TCG)" % m.group(1) if m else qemu
+    except OSError:
+        return qemu
+
+
+def commit():
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return rev + (" with uncommitted changes" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def rewrite(path, texts):
+    with open(path, encoding="utf-8") as f:
+        doc = f.read()
+    for name, text in texts.items():
+        pat = re.compile(r"(<!-- bench:%s -->\n).*?(<!-- /bench:%s -->)"
+                         % (name, name), re.S)
+        if not pat.search(doc):
+            raise BenchError("%s has no bench:%s block" % (path, name))
+        doc = pat.sub(lambda m: m.group(1) + text + "\n" + m.group(2), doc)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(doc)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--mib", type=int, default=64)
+    p.add_argument("--trials", type=int, default=5)
+    p.add_argument("--mem", default="512M")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    p.add_argument("--kernel", default=os.path.join(ROOT, "kernel", "kernel"))
+    p.add_argument("--image", default=os.path.join(ROOT, "fs.img"))
+    p.add_argument("--qemu", default="qemu-system-riscv64")
+    args = p.parse_args()
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+    os.makedirs(BUILD, exist_ok=True)
+    image = os.path.join(BUILD, "fs-bench.img")
+    shutil.copyfile(args.image, image)
+    log = open(os.path.join(BUILD, "bench-console.log"), "w", encoding="latin-1")
+    g = Guest(qemu_command(args.qemu, args.kernel, image, 1, args.mem), log,
+              threading.Lock())
+    try:
+        if g.wait_prompt(0, 60) != "ok":
+            raise BenchError("no shell prompt after boot: %r" % g.text()[-300:])
+        results = measure(g, args)
+        g.send("halt\n")
+        g.wait_exit(20)
+    except BenchError as e:
+        print("bench: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        g.kill()
+        log.close()
+
+    texts = blocks(results, args)
+    for name in ("null", "touch", "sparse", "fork"):
+        print("\n" + texts[name])
+    if not args.quick:
+        rewrite(args.out, texts)
+        print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))
+
+
+if __name__ == "__main__":
+    main()
