@@ -1,25 +1,28 @@
 // vmprint [pid]: print a process's page table (default: vmprint's own) as
 // the three-level tree the MMU walks, from vmdump (docs/syscalls.md).
 //
-//   page table of pid 3 (sh): 14 valid PTEs, 5 table pages, 6 user pages
-//   ..0: va 0x0-0x3fffffff table 0x87f45000 V-------
-//   .. ..0: va 0x0-0x1fffff table 0x87f44000 V-------
-//   .. .. ..0: va 0x0-0xfff page 0x87f43000 VR-XUAD-
-//   .. .. ..1: va 0x1000-0x1fff page 0x87f41000 VRW-UAD-
-//   .. .. ..   37 more leaves like the above, va 0x2000-0x26fff
-//   .. .. ..39: va 0x27000-0x27fff page 0x87f12000 VRW-UAD-
+//   page table of pid 4 (vmdemo): 45 valid PTEs, 7 table pages, 37 user pages
+//   ..0: va 0x0-0x3fffffff table 0x80153000 V-------
+//   .. ..0: va 0x0-0x1fffff table 0x80154000 V-------
+//   .. .. ..0: va 0x0-0xfff page 0x80152000 VR-XUAD-
+//   .. .. ..1: va 0x1000-0x1fff page 0x80155000 VR-XUAD-
+//   .. .. ..2: va 0x2000-0x2fff page 0x80156000 VRW-UAD-
+//   .. .. ..4: va 0x4000-0x4fff page 0x80157000 VRW-UAD-
+//   .. .. ..   30 more leaves like the above, va 0x5000-0x22fff
+//   .. .. ..35: va 0x23000-0x23fff page 0x8016c000 VRW-UAD-
+//   ...
 //
 // One line per valid PTE: its index in its table (one ".." per level
 // down), the virtual addresses it covers, what it points to (the next
 // table, or the page mapped), and its bits: V valid, R W X the rights,
 // U user, A accessed, D dirty, C copy-on-write (software bit 8); - for a
-// bit that is clear. A run of more than three leaves with consecutive
+// bit that is clear. A run of FOLD_MIN or more leaves with consecutive
 // indexes and the same bits shows as its first and last line with one
 // line for the rest between them. tools/vmsvg.py draws this as a picture.
 #include "user.h"
 
 #define PGSIZE 4096
-#define FOLD_MIN 4   // runs at least this long are folded
+#define FOLD_MIN 6   // runs at least this long are folded
 
 // The bits shown, by their number in the PTE (bit 5, G, is never set in
 // a user page table; bit 9 is unused).
