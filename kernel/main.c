@@ -25,6 +25,7 @@ main(void)
       panic("no memory node in the device tree");
     phystop = base + size;
     kinit((uint64)end, phystop);   // the device tree is no longer needed
+    zeropage_init();
     printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),
            (long)kfreecount());
 

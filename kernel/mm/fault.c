@@ -1,23 +1,54 @@
 // The fault path: the one place that decides what an access to a user page
 // that is absent or not permitted means. Hardware faults (usertrap) and the
 // kernel's copies to and from user memory (uaccess.c) both come here, so a
-// lazy page behaves the same whoever touches it first.
+// lazy or copy-on-write page behaves the same whoever touches it first.
 //
-//   vmfault
-//     page present  -> permitted already?       FAULT_OK (nothing to do)
-//                      otherwise                FAULT_BADADDR
-//     page absent   -> in the heap, not exec?   zero_fill
-//                      otherwise                FAULT_BADADDR
+// vmfault looks at what it finds and dispatches:
 //
-// Fault-around: a process that fills its lazy heap in order would pay one
-// trap per page, and a trap costs far more than zeroing a page. So a fault
-// on the page right after the ones the previous fault mapped maps a window
-// twice as large (up to FAULT_AROUND_MAX pages) of the absent heap pages
-// from there. A scattered toucher keeps a window of one page: it gets
-// exactly the pages it touches. Each page is still zeroed once, by kalloc.
+//   page present, access allowed             -> FIX_NONE      nothing to do
+//   page present, a write, copy-on-write     -> FIX_COW       cow_break
+//   page present, otherwise                  -> FIX_DENY      kill
+//   page absent, in the heap, a read         -> FIX_ZERO_MAP  map_zero_page
+//   page absent, in the heap, a write        -> FIX_ZERO_FILL zero_fill
+//   page absent, otherwise (or an exec)      -> FIX_DENY      kill
+//
+// Copy-on-write: fork shares every page (vm.c uvmcopy). A page that may be
+// written is mapped read-only with VM_COW in both processes; the first
+// write copies it, or, when the writer holds the last reference, simply
+// makes it writable again. A read of a lazy page never touched maps the
+// one shared zero page the same way, so reading costs no memory.
+//
+// Fault-around: a trap costs far more than filling or copying a page (under
+// QEMU, about ten times), and a process that fills or writes its memory in
+// order would pay one trap per page. So when a fault lands on the page
+// right after the ones the previous fault handled, and needs the same fix,
+// a window twice as large (up to FAULT_AROUND_MAX pages) of the following
+// pages that need that fix is handled too. A scattered toucher keeps a
+// window of one page and gets exactly the pages it touches.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
+
+#define FAULT_AROUND_MAX 256   // 1 MiB
+
+enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_COW };
+
+static uint64 zeropage;   // the shared page of zeros; the kernel keeps a reference
+
+// Allocate the zero page. Called once at boot, after kinit.
+void
+zeropage_init(void)
+{
+  zeropage = (uint64)kalloc();
+  if (zeropage == 0)
+    panic("zeropage_init");
+}
+
+int
+is_zeropage(uint64 pa)
+{
+  return pa == zeropage;
+}
 
 // Is the access allowed by a present page's rights?
 static int
@@ -33,56 +64,119 @@ permits(int flags, enum access access)
   return 0;
 }
 
-#define FAULT_AROUND_MAX 256   // 1 MiB
-
-// Back absent heap page va with a fresh zeroed page. Returns 0, or -1 when
-// out of memory.
-static int
-map_zeroed(struct vmspace *vm, uint64 va)
+// What an access of kind access to page va needs. *ptep is set to va's
+// PTE (0 if there is no last-level table).
+static enum fix
+classify(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
 {
-  void *pa = kalloc();
-  if (pa == 0)
-    return -1;
-  if (mappages(vm->pagetable, va, PGSIZE, (uint64)pa, VM_R | VM_W | VM_U) != 0) {
-    kfree(pa);
-    return -1;
+  pte_t *pte = walk(vm->pagetable, va, 0);
+  *ptep = pte;
+  if (pte && pte_valid(*pte)) {
+    int flags = pte_flags(*pte);
+    if (permits(flags, access))
+      return FIX_NONE;
+    if (access == ACCESS_WRITE && (flags & VM_COW) && (flags & VM_U))
+      return FIX_COW;
+    return FIX_DENY;
   }
-  return 0;
+  if (va < vm->heapbase || va >= vm->sz || access == ACCESS_EXEC)
+    return FIX_DENY;
+  return access == ACCESS_READ && vm_zeropage ? FIX_ZERO_MAP : FIX_ZERO_FILL;
 }
 
-// A page of the heap that was grown lazily is touched for the first time:
-// map it, and, for a sequential toucher, the absent pages after it.
+// A lazy heap page is written for the first time: back it with a fresh
+// page (kalloc zeroes it).
 static int
 zero_fill(struct vmspace *vm, uint64 va)
 {
-  if (map_zeroed(vm, va) != 0)
+  void *pa = kalloc();
+  if (pa == 0)
     return FAULT_NOMEM;
+  if (mappages(vm->pagetable, va, PGSIZE, (uint64)pa, VM_R | VM_W | VM_U) != 0) {
+    kfree(pa);
+    return FAULT_NOMEM;
+  }
   VMSTAT_INC(zero_fill);
+  return FAULT_OK;
+}
 
+// A lazy heap page is read before it was ever written: map the shared zero
+// page, read-only and copy-on-write.
+static int
+map_zero_page(struct vmspace *vm, uint64 va)
+{
+  if (mappages(vm->pagetable, va, PGSIZE, zeropage, VM_R | VM_U | VM_COW) != 0)
+    return FAULT_NOMEM;
+  kref_inc(zeropage);
+  VMSTAT_INC(zero_map);
+  return FAULT_OK;
+}
+
+// A write to a page shared copy-on-write (pte maps it). Every COW page was
+// writable before it was shared, so the private page gets VM_W back.
+static int
+cow_break(pte_t *pte)
+{
+  uint64 pa = pte_pa(*pte);
+  int flags = (pte_flags(*pte) | VM_W) & ~VM_COW;
+
+  if (pa != zeropage && kref_get(pa) == 1) {
+    // The other sharers have gone: the page is ours alone.
+    *pte = pte_make(pa, flags);
+    VMSTAT_INC(cow_reuse);
+    return FAULT_OK;
+  }
+  void *copy = pa == zeropage ? kalloc() : kalloc_copy((void *)pa);
+  if (copy == 0)
+    return FAULT_NOMEM;   // the shared page stays as it was for the others
+  *pte = pte_make((uint64)copy, flags);
+  kfree((void *)pa);
+  if (pa == zeropage)
+    VMSTAT_INC(zero_fill);
+  else
+    VMSTAT_INC(cow_copy);
+  return FAULT_OK;
+}
+
+static int
+apply(enum fix fix, struct vmspace *vm, uint64 va, pte_t *pte)
+{
+  switch (fix) {
+  case FIX_NONE: return FAULT_OK;
+  case FIX_ZERO_FILL: return zero_fill(vm, va);
+  case FIX_ZERO_MAP: return map_zero_page(vm, va);
+  case FIX_COW: return cow_break(pte);
+  case FIX_DENY: break;
+  }
+  return FAULT_BADADDR;
+}
+
+// Handle the pages after va that need the same fix, for a sequential
+// toucher. Extra pages are a bet, never a reason to fail: stop at the first
+// page that needs something else, or when memory is short.
+static void
+fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
+{
   int window = 1;
-  if (vm_faultaround && va == vm->seq_next && vm->seq_window > 0)
+  if (vm_faultaround && va == vm->seq_next && vm->seq_window > 0 &&
+      (fix == FIX_ZERO_FILL || fix == FIX_COW))
     window = vm->seq_window * 2 > FAULT_AROUND_MAX ? FAULT_AROUND_MAX : vm->seq_window * 2;
   int n = 1;
   for (; n < window; n++) {
     uint64 a = va + n * PGSIZE;
-    // Stop at the break, at a page already there, or when memory is short:
-    // the extra pages are a bet, never a reason to fail.
-    if (a >= vm->sz)
+    pte_t *pte;
+    if (a >= MAXVA || classify(vm, a, access, &pte) != fix ||
+        apply(fix, vm, a, pte) != FAULT_OK)
       break;
-    pte_t *pte = walk(vm->pagetable, a, 0);
-    if ((pte && pte_valid(*pte)) || map_zeroed(vm, a) != 0)
-      break;
-    VMSTAT_INC(zero_fill);
     VMSTAT_INC(fault_around);
   }
   vm->seq_window = window;
   vm->seq_next = va + n * PGSIZE;
-  return FAULT_OK;
 }
 
 // Decide about an access of kind access to user address va in vm.
-// Returns FAULT_OK when the access may be retried (a page was mapped, or
-// was there already), FAULT_BADADDR when the process may not make it, and
+// Returns FAULT_OK when the access may be retried (the page is there now,
+// or was already), FAULT_BADADDR when the process may not make it, and
 // FAULT_NOMEM when it may but no page is left.
 int
 vmfault(struct vmspace *vm, uint64 va, enum access access)
@@ -91,11 +185,15 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
     return FAULT_BADADDR;
   va = PGROUNDDOWN(va);
 
-  pte_t *pte = walk(vm->pagetable, va, 0);
-  if (pte && pte_valid(*pte))
-    return permits(pte_flags(*pte), access) ? FAULT_OK : FAULT_BADADDR;
-
-  if (va >= vm->heapbase && va < vm->sz && access != ACCESS_EXEC)
-    return zero_fill(vm, va);
-  return FAULT_BADADDR;
+  pte_t *pte;
+  enum fix fix = classify(vm, va, access, &pte);
+  if (fix == FIX_NONE)
+    return FAULT_OK;
+  int r = apply(fix, vm, va, pte);
+  if (r == FAULT_OK)
+    fault_around(vm, va, fix, access);
+  // PTEs of the running process changed; a stale translation would only
+  // fault again, but say so to the MMU rather than rely on that.
+  tlb_flush();
+  return r;
 }

@@ -81,41 +81,65 @@ kalloc(void)
   return fp;
 }
 
-// Drop one reference to pa; the last one frees the page.
+// A page that will be overwritten whole at once: a copy of src, with one
+// reference, or 0. It is not zeroed first (copy-on-write copies many).
+void *
+kalloc_copy(const void *src)
+{
+  acquire(&mem.lock);
+  struct freepage *fp = mem.free;
+  if (fp) {
+    mem.free = fp->next;
+    mem.nfree--;
+    page_of((uint64)fp)->ref = 1;
+  }
+  release(&mem.lock);
+  if (fp)
+    memmove(fp, src, PGSIZE);
+  return fp;
+}
+
+// Drop one reference to pa; the last one frees the page. Reference counts
+// change atomically, so that fork sharing many pages and the teardown of
+// shared pages do not take the free-list lock for each one.
 void
 kfree(void *pa)
 {
-  acquire(&mem.lock);
   struct page *pg = page_of((uint64)pa);
-  if (pg->ref <= 0)
-    panic("kfree: page is already free");
-  if (--pg->ref == 0) {
-    struct freepage *fp = pa;
-    fp->next = mem.free;
-    mem.free = fp;
-    mem.nfree++;
-  }
+  int old;
+  do {
+    old = pg->ref;
+    if (old <= 0)
+      panic("kfree: page is already free");
+  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old - 1));
+  if (old > 1)
+    return;
+  acquire(&mem.lock);
+  struct freepage *fp = pa;
+  fp->next = mem.free;
+  mem.free = fp;
+  mem.nfree++;
   release(&mem.lock);
 }
 
+// One more owner of page pa, which must have one already: only an owner
+// can hand a page on.
 void
 kref_inc(uint64 pa)
 {
-  acquire(&mem.lock);
   struct page *pg = page_of(pa);
-  if (pg->ref <= 0)
-    panic("kref_inc: page is free");
-  pg->ref++;
-  release(&mem.lock);
+  int old;
+  do {
+    old = pg->ref;
+    if (old <= 0)
+      panic("kref_inc: page is free");
+  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old + 1));
 }
 
 int
 kref_get(uint64 pa)
 {
-  acquire(&mem.lock);
-  int r = page_of(pa)->ref;
-  release(&mem.lock);
-  return r;
+  return __atomic_load_n(&page_of(pa)->ref, __ATOMIC_SEQ_CST);
 }
 
 uint64

@@ -11,6 +11,7 @@
 // ---- physical pages (kalloc.c)
 void kinit(uint64 start, uint64 end);  // RAM [start, end) becomes free pages
 void *kalloc(void);                     // one zeroed 4096-byte page, or 0
+void *kalloc_copy(const void *src);     // a new page holding a copy of src, or 0
 void kfree(void *pa);                   // drop one reference; free at zero
 void kref_inc(uint64 pa);               // one more reference to page pa
 int kref_get(uint64 pa);                // references to page pa
@@ -84,6 +85,8 @@ extern int vm_zeropage;       // VMCONF_ZEROPAGE
 int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)
+void zeropage_init(void);
+int is_zeropage(uint64 pa);
 int vmfault(struct vmspace *vm, uint64 va, enum access access);
 
 // ---- copies between kernel and user memory (uaccess.c)

@@ -108,10 +108,47 @@ uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
   return newsz;
 }
 
-// Give fork's child new a copy of old: regions, break, and every page that
-// is present, page by page. Pages never touched stay absent in both.
-// Returns 0, or -1 when memory ran out; the caller then frees new, which
-// holds exactly the pages copied so far.
+// One present page of the parent, at va with PTE pte, for the child:
+// shared copy-on-write (or read-only as it is), or copied now.
+static int
+copy_page(pte_t *pte, pagetable_t child, uint64 va)
+{
+  uint64 pa = pte_pa(*pte);
+  int flags = pte_flags(*pte);
+
+  if (vm_cow || is_zeropage(pa)) {
+    // A page that may be written becomes read-only and copy-on-write in
+    // both; one never writable (text) is simply shared as it is.
+    if (flags & VM_W) {
+      flags = (flags & ~VM_W) | VM_COW;
+      *pte = pte_make(pa, flags);
+    }
+    if (mappages(child, va, PGSIZE, pa, flags) != 0)
+      return -1;
+    kref_inc(pa);
+    return 0;
+  }
+
+  // Copying fork. A page still shared from an earlier fork gets its
+  // writability back in the child's private copy.
+  if (flags & VM_COW)
+    flags = (flags | VM_W) & ~VM_COW;
+  void *copy = kalloc_copy((void *)pa);
+  if (copy == 0)
+    return -1;
+  if (mappages(child, va, PGSIZE, (uint64)copy, flags) != 0) {
+    kfree(copy);
+    return -1;
+  }
+  return 0;
+}
+
+// Give fork's child new the memory of old: regions, break, and every page
+// that is present, shared copy-on-write (vm_cow, the default) or copied.
+// Pages never touched stay absent in both. Returns 0, or -1 when memory ran
+// out; the caller then frees new, which holds exactly what was given so far
+// (old keeps its contents; some of its pages may have become copy-on-write,
+// which a later write resolves).
 int
 uvmcopy(struct vmspace *old, struct vmspace *new)
 {
@@ -120,24 +157,20 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
   new->nvma = old->nvma;
   memmove(new->vma, old->vma, sizeof(old->vma));
 
+  int r = 0;
   for (uint64 a = 0; a < old->sz; a += PGSIZE) {
     pte_t *pte = walk(old->pagetable, a, 0);
     if (pte == 0) {
       a = next_span(a) - PGSIZE;
       continue;
     }
-    if (!pte_valid(*pte))
-      continue;
-    void *pa = kalloc();
-    if (pa == 0)
-      return -1;
-    memmove(pa, (void *)pte_pa(*pte), PGSIZE);
-    if (mappages(new->pagetable, a, PGSIZE, (uint64)pa, pte_flags(*pte)) != 0) {
-      kfree(pa);
-      return -1;
+    if (pte_valid(*pte) && copy_page(pte, new->pagetable, a) != 0) {
+      r = -1;
+      break;
     }
   }
-  return 0;
+  tlb_flush();   // the parent's writable pages became read-only
+  return r;
 }
 
 // Free every user page and then the page table itself. The caller has
