@@ -19,12 +19,11 @@ main(void)
          used * (PGSIZE / 1024), st.free * (PGSIZE / 1024));
   printf("pages  %10lu %10lu %10lu\n", st.total, used, st.free);
   printf("\nsince boot:\n");
-  printf("%10lu lazy pages filled with zeros (%lu of them by fault-around)\n",
-         st.zero_fill, st.fault_around);
+  printf("%10lu lazy pages filled with zeros\n", st.zero_fill);
   printf("%10lu reads given the shared zero page\n", st.zero_map);
-  printf("%10lu copy-on-write faults that copied the page\n", st.cow_copy);
-  printf("%10lu copy-on-write faults that kept the page (its last user)\n",
-         st.cow_reuse);
+  printf("%10lu copy-on-write pages copied\n", st.cow_copy);
+  printf("%10lu copy-on-write pages kept by their last user\n", st.cow_reuse);
+  printf("%10lu of all these handled ahead by fault-around\n", st.fault_around);
   printf("%10lu processes killed for a bad access\n", st.kills);
   exit(0);
 }

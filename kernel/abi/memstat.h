@@ -10,7 +10,7 @@ struct memstat {
   uint64 total;         // physical pages kalloc manages
   uint64 free;          // of those, free now
   uint64 zero_fill;     // lazy heap pages filled with zeros on a fault
-  uint64 fault_around;  // of those, pages mapped ahead by fault-around
+  uint64 fault_around;  // pages fault-around handled ahead (counted above too)
   uint64 zero_map;      // reads of untouched lazy pages given the shared zero page
   uint64 cow_copy;      // writes to shared copy-on-write pages that copied the page
   uint64 cow_reuse;     // writes to copy-on-write pages held alone: made writable
