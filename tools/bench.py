@@ -207,10 +207,11 @@ def commit():
     try:
         rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True).stdout.strip()
+        # Only what goes into the kernel and the disk image counts.
         dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
-                                "--untracked-files=no"],
+                                "--", "kernel", "user"],
                                capture_output=True, text=True).stdout.strip()
-        return rev + (" with uncommitted changes" if dirty else "")
+        return rev + (" with changes to kernel/ or user/" if dirty else "")
     except OSError:
         return "unknown"
 
