@@ -23,7 +23,9 @@
 // table pages on the way only if alloc is set. Returns 0 if an inner table
 // is missing (alloc == 0) or cannot be allocated. When it returns 0 with
 // alloc == 0, no address in va's aligned PT_LEAF_SPAN bytes is mapped, so
-// a scan may skip to the next span.
+// a scan may skip to the next span. Within one span, the PTEs of
+// consecutive pages are consecutive in memory (as in every radix page
+// table): a scan walks once per span and steps through the entries.
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 
 int pte_valid(pte_t pte);           // maps something

@@ -64,13 +64,11 @@ permits(int flags, enum access access)
   return 0;
 }
 
-// What an access of kind access to page va needs. *ptep is set to va's
-// PTE (0 if there is no last-level table).
+// What an access of kind access to page va, whose PTE is pte (0 if there
+// is no last-level table), needs.
 static enum fix
-classify(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
+classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
 {
-  pte_t *pte = walk(vm->pagetable, va, 0);
-  *ptep = pte;
   if (pte && pte_valid(*pte)) {
     int flags = pte_flags(*pte);
     if (permits(flags, access))
@@ -162,11 +160,18 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
       (fix == FIX_ZERO_FILL || fix == FIX_COW))
     window = vm->seq_window * 2 > FAULT_AROUND_MAX ? FAULT_AROUND_MAX : vm->seq_window * 2;
   int n = 1;
+  pte_t *pte = 0;
   for (; n < window; n++) {
     uint64 a = va + n * PGSIZE;
-    pte_t *pte;
-    if (a >= MAXVA || classify(vm, a, access, &pte) != fix ||
-        apply(fix, vm, a, pte) != FAULT_OK)
+    if (a >= MAXVA)
+      break;
+    // Within a span the next PTE follows the last; walk at a span's start,
+    // or when zero_fill may just have made the table.
+    if (pte == 0 || a % PT_LEAF_SPAN == 0)
+      pte = walk(vm->pagetable, a, 0);
+    else
+      pte++;
+    if (classify(vm, a, access, pte) != fix || apply(fix, vm, a, pte) != FAULT_OK)
       break;
     VMSTAT_INC(fault_around);
   }
@@ -185,8 +190,8 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
     return FAULT_BADADDR;
   va = PGROUNDDOWN(va);
 
-  pte_t *pte;
-  enum fix fix = classify(vm, va, access, &pte);
+  pte_t *pte = walk(vm->pagetable, va, 0);
+  enum fix fix = classify(vm, va, access, pte);
   if (fix == FIX_NONE)
     return FAULT_OK;
   int r = apply(fix, vm, va, pte);

@@ -48,17 +48,17 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
   if (va % PGSIZE)
     panic("uvmunmap: not aligned");
   uint64 end = va + npages * PGSIZE;
-  for (uint64 a = va; a < end; a += PGSIZE) {
-    pte_t *pte = walk(pt, a, 0);
-    if (pte == 0) {
-      a = next_span(a) - PGSIZE;   // a whole empty span: skip it
-      continue;
+  for (uint64 a = va; a < end;) {
+    uint64 stop = next_span(a) < end ? next_span(a) : end;
+    pte_t *pte = walk(pt, a, 0);   // 0: a whole empty span, skipped
+    for (; pte && a < stop; a += PGSIZE, pte++) {
+      if (!pte_valid(*pte))
+        continue;
+      if (do_free)
+        kfree((void *)pte_pa(*pte));
+      *pte = 0;
     }
-    if (!pte_valid(*pte))
-      continue;
-    if (do_free)
-      kfree((void *)pte_pa(*pte));
-    *pte = 0;
+    a = stop;
   }
 }
 
@@ -108,10 +108,12 @@ uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
   return newsz;
 }
 
-// One present page of the parent, at va with PTE pte, for the child:
-// shared copy-on-write (or read-only as it is), or copied now.
+// What the child of fork gets for the parent's present page mapped by pte:
+// the same page shared copy-on-write (or read-only as it is), or a copy
+// made now. Sets *child to the child's PTE. Returns 0, or -1 when out of
+// memory.
 static int
-copy_page(pte_t *pte, pagetable_t child, uint64 va)
+share_or_copy(pte_t *pte, pte_t *child)
 {
   uint64 pa = pte_pa(*pte);
   int flags = pte_flags(*pte);
@@ -123,9 +125,8 @@ copy_page(pte_t *pte, pagetable_t child, uint64 va)
       flags = (flags & ~VM_W) | VM_COW;
       *pte = pte_make(pa, flags);
     }
-    if (mappages(child, va, PGSIZE, pa, flags) != 0)
-      return -1;
     kref_inc(pa);
+    *child = pte_make(pa, flags);
     return 0;
   }
 
@@ -136,10 +137,7 @@ copy_page(pte_t *pte, pagetable_t child, uint64 va)
   void *copy = kalloc_copy((void *)pa);
   if (copy == 0)
     return -1;
-  if (mappages(child, va, PGSIZE, (uint64)copy, flags) != 0) {
-    kfree(copy);
-    return -1;
-  }
+  *child = pte_make((uint64)copy, flags);
   return 0;
 }
 
@@ -158,16 +156,24 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
   memmove(new->vma, old->vma, sizeof(old->vma));
 
   int r = 0;
-  for (uint64 a = 0; a < old->sz; a += PGSIZE) {
-    pte_t *pte = walk(old->pagetable, a, 0);
-    if (pte == 0) {
-      a = next_span(a) - PGSIZE;
-      continue;
+  for (uint64 a = 0; a < old->sz && r == 0;) {
+    uint64 stop = next_span(a) < old->sz ? next_span(a) : PGROUNDUP(old->sz);
+    pte_t *pte = walk(old->pagetable, a, 0);   // 0: a whole empty span
+    pte_t *cfirst = 0;                         // the child's PTE for cfirst_va,
+    uint64 cfirst_va = 0;                      // made on the span's first page
+    for (; pte && a < stop; a += PGSIZE, pte++) {
+      if (!pte_valid(*pte))
+        continue;
+      if (cfirst == 0) {
+        cfirst = walk(new->pagetable, a, 1);
+        cfirst_va = a;
+      }
+      if (cfirst == 0 || share_or_copy(pte, cfirst + (a - cfirst_va) / PGSIZE) != 0) {
+        r = -1;
+        break;
+      }
     }
-    if (pte_valid(*pte) && copy_page(pte, new->pagetable, a) != 0) {
-      r = -1;
-      break;
-    }
+    a = stop;
   }
   tlb_flush();   // the parent's writable pages became read-only
   return r;

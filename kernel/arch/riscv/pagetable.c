@@ -90,8 +90,10 @@ freelevel(pagetable_t pt, int level)
       continue;
     if (level == 0 || (pte & (PTE_R | PTE_W | PTE_X)))
       panic("pagetable_free: leaf still mapped");
-    freelevel((pagetable_t)PTE2PA(pte), level - 1);
+    // Unhook the table before freeing it: a reader of this page table
+    // (vmdump) must never follow an entry to a freed page.
     pt[i] = 0;
+    freelevel((pagetable_t)PTE2PA(pte), level - 1);
   }
   kfree(pt);
 }
@@ -127,8 +129,8 @@ prunelevel(pagetable_t pt, int level, uint64 base, uint64 from, uint64 to)
         continue;
       pagetable_t child = (pagetable_t)PTE2PA(pte);
       if (prunelevel(child, level - 1, base + i * span, from, to)) {
+        pt[i] = 0;   // unhook first, as in freelevel
         kfree(child);
-        pt[i] = 0;
       }
     }
   }
