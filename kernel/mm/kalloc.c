@@ -62,11 +62,9 @@ kinit(uint64 start, uint64 end)
   mem.nfree = mem.npages;
 }
 
-// Returns a zeroed page with one reference, or 0 when memory is exhausted.
-// Zeroing here is the only time a fresh page is cleared: a new page never
-// shows another process's old data, and callers do not clear it again.
-void *
-kalloc(void)
+// Take a page off the free list and give it one reference; 0 if none.
+static void *
+take_page(void)
 {
   acquire(&mem.lock);
   struct freepage *fp = mem.free;
@@ -76,9 +74,19 @@ kalloc(void)
     page_of((uint64)fp)->ref = 1;
   }
   release(&mem.lock);
-  if (fp)
-    memset(fp, 0, PGSIZE);
   return fp;
+}
+
+// Returns a zeroed page with one reference, or 0 when memory is exhausted.
+// Zeroing here is the only time a fresh page is cleared: a new page never
+// shows another process's old data, and callers do not clear it again.
+void *
+kalloc(void)
+{
+  void *pa = take_page();
+  if (pa)
+    memset(pa, 0, PGSIZE);
+  return pa;
 }
 
 // A page that will be overwritten whole at once: a copy of src, with one
@@ -86,17 +94,10 @@ kalloc(void)
 void *
 kalloc_copy(const void *src)
 {
-  acquire(&mem.lock);
-  struct freepage *fp = mem.free;
-  if (fp) {
-    mem.free = fp->next;
-    mem.nfree--;
-    page_of((uint64)fp)->ref = 1;
-  }
-  release(&mem.lock);
-  if (fp)
-    memmove(fp, src, PGSIZE);
-  return fp;
+  void *pa = take_page();
+  if (pa)
+    memmove(pa, src, PGSIZE);
+  return pa;
 }
 
 // Drop one reference to pa; the last one frees the page. Reference counts

@@ -29,47 +29,44 @@ prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
   return len > 0 && va + len < va ? -1 : 0;
 }
 
-// Copy len bytes from src to user address dstva. Returns 0, or -1 if any
-// byte may not be written (nothing is promised about bytes before it).
+// Copy len bytes between kernel buffer kbuf and user address va, in the
+// direction access says (ACCESS_WRITE: to the user). Returns 0, or -1 if
+// any byte may not be accessed (nothing is promised about bytes before it).
+static int
+ucopy(struct vmspace *vm, uint64 va, char *kbuf, uint64 len, enum access access)
+{
+  while (len > 0) {
+    uint64 va0 = PGROUNDDOWN(va);
+    uint64 pa = user_page(vm, va0, access);
+    if (pa == 0)
+      return -1;
+    uint64 n = PGSIZE - (va - va0);
+    if (n > len)
+      n = len;
+    char *u = (char *)(pa + (va - va0));
+    if (access == ACCESS_WRITE)
+      memmove(u, kbuf, n);
+    else
+      memmove(kbuf, u, n);
+    len -= n;
+    kbuf += n;
+    va = va0 + PGSIZE;
+  }
+  return 0;
+}
+
+// Copy len bytes from src to user address dstva. Returns 0 or -1.
 int
 copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len)
 {
-  const char *s = src;
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(dstva);
-    uint64 pa = user_page(vm, va0, ACCESS_WRITE);
-    if (pa == 0)
-      return -1;
-    uint64 n = PGSIZE - (dstva - va0);
-    if (n > len)
-      n = len;
-    memmove((void *)(pa + (dstva - va0)), s, n);
-    len -= n;
-    s += n;
-    dstva = va0 + PGSIZE;
-  }
-  return 0;
+  return ucopy(vm, dstva, (char *)src, len, ACCESS_WRITE);
 }
 
 // Copy len bytes from user address srcva to dst. Returns 0 or -1.
 int
 copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len)
 {
-  char *d = dst;
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(vm, va0, ACCESS_READ);
-    if (pa == 0)
-      return -1;
-    uint64 n = PGSIZE - (srcva - va0);
-    if (n > len)
-      n = len;
-    memmove(d, (void *)(pa + (srcva - va0)), n);
-    len -= n;
-    d += n;
-    srcva = va0 + PGSIZE;
-  }
-  return 0;
+  return ucopy(vm, srcva, dst, len, ACCESS_READ);
 }
 
 // Copy a NUL-terminated string from user address srcva into dst, at most
