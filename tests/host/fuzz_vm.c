@@ -2,22 +2,39 @@
 // simulated processes, each a struct vmspace: grow the heap (eager or
 // lazy, with growproc's bounds), shrink it, read and write bytes in and
 // around it with copyin/copyout/copyinstr (through vmfault), ask vmfault
-// directly, fork (uvmcopy), exit (uvmfree) and exec (exec_load of a
-// crafted ELF, then free the old image).
+// directly, fork (uvmcopy, sharing copy-on-write or copying, as the input
+// says), exit (uvmfree), exec (exec_load of a crafted ELF, then free the
+// old image), and switch the zero page and fault-around on and off
+// (vmconfig).
 //
 // A plain model says what every process must see: its regions, its
 // break, and the bytes of every page that was ever written (all others
 // read as zero). It also says when an operation must fail: an address
 // the process may not use, a bad ELF, or too few free pages for what the
-// operation has to allocate. After every step the checker reads each
-// page table in the Sv39 format itself and compares:
-//   - every mapping lies in the process's memory with the right rights,
-//     and holds exactly the model's bytes; no written page is missing;
+// operation has to allocate (a fresh page for a write to a lazy page or to
+// a page shared copy-on-write with another process or the zero page; only
+// page-table pages for a read of a lazy page while the zero page is on,
+// for a write to a copy-on-write page held alone, and for a sharing fork).
+// Which pages a fault maps around the one it was asked for is vmfault's
+// business: the model reads presence from the page tables. After every
+// step the checker reads each page table in the Sv39 format itself and
+// compares:
+//   - every mapping lies in the process's memory with the right rights
+//     (or, copy-on-write, the same without VM_W), and holds exactly the
+//     model's bytes; no written page is missing; the zero page is mapped
+//     only read-only copy-on-write in the heap;
 //   - addresses outside the process's memory are refused by vmfault;
 //   - every physical page's reference count equals the number of page
-//     tables and PTEs across all live processes that hold it, and
-//     kfreecount() the number of pages nobody holds;
+//     tables and PTEs across all live processes that hold it (plus the
+//     kernel's one to the zero page), and kfreecount() the number of
+//     pages nobody holds; no PTE is both writable and copy-on-write, a
+//     page with more than one reference is writable nowhere, the zero
+//     page holds zeros (machine_check_refs);
 //   - no spin lock is held and the file system is idle.
+// Right after an operation it checks what the operation must have left:
+// a page written is writable and private; a lazy page read maps the zero
+// page exactly when it is on; a fork shares every present page (or copies
+// every one but the zero page) and takes exactly the pages the model says.
 // When the input ends every process exits and kfreecount() must be back
 // at its value after boot. A failed check prints what and aborts.
 #include <stdarg.h>
@@ -60,6 +77,7 @@ struct proc {
 };
 
 static struct proc procs[NPROCS + 1];   // the last: exec's new image
+static int opt_zeropage, opt_faultaround;   // what vmconfig was told
 
 struct input {
   const uint8 *d;
@@ -170,7 +188,21 @@ static int
 raw_rights(pte_t pte)
 {
   return (pte & PTE_R ? VM_R : 0) | (pte & PTE_W ? VM_W : 0) |
-         (pte & PTE_X ? VM_X : 0) | (pte & PTE_U ? VM_U : 0);
+         (pte & PTE_X ? VM_X : 0) | (pte & PTE_U ? VM_U : 0) |
+         (pte & PTE_COW ? VM_COW : 0);
+}
+
+static int
+is_zero(pte_t pte)
+{
+  return PTE2PA(pte) == machine_zero_page();
+}
+
+// The leaf PTE maps a page that someone else maps too (or the zero page).
+static int
+shared(pte_t pte)
+{
+  return is_zero(pte) || kref_get(PTE2PA(pte)) > 1;
 }
 
 // Pages an operation must allocate: page-table pages for the addresses
@@ -223,16 +255,24 @@ check_leaf(uint64 va, pte_t pte, int level, void *arg)
     fuzz_fail("large page at %#lx", va);
   int rights = raw_rights(pte);
   struct region *r = mregion(p, va);
+  int want;
   if (r) {
-    if (rights != (r->prot | VM_U))
-      fuzz_fail("page %#lx: rights %#x, region says %#x", va, rights, r->prot | VM_U);
+    want = r->prot | VM_U;
   } else if (va >= p->heapbase && va < p->sz) {
-    if (rights != (RW | VM_U))
-      fuzz_fail("heap page %#lx: rights %#x", va, rights);
+    want = RW | VM_U;
   } else {
     fuzz_fail("page %#lx mapped outside the process (heap [%#lx, %#lx))",
               va, p->heapbase, p->sz);
   }
+  // Copy-on-write: a page that may be written, mapped without VM_W.
+  if ((rights & VM_COW) && (want & VM_W))
+    want = (want & ~VM_W) | VM_COW;
+  if (rights != want)
+    fuzz_fail("page %#lx: rights %#x, expected %#x (%s)", va, rights, want,
+              r ? "region" : "heap");
+  if (is_zero(pte) && (r || !(rights & VM_COW)))
+    fuzz_fail("page %#lx maps the zero page with rights %#x%s", va, rights,
+              r ? " in a region" : "");
   const uchar *got = (const uchar *)PTE2PA(pte);
   struct mpage *m = mpage(p, va, 0);
   if (m) {
@@ -315,15 +355,16 @@ check_all(void)
 {
   struct vmspace *vms[NPROCS];
   int n = 0;
-  for (int i = 0; i < NPROCS; i++) {
-    if (procs[i].live) {
-      check_proc(&procs[i]);
+  for (int i = 0; i < NPROCS; i++)
+    if (procs[i].live)
       vms[n++] = &procs[i].vm;
-    }
-  }
+  // First: every leaf maps a page of RAM, so check_proc may read it.
   char msg[256];
   if (machine_check_refs(vms, n, msg, sizeof(msg)) != 0)
     fuzz_fail("reference counts: %s", msg);
+  for (int i = 0; i < NPROCS; i++)
+    if (procs[i].live)
+      check_proc(&procs[i]);
   if (fakefs_idle(msg, sizeof(msg)) != 0)
     fuzz_fail("file system: %s", msg);
   if (host_locks_held())
@@ -457,10 +498,30 @@ pick_len(struct input *in)
   return l & 0x80 ? (uint64)(l & 0x7F) * 64 : l & 0x7F;
 }
 
+// Pages an allowed access a to page va0 of p must allocate: none if the
+// PTE allows it already or it is a write to a copy-on-write page p holds
+// alone; a copy for a write to a shared one; the tables for a read of a
+// lazy page while the zero page is on; else a zeroed page and its tables.
+static uint64
+page_need(struct proc *p, uint64 va0, enum access a, struct tables *t)
+{
+  pte_t pte = leaf(p->vm.pagetable, va0);
+  if (!pte) {
+    uint64 tables = tables_for(t, va0);
+    return a == ACCESS_READ && opt_zeropage ? tables : 1 + tables;
+  }
+  if (raw_rights(pte) & access_prot(a))
+    return 0;
+  if (a == ACCESS_WRITE && (pte & PTE_COW))
+    return shared(pte) ? 1 : 0;
+  fuzz_fail("page %#lx: rights %#x refuse access %d the model allows",
+            va0, raw_rights(pte), a);
+}
+
 // The model's copy of len bytes at va, page by page, as copyin/copyout
-// do: each page must allow the access and, if absent, be backed by a
-// fresh page (and its tables) while free pages last. Returns the number
-// of leading bytes the copy reaches; len if all of it.
+// do: each page must allow the access and be made ready while free pages
+// last (page_need). Returns the number of leading bytes the copy reaches;
+// len if all of it.
 static uint64
 mreach(struct proc *p, uint64 va, uint64 len, enum access a)
 {
@@ -471,12 +532,10 @@ mreach(struct proc *p, uint64 va, uint64 len, enum access a)
     uint64 va0 = PGROUNDDOWN(cur);
     if (!mallowed(p, cur, a))
       return done;
-    if (!leaf(p->vm.pagetable, va0)) {
-      uint64 need = 1 + tables_for(&t, va0);
-      if (need > avail)
-        return done;
-      avail -= need;
-    }
+    uint64 need = page_need(p, va0, a, &t);
+    if (need > avail)
+      return done;
+    avail -= need;
     uint64 n = PGSIZE - (cur - va0);
     done += n < len - done ? n : len - done;
   }
@@ -511,6 +570,55 @@ mbyte(struct proc *p, uint64 va)
 
 static uchar iobuf[128 * 64 + 1];
 
+// The lazy pages of [va, va+len) before an access, to see after it what
+// the access made of them.
+#define MAXSPAN 4
+struct span {
+  uint64 first;            // page of va
+  int n;                   // pages
+  int absent[MAXSPAN];
+};
+
+static void
+span_before(struct proc *p, uint64 va, uint64 len, struct span *sp)
+{
+  sp->first = PGROUNDDOWN(va);
+  sp->n = len == 0 ? 0 : (PGROUNDDOWN(va + len - 1) - sp->first) / PGSIZE + 1;
+  if (sp->n > MAXSPAN)
+    fuzz_fail("span of %d pages", sp->n);
+  for (int i = 0; i < sp->n; i++)
+    sp->absent[i] = !leaf(p->vm.pagetable, sp->first + i * PGSIZE);
+}
+
+// After a write that succeeded: each page written is writable and p's alone.
+static void
+check_written(struct proc *p, const struct span *sp)
+{
+  for (int i = 0; i < sp->n; i++) {
+    uint64 va0 = sp->first + i * PGSIZE;
+    pte_t pte = leaf(p->vm.pagetable, va0);
+    if (!pte || !(pte & PTE_W) || (pte & PTE_COW) || shared(pte))
+      fuzz_fail("page %#lx written: PTE %#lx, %d references", va0, pte,
+                pte ? kref_get(PTE2PA(pte)) : 0);
+  }
+}
+
+// After a read that succeeded: each page that was lazy maps the zero page
+// if it is on, else a private page of zeros.
+static void
+check_read(struct proc *p, const struct span *sp)
+{
+  for (int i = 0; i < sp->n; i++) {
+    uint64 va0 = sp->first + i * PGSIZE;
+    pte_t pte = leaf(p->vm.pagetable, va0);
+    if (!pte)
+      fuzz_fail("page %#lx read but not mapped", va0);
+    if (sp->absent[i] && is_zero(pte) != opt_zeropage)
+      fuzz_fail("lazy page %#lx read with the zero page %s: PTE %#lx",
+                va0, opt_zeropage ? "on" : "off", pte);
+  }
+}
+
 static void
 op_write(struct proc *p, struct input *in)
 {
@@ -519,10 +627,15 @@ op_write(struct proc *p, struct input *in)
   for (uint64 i = 0; i < len; i++)
     iobuf[i] = (uchar)(seed + i * 7);
   uint64 reach = mreach(p, va, len, ACCESS_WRITE);
+  struct span sp;
+  if (reach == len)
+    span_before(p, va, len, &sp);
   int r = copyout(&p->vm, va, iobuf, len);
   if ((r == 0) != (reach == len))
     fuzz_fail("copyout(%#lx, %lu) = %d, model reaches %lu bytes", va, len, r, reach);
   mwrite(p, va, iobuf, reach);
+  if (r == 0)
+    check_written(p, &sp);
 }
 
 static void
@@ -530,12 +643,17 @@ op_read(struct proc *p, struct input *in)
 {
   uint64 va = pick_addr(p, in), len = pick_len(in);
   uint64 reach = mreach(p, va, len, ACCESS_READ);
+  struct span sp;
+  if (reach == len)
+    span_before(p, va, len, &sp);
   int r = copyin(&p->vm, iobuf, va, len);
   if ((r == 0) != (reach == len))
     fuzz_fail("copyin(%#lx, %lu) = %d, model reaches %lu bytes", va, len, r, reach);
   for (uint64 i = 0; r == 0 && i < len; i++)
     if (iobuf[i] != mbyte(p, va + i))
       fuzz_fail("copyin(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
+  if (r == 0)
+    check_read(p, &sp);
 }
 
 static void
@@ -555,12 +673,17 @@ op_readstr(struct proc *p, struct input *in)
   while (slen < max && mbyte(p, va + slen) != 0)
     slen++;
   int ok = slen < max && mreach(p, va, slen + 1, ACCESS_READ) == slen + 1;
+  struct span sp;
+  if (ok)
+    span_before(p, va, slen + 1, &sp);
   int r = copyinstr(&p->vm, (char *)iobuf, va, max);
   if ((r == 0) != ok)
     fuzz_fail("copyinstr(%#lx, %lu) = %d, model %s", va, max, r, ok ? "succeeds" : "fails");
   for (uint64 i = 0; ok && i <= slen; i++)
     if (iobuf[i] != mbyte(p, va + i))
       fuzz_fail("copyinstr(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
+  if (ok)
+    check_read(p, &sp);
 }
 
 static void
@@ -569,56 +692,134 @@ op_fault(struct proc *p, struct input *in)
   uint64 va = pick_addr(p, in);
   enum access a = (enum access)(take(in) % 3);
   int want;
-  if (!mallowed(p, va, a))
+  struct span sp;
+  if (!mallowed(p, va, a)) {
     want = FAULT_BADADDR;
-  else if (leaf(p->vm.pagetable, PGROUNDDOWN(va)))
-    want = FAULT_OK;
-  else {
+  } else {
     struct tables t = { .pt = p->vm.pagetable };
-    want = 1 + tables_for(&t, PGROUNDDOWN(va)) <= kfreecount() ? FAULT_OK : FAULT_NOMEM;
+    want = page_need(p, PGROUNDDOWN(va), a, &t) <= kfreecount() ? FAULT_OK : FAULT_NOMEM;
+    span_before(p, va, 1, &sp);
   }
   int r = vmfault(&p->vm, va, a);
   if (r != want)
     fuzz_fail("vmfault(%#lx, %d) = %d, model %d", va, a, r, want);
+  if (r == FAULT_OK && a == ACCESS_WRITE)
+    check_written(p, &sp);
+  if (r == FAULT_OK && a == ACCESS_READ)
+    check_read(p, &sp);
 }
 
-struct present {
-  struct tables *t;
-  uint64 need;
+// The leaves of a process's page table, read directly.
+#define MAXLEAVES 4096
+struct leaves {
+  int n;
+  uint64 va[MAXLEAVES];
+  pte_t pte[MAXLEAVES];
+  struct tables *t;     // the child's tables for them
+  int copy;             // a copying fork
+  uint64 need;          // pages the fork must allocate
 };
 
 static void
-count_copy(uint64 va, pte_t pte, int level, void *arg)
+record_leaf(uint64 va, pte_t pte, int level, void *arg)
 {
+  (void)level;
+  struct leaves *l = arg;
+  if (l->n == MAXLEAVES)
+    fuzz_fail("more than %d leaves", MAXLEAVES);
+  l->va[l->n] = va;
+  l->pte[l->n++] = pte;
+  l->need += tables_for(l->t, va) + (l->copy && !is_zero(pte));
+}
+
+static struct leaves forkleaves;
+
+static void
+count_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  (void)va;
   (void)pte;
   (void)level;
-  struct present *pr = arg;
-  pr->need += 1 + tables_for(pr->t, va);
+  (*(int *)arg)++;
+}
+
+// After a fork that succeeded: c maps exactly p's pages from before, the
+// same physical page with VM_W turned into VM_COW in both when sharing (and
+// for the zero page always), else a private copy with VM_W back in place
+// of VM_COW and p left as it was.
+static void
+check_forked(struct proc *p, struct proc *c, const struct leaves *l)
+{
+  int nleaves = 0;
+  struct ptvisitor v = { 0, count_leaf, &nleaves };
+  pt_visit(c->vm.pagetable, &v);
+  if (nleaves != l->n)
+    fuzz_fail("fork: child has %d pages, parent %d", nleaves, l->n);
+  for (int i = 0; i < l->n; i++) {
+    uint64 va = l->va[i];
+    pte_t old = l->pte[i];
+    pte_t now = leaf(p->vm.pagetable, va), kid = leaf(c->vm.pagetable, va);
+    int rights = raw_rights(old);
+    if (!now || !kid || PTE2PA(now) != PTE2PA(old))
+      fuzz_fail("fork: page %#lx moved or went in the parent, or is missing in the child", va);
+    int share = !l->copy || is_zero(old);
+    int want_p = share && (rights & VM_W) ? (rights & ~VM_W) | VM_COW : rights;
+    int want_c = share ? want_p : rights & VM_COW ? (rights & ~VM_COW) | VM_W : rights;
+    if (raw_rights(now) != want_p || raw_rights(kid) != want_c)
+      fuzz_fail("fork (%s): page %#lx rights %#x before, %#x and %#x after, expected %#x and %#x",
+                share ? "shared" : "copied", va, rights, raw_rights(now), raw_rights(kid),
+                want_p, want_c);
+    if ((PTE2PA(kid) == PTE2PA(old)) != share)
+      fuzz_fail("fork: page %#lx %s", va, share ? "not shared" : "shared in a copying fork");
+  }
 }
 
 static void
-op_fork(struct proc *p, struct proc *c)
+op_fork(struct proc *p, struct proc *c, int cow)
 {
+  if (vmconfig(VMCONF_COW, cow) == -1)
+    fuzz_fail("vmconfig(VMCONF_COW, %d) refused", cow);
   uint64 before = kfreecount();
   if (spawn(c) != 0)
     return;
-  // A copy of every present page, and the child's tables for them.
+  // The child's tables for every present page, and, when copying, a copy
+  // of every present page but the zero page.
   struct tables t = { .pt = 0 };
-  struct present pr = { &t, 0 };
-  struct ptvisitor v = { 0, count_copy, &pr };
+  struct leaves *l = &forkleaves;
+  l->n = 0;
+  l->t = &t;
+  l->copy = !cow;
+  l->need = 0;
+  struct ptvisitor v = { 0, record_leaf, l };
   pt_visit(p->vm.pagetable, &v);
-  int ok = pr.need <= kfreecount();
+  int ok = l->need <= kfreecount();
 
   int r = uvmcopy(&p->vm, &c->vm);
   if ((r == 0) != ok)
-    fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed", r, kfreecount(), pr.need);
+    fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed", r, kfreecount(), l->need);
   if (r != 0) {
     op_exit(c);
     if (kfreecount() != before)
       fuzz_fail("failed fork leaked: %lu free, %lu before", kfreecount(), before);
     return;
   }
+  if (kfreecount() != before - 1 - l->need)
+    fuzz_fail("fork took %lu pages, model %lu", before - kfreecount(), 1 + l->need);
   mcopy(c, p);
+  check_forked(p, c, l);
+}
+
+// The zero page and fault-around on or off, as the input says.
+static void
+op_config(struct input *in)
+{
+  uint8 b = take(in);
+  int zp = b & 1, fa = (b >> 1) & 1;
+  if (vmconfig(VMCONF_ZEROPAGE, zp) != opt_zeropage ||
+      vmconfig(VMCONF_FAULTAROUND, fa) != opt_faultaround)
+    fuzz_fail("vmconfig did not return the old values %d, %d", opt_zeropage, opt_faultaround);
+  opt_zeropage = zp;
+  opt_faultaround = fa;
 }
 
 // ---- exec
@@ -659,7 +860,7 @@ make_prog(struct input *in, struct prog *pg, uint64 entry)
   for (int i = 0; i < pg->nseg; i++) {
     struct seg *s = &pg->seg[i];
     s->type = PT_LOAD;
-    s->flags = segflags[take(in) % 5];
+    s->flags = segflags[take(in) % 6];
     s->vaddr = va;
     s->memsz = (1 + take(in) % 3) * PGSIZE - (take(in) % 64) * 16;
     s->filesz = take(in) * 13;
@@ -827,9 +1028,10 @@ op_exec(struct proc *p, struct input *in)
 // ---- the driver
 
 enum { OP_GROW, OP_GROW_LAZY, OP_SHRINK, OP_WRITE, OP_READ, OP_READSTR,
-       OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, NOPS };
+       OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, OP_CONFIG, NOPS };
 static const char *opnames[] = { "grow", "grow lazily", "shrink", "write", "read",
-                                 "read string", "fault", "fork", "exit", "exec" };
+                                 "read string", "fault", "fork", "exit", "exec",
+                                 "config" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -844,6 +1046,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   host_locks_reset();
   for (int i = 0; i <= NPROCS; i++)
     procs[i].live = 0;
+  vm_cow = vm_faultaround = vm_zeropage = 1;
+  opt_zeropage = opt_faultaround = 1;
   uint64 start = kfreecount();
 
   while (in.i < in.n && step < MAXSTEPS) {
@@ -852,6 +1056,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct proc *p = &procs[op % NPROCS];
     int kind = (op / NPROCS) % NOPS;
     opname = opnames[kind];
+    if (kind == OP_CONFIG) {
+      op_config(&in);
+      continue;
+    }
     if (!p->live && (kind == OP_EXIT || spawn(p) != 0))
       continue;
     switch (kind) {
@@ -863,9 +1071,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case OP_READSTR:   op_readstr(p, &in); break;
     case OP_FAULT:     op_fault(p, &in); break;
     case OP_FORK: {
-      struct proc *c = &procs[(op % NPROCS + 1 + take(&in) % (NPROCS - 1)) % NPROCS];
+      // Low bits: which child slot; the top bit set: a copying fork.
+      uint8 b = take(&in);
+      struct proc *c = &procs[(op % NPROCS + 1 + (b & 0x7F) % (NPROCS - 1)) % NPROCS];
       if (!c->live)
-        op_fork(p, c);
+        op_fork(p, c, !(b & 0x80));
       break;
     }
     case OP_EXIT:      op_exit(p); break;

@@ -28,11 +28,15 @@ extern uint64 host_tlb_flushes;             // tlb_flush calls so far
 // ---- machine.c: RAM and page accounting
 #define RAM_MAX_PAGES 4096
 // Fresh RAM of npages pages (the kalloc records included), filled with
-// junk, handed to kinit. Free pages are poisoned for AddressSanitizer
-// except their first 8 bytes (the free-list link).
+// junk, handed to kinit, then zeropage_init as the kernel boots. Free
+// pages are poisoned for AddressSanitizer except their first 8 bytes (the
+// free-list link).
 void machine_boot(uint64 npages);
-// kinit on [start, end) inside the current RAM, with the same poisoning.
+// kinit on [start, end) inside the current RAM, with the same poisoning,
+// and no zero page.
 void machine_kinit(uint64 start, uint64 end);
+uint64 machine_zero_page(void);             // the zero page machine_boot made
+int machine_page_in_use(uint64 pa);         // a managed page with references
 uint64 machine_ram_start(void);
 uint64 machine_ram_end(void);
 uint64 machine_first_page(void);            // lowest page kalloc manages
@@ -55,7 +59,10 @@ int pt_missing_tables(pagetable_t pt, uint64 va);
 
 // Compare every managed page's reference count with the references the
 // n address spaces hold (one per table page, one per leaf) plus the pages
-// machine_exhaust holds, and kfreecount with the pages nobody holds.
+// machine_exhaust holds and the kernel's one reference to the zero page,
+// and kfreecount with the pages nobody holds. Also: no leaf is both
+// writable and copy-on-write, a page with more than one reference is
+// writable through no leaf, and the zero page holds only zeros.
 // Returns 0, or -1 with a description in msg.
 int machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz);
 

@@ -24,8 +24,10 @@
 #include "host.h"
 
 // kalloc clears every page it takes off the free list with one
-// page-sized memset. Free pages are poisoned (machine.c), so that is
-// where a page becomes addressable again.
+// page-sized memset, and kalloc_copy fills one with one page-sized
+// memmove. Free pages are poisoned (machine.c), so that is where a page
+// becomes addressable again: for memmove only once kalloc_copy has
+// counted the page's reference, so a copy into a free page still stops.
 void *
 klib_memset(void *dst, int c, uint64 n)
 {
@@ -37,6 +39,8 @@ klib_memset(void *dst, int c, uint64 n)
 void *
 klib_memmove(void *dst, const void *src, uint64 n)
 {
+  if (n == PGSIZE && machine_page_in_use((uint64)dst))
+    ASAN_UNPOISON_MEMORY_REGION(dst, n);
   return memmove(dst, src, n);
 }
 

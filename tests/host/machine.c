@@ -8,8 +8,13 @@
 // Use after free of a physical page: when a page's last reference goes,
 // __wrap_kfree (the binaries link with --wrap=kfree) poisons all of it but
 // the free-list link for AddressSanitizer; kalloc's clearing memset makes
-// it addressable again (host_lib.c). A stale read or write through a
-// freed page then stops the test at the faulting line.
+// it addressable again, and so does kalloc_copy's page-sized memmove
+// (host_lib.c). A stale read or write through a freed page then stops the
+// test at the faulting line.
+//
+// The zero page: machine_boot calls zeropage_init after kinit, as the
+// kernel's main does, and remembers which page it got. The kernel keeps
+// one reference to it for good; the checkers count that reference.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@ static uchar *ram;            // RAM_MAX_PAGES pages
 static uint64 ram_end;        // end of the RAM in use
 static uint64 kend;           // end of what kinit manages
 static void *exhausted;       // pages machine_exhaust holds, linked
+static uint64 zero_page;      // the kernel's zero page; 0 before machine_boot
 
 void __real_kfree(void *pa);
 
@@ -39,6 +45,7 @@ machine_kinit(uint64 start, uint64 end)
   kinit(start, end);
   kend = PGROUNDDOWN(end);
   exhausted = 0;
+  zero_page = 0;   // a bare kinit has none (the kernel's is stale now)
   uint64 first = machine_first_page();
   for (uint64 i = 0; i < ktotalpages(); i++)
     ASAN_POISON_MEMORY_REGION((char *)(first + i * PGSIZE) + sizeof(void *),
@@ -62,6 +69,33 @@ machine_boot(uint64 npages)
   memset(ram, 0xA5, npages * PGSIZE);
   ram_end = (uint64)ram + npages * PGSIZE;
   machine_kinit((uint64)ram, ram_end);
+  zeropage_init();
+  // Which page it took: the only one with a reference now.
+  uint64 first = machine_first_page();
+  for (uint64 i = 0; i < ktotalpages(); i++) {
+    uint64 pa = first + i * PGSIZE;
+    if (kref_get(pa) == 0)
+      continue;
+    if (zero_page || kref_get(pa) != 1 || !is_zeropage(pa))
+      panic("machine_boot: zeropage_init took something else than one page");
+    zero_page = pa;
+  }
+  if (!zero_page || kfreecount() != ktotalpages() - 1)
+    panic("machine_boot: no zero page");
+}
+
+uint64
+machine_zero_page(void)
+{
+  return zero_page;
+}
+
+int
+machine_page_in_use(uint64 pa)
+{
+  uint64 first = machine_first_page();
+  return pa % PGSIZE == 0 && pa >= first && pa < first + ktotalpages() * PGSIZE &&
+         kref_get(pa) > 0;
 }
 
 uint64
@@ -166,6 +200,7 @@ pt_missing_tables(pagetable_t pt, uint64 va)
 
 struct refcount {
   int *want;              // per managed page
+  int *writable;          // per managed page: leaves that map it with W
   uint64 first, npages;
   char *msg;
   size_t msgsz;
@@ -199,15 +234,24 @@ count_leaf(uint64 va, pte_t pte, int level, void *arg)
     snprintf(rc->msg, rc->msgsz, "large page at va %#lx", va);
     rc->bad = 1;
   }
+  if ((pte & PTE_W) && (pte & PTE_COW) && !rc->bad) {
+    snprintf(rc->msg, rc->msgsz, "va %#lx is writable and copy-on-write", va);
+    rc->bad = 1;
+  }
   count(rc, PTE2PA(pte), "leaf target");
+  if ((pte & PTE_W) && !rc->bad)
+    rc->writable[(PTE2PA(pte) - rc->first) / PGSIZE]++;
 }
 
 int
 machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
 {
-  static int want[RAM_MAX_PAGES];
-  struct refcount rc = { want, machine_first_page(), ktotalpages(), msg, msgsz, 0 };
+  static int want[RAM_MAX_PAGES], writable[RAM_MAX_PAGES];
+  struct refcount rc = { want, writable, machine_first_page(), ktotalpages(), msg, msgsz, 0 };
   memset(want, 0, sizeof(want));
+  memset(writable, 0, sizeof(writable));
+  if (zero_page)
+    count(&rc, zero_page, "zero page");   // the kernel's own reference
   struct ptvisitor v = { count_table, count_leaf, &rc };
   for (int i = 0; i < n; i++)
     if (vms[i]->pagetable)
@@ -225,8 +269,24 @@ machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
       snprintf(msg, msgsz, "page %#lx: kref_get %d, but %d references exist", pa, got, want[i]);
       return -1;
     }
+    // Shared pages (the zero page is shared with the kernel) are
+    // read-only everywhere: a write must fault and get its own copy.
+    if (writable[i] && want[i] > 1) {
+      snprintf(msg, msgsz, "page %#lx has %d references but %d writable mapping(s)",
+               pa, want[i], writable[i]);
+      return -1;
+    }
     if (want[i] == 0)
       unheld++;
+  }
+  if (zero_page) {
+    const uchar *z = (const uchar *)zero_page;
+    for (int i = 0; i < PGSIZE; i++) {
+      if (z[i] != 0) {
+        snprintf(msg, msgsz, "zero page byte %d is %#x", i, z[i]);
+        return -1;
+      }
+    }
   }
   if (kfreecount() != unheld) {
     snprintf(msg, msgsz, "kfreecount %lu, but %lu pages have no reference", kfreecount(), unheld);

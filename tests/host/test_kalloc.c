@@ -33,18 +33,21 @@ kinit_rounds_and_counts(void **state)
 }
 
 // Every page once: aligned, inside RAM, all different, zeroed even when
-// the previous owner left data in it; then kalloc returns 0.
+// the previous owner left data in it; then kalloc returns 0. All but the
+// zero page, which the kernel took at boot and keeps.
 static void
 kalloc_hands_out_every_page_once(void **state)
 {
   (void)state;
   uint64 n = kfreecount();
-  assert_int_equal(n, ktotalpages());
+  assert_int_equal(n, ktotalpages() - 1);
+  assert_int_equal(kref_get((uint64)zero_page()), 1);
   uint64 *pages = calloc(n, sizeof(uint64));
   assert_non_null(pages);
   for (uint64 i = 0; i < n; i++) {
     uchar *p = kalloc();
     assert_non_null(p);
+    assert_ptr_not_equal(p, zero_page());
     assert_int_equal((uint64)p % PGSIZE, 0);
     assert_true((uint64)p >= machine_ram_start() && (uint64)p + PGSIZE <= machine_ram_end());
     for (int j = 0; j < PGSIZE; j++)
@@ -87,6 +90,39 @@ kfree_drops_one_reference(void **state)
   kfree(p);
   assert_int_equal(kref_get((uint64)p), 0);
   assert_int_equal(kfreecount(), before);
+}
+
+// kalloc_copy: a new page with one reference holding src's bytes, taken
+// from the same free list; src is left alone; 0 when memory is exhausted.
+static void
+kalloc_copy_copies_a_page(void **state)
+{
+  (void)state;
+  uchar *src = kalloc();
+  for (int i = 0; i < PGSIZE; i++)
+    src[i] = (uchar)(i * 13 + 1);
+  uint64 before = kfreecount();
+  uchar *c = kalloc_copy(src);
+  assert_non_null(c);
+  assert_ptr_not_equal(c, src);
+  assert_int_equal((uint64)c % PGSIZE, 0);
+  assert_int_equal(kfreecount(), before - 1);
+  assert_int_equal(kref_get((uint64)c), 1);
+  assert_int_equal(kref_get((uint64)src), 1);
+  assert_memory_equal(c, src, PGSIZE);
+  c[0] = 0xFF;
+  assert_int_equal(src[0], 1);
+  uchar *z = kalloc_copy(zero_page());
+  for (int i = 0; i < PGSIZE; i++)
+    assert_int_equal(z[i], 0);
+
+  machine_exhaust(0);
+  assert_null(kalloc_copy(src));
+  assert_int_equal(kfreecount(), 0);
+  machine_unexhaust();
+  kfree(z);
+  kfree(c);
+  kfree(src);
 }
 
 static void
@@ -137,6 +173,7 @@ run_kalloc_tests(int *ntests)
     UNIT_TEST(kinit_rounds_and_counts),
     UNIT_TEST(kalloc_hands_out_every_page_once),
     UNIT_TEST(kfree_drops_one_reference),
+    UNIT_TEST(kalloc_copy_copies_a_page),
     UNIT_TEST(double_free_panics),
     UNIT_TEST(kref_inc_of_free_page_panics),
     UNIT_TEST(kfree_of_foreign_address_panics),

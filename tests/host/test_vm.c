@@ -273,6 +273,50 @@ uvmdealloc_frees_whole_pages(void **state)
   uvmfree(&vm);
 }
 
+// The trampoline and the trap frame sit right above the highest heap page
+// a process can have, in the same leaf table, mapped without VM_U (as
+// kernel/proc's proc_vmcreate does). Faults, fault-around, fork and
+// shrinking at the top of the heap leave them alone.
+static void
+top_of_heap_spares_trampoline_and_trapframe(void **state)
+{
+  (void)state;
+  struct vmspace vm, child;
+  vm_new(&vm);
+  uchar *tramp = kalloc(), *tf = kalloc();
+  assert_int_equal(mappages(vm.pagetable, TRAMPOLINE, PGSIZE, (uint64)tramp, VM_R | VM_X), 0);
+  assert_int_equal(mappages(vm.pagetable, TRAPFRAME, PGSIZE, (uint64)tf, RW), 0);
+  vm.heapbase = USERTOP - 64 * PGSIZE;
+  vm.sz = USERTOP;
+  for (uint64 va = vm.heapbase; va < USERTOP; va += PGSIZE)
+    if (!present(&vm, va))
+      assert_int_equal(vmfault(&vm, va, ACCESS_WRITE), FAULT_OK);
+  assert_true(vmstat.fault_around > 0);
+  vm_new(&child);
+  assert_int_equal(uvmcopy(&vm, &child), 0);
+  assert_false(present(&child, TRAPFRAME));
+  for (uint64 va = vm.heapbase; va < USERTOP; va += PGSIZE) {
+    if (!(flags_at(&child, va) & VM_W))
+      assert_int_equal(vmfault(&child, va, ACCESS_WRITE), FAULT_OK);
+    if (!(flags_at(&vm, va) & VM_W))
+      assert_int_equal(vmfault(&vm, va, ACCESS_WRITE), FAULT_OK);
+  }
+  assert_int_equal(vmfault(&vm, TRAPFRAME, ACCESS_WRITE), FAULT_BADADDR);
+  vm.sz = uvmdealloc(&vm, vm.sz, USERTOP - 10 * PGSIZE);
+  assert_false(present(&vm, USERTOP - PGSIZE));
+  assert_ptr_equal(page_at(&vm, TRAPFRAME), tf);
+  assert_int_equal(flags_at(&vm, TRAPFRAME), RW);
+  assert_ptr_equal(page_at(&vm, TRAMPOLINE), tramp);
+  assert_int_equal(flags_at(&vm, TRAMPOLINE), VM_R | VM_X);
+  assert_int_equal(kref_get((uint64)tf), 1);
+  assert_int_equal(kref_get((uint64)tramp), 1);
+  uvmfree(&child);
+  uvmunmap(vm.pagetable, TRAPFRAME, 2, 0);
+  uvmfree(&vm);
+  kfree(tf);
+  kfree(tramp);
+}
+
 static void
 vma_list_is_sorted_and_bounded(void **state)
 {
@@ -320,6 +364,7 @@ run_vm_tests(int *ntests)
     UNIT_TEST(uvmalloc_out_of_memory_gives_back),
     UNIT_TEST(uvmalloc_out_of_memory_fresh_tables),
     UNIT_TEST(uvmdealloc_frees_whole_pages),
+    UNIT_TEST(top_of_heap_spares_trampoline_and_trapframe),
     UNIT_TEST(vma_list_is_sorted_and_bounded),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);

@@ -13,10 +13,12 @@
 
 #define UNIT_RAM_PAGES 512
 
-// Every test boots a fresh machine; afterwards the teardown checks that
-// kfreecount() is back at its value after boot, that every page's
-// reference count matches the references that still exist (none), that
-// no spin lock is held and that the fake file system is idle.
+// Every test boots a fresh machine (with its zero page), with vm_cow,
+// vm_faultaround and vm_zeropage on and vmstat cleared; afterwards the
+// teardown checks that kfreecount() is back at its value after boot, that
+// every page's reference count matches the references that still exist
+// (the kernel's to the zero page), that no spin lock is held and that the
+// fake file system is idle.
 int unit_setup(void **state);
 int unit_teardown(void **state);
 #define UNIT_TEST(f) cmocka_unit_test_setup_teardown(f, unit_setup, unit_teardown)
@@ -44,7 +46,15 @@ void vm_new(struct vmspace *vm);                 // uvmcreate, asserted
 int present(struct vmspace *vm, uint64 va);      // a valid PTE maps va
 uchar *page_at(struct vmspace *vm, uint64 va);   // its physical page
 int flags_at(struct vmspace *vm, uint64 va);     // its VM_* rights
+int refs_at(struct vmspace *vm, uint64 va);      // its page's reference count
+uchar *zero_page(void);                          // the kernel's zero page
 void assert_refs(struct vmspace *const *vms, int n);
+// Touch pages [0, npages) of vm in order, as a program walking an array
+// does: a vmfault wherever the access is not allowed by the PTE yet.
+// made[] (room for max) gets how many pages each fault made ready;
+// returns the number of faults. assert_windows compares made with want.
+int touch_in_order(struct vmspace *vm, uint64 npages, enum access a, int *made, int max);
+void assert_windows(const int *made, int n, const int *want, int nwant);
 
 // One per file; each returns its number of failed tests and sets
 // *ntests to the number it ran.
@@ -54,6 +64,8 @@ int run_vm_tests(int *ntests);
 int run_fault_tests(int *ntests);
 int run_uaccess_tests(int *ntests);
 int run_uvmcopy_tests(int *ntests);
+int run_cow_tests(int *ntests);
+int run_stats_tests(int *ntests);
 int run_exec_tests(int *ntests);
 
 #endif

@@ -19,7 +19,10 @@ unit_setup(void **state)
   host_locks_reset();
   fakefs_reset();
   machine_boot(UNIT_RAM_PAGES);
-  free_at_start = kfreecount();
+  free_at_start = kfreecount();   // the zero page is taken by now
+  // Every test starts with every option on and the counters at zero.
+  vm_cow = vm_faultaround = vm_zeropage = 1;
+  memset(&vmstat, 0, sizeof(vmstat));
   return 0;
 }
 
@@ -69,6 +72,58 @@ flags_at(struct vmspace *vm, uint64 va)
   return pte_flags(*pte);
 }
 
+int
+refs_at(struct vmspace *vm, uint64 va)
+{
+  return kref_get((uint64)page_at(vm, va));
+}
+
+uchar *
+zero_page(void)
+{
+  return (uchar *)machine_zero_page();
+}
+
+// The access is allowed by va's PTE as it is.
+static int
+ready(struct vmspace *vm, uint64 va, enum access a)
+{
+  return present(vm, va) && (flags_at(vm, va) & (a == ACCESS_WRITE ? VM_W : VM_R));
+}
+
+static int
+count_ready(struct vmspace *vm, uint64 npages, enum access a)
+{
+  int n = 0;
+  for (uint64 i = 0; i < npages; i++)
+    n += ready(vm, i * PGSIZE, a);
+  return n;
+}
+
+int
+touch_in_order(struct vmspace *vm, uint64 npages, enum access a, int *made, int max)
+{
+  int nfaults = 0;
+  for (uint64 i = 0; i < npages; i++) {
+    if (ready(vm, i * PGSIZE, a))
+      continue;
+    int before = count_ready(vm, npages, a);
+    assert_int_equal(vmfault(vm, i * PGSIZE + 8, a), FAULT_OK);
+    assert_true(nfaults < max);
+    made[nfaults++] = count_ready(vm, npages, a) - before;
+  }
+  return nfaults;
+}
+
+void
+assert_windows(const int *made, int n, const int *want, int nwant)
+{
+  for (int i = 0; i < n && i < nwant; i++)
+    if (made[i] != want[i])
+      fail_msg("fault %d made %d page(s) ready, expected %d", i, made[i], want[i]);
+  assert_int_equal(n, nwant);
+}
+
 void
 assert_refs(struct vmspace *const *vms, int n)
 {
@@ -82,7 +137,8 @@ main(void)
 {
   int (*groups[])(int *) = {
     run_kalloc_tests, run_pagetable_tests, run_vm_tests, run_fault_tests,
-    run_uaccess_tests, run_uvmcopy_tests, run_exec_tests,
+    run_uaccess_tests, run_uvmcopy_tests, run_cow_tests, run_stats_tests,
+    run_exec_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
