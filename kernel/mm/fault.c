@@ -20,11 +20,15 @@
 //
 // Fault-around: a trap costs far more than filling or copying a page (under
 // QEMU, about ten times), and a process that fills or writes its memory in
-// order would pay one trap per page. So when a fault lands on the page
-// right after the ones the previous fault handled, and needs the same fix,
-// a window twice as large (up to FAULT_AROUND_MAX pages) of the following
-// pages that need that fix is handled too. A scattered toucher keeps a
-// window of one page and gets exactly the pages it touches.
+// order would pay one trap per page. So when a zero-fill or copy-on-write
+// fault lands on the page right after the ones the previous fault handled,
+// the window doubles (up to FAULT_AROUND_MAX pages), and the pages after
+// the faulting one that need the same fix as it, up to the window's size,
+// are handled too. A scattered toucher keeps a window of one page and gets
+// exactly the pages it touches. (A program that reads each fresh page
+// before writing it takes two faults per page, as on Linux: the read maps
+// the zero page, the write replaces it, and zero-page reads never widen
+// the window.)
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
