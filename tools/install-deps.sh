@@ -11,6 +11,9 @@ command -v qemu-system-riscv64 >/dev/null 2>&1 || need="$need qemu-system-misc"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
 command -v clang >/dev/null 2>&1 || need="$need clang"
+# clang's runtimes: libFuzzer and the sanitizers for tests/host
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+  need="$need libclang-rt-dev"
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
 [ -z "$need" ] && exit 0
 
