@@ -570,6 +570,21 @@ class Run:
             res.fail("console:eof", self.why(status, g, start, SHORT,
                                              "cat to echo a line and end at ^D"))
             self.drop("console:eof: %s" % status)
+            return
+        # ^P lists the processes: init (pid 1) and the shell, with a size.
+        start = g.size()
+        g.send("\x10")
+        listed = lambda t: (re.search(r"^1 sleep init \d+K$", t, re.M) and
+                            re.search(r"^\d+ \w+ sh \d+K$", t, re.M))
+        status = g.wait_for(start, listed, SHORT)
+        if status == "ok":
+            res.ok("console:procdump")
+        else:
+            res.fail("console:procdump", self.why(status, g, start, SHORT,
+                                                  "^P to list init and sh"))
+        start = g.size()
+        g.send("\n")   # a fresh prompt for whatever comes next
+        g.wait_prompt(start, SHORT)
 
     def crash(self, rnd):
         res = self.results
