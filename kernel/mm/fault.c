@@ -183,6 +183,29 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
   vm->seq_next = va + n * PGSIZE;
 }
 
+// Make page va (page-aligned) ready for an access of kind access, and set
+// *ptep to its PTE when it is. Returns a FAULT_* code as vmfault does.
+static int
+resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
+{
+  pte_t *pte = walk(vm->pagetable, va, 0);
+  enum fix fix = classify(vm, va, access, pte);
+  if (fix == FIX_NONE) {
+    *ptep = pte;
+    return FAULT_OK;
+  }
+  int r = apply(fix, vm, va, pte);
+  if (r == FAULT_OK) {
+    fault_around(vm, va, fix, access);
+    // A zero fill or zero map may have made the last-level table.
+    *ptep = pte ? pte : walk(vm->pagetable, va, 0);
+  }
+  // PTEs of the running process changed; a stale translation would only
+  // fault again, but say so to the MMU rather than rely on that.
+  tlb_flush();
+  return r;
+}
+
 // Decide about an access of kind access to user address va in vm.
 // Returns FAULT_OK when the access may be retried (the page is there now,
 // or was already), FAULT_BADADDR when the process may not make it, and
@@ -190,19 +213,21 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
 int
 vmfault(struct vmspace *vm, uint64 va, enum access access)
 {
+  pte_t *pte;
   if (va >= MAXVA)
     return FAULT_BADADDR;
-  va = PGROUNDDOWN(va);
+  return resolve(vm, PGROUNDDOWN(va), access, &pte);
+}
 
-  pte_t *pte = walk(vm->pagetable, va, 0);
-  enum fix fix = classify(vm, va, access, pte);
-  if (fix == FIX_NONE)
-    return FAULT_OK;
-  int r = apply(fix, vm, va, pte);
-  if (r == FAULT_OK)
-    fault_around(vm, va, fix, access);
-  // PTEs of the running process changed; a stale translation would only
-  // fault again, but say so to the MMU rather than rely on that.
-  tlb_flush();
-  return r;
+// The physical address of the page holding user address va, made ready
+// for an access of kind access exactly as vmfault would; 0 if the process
+// may not make the access. For the kernel's copies to and from user
+// memory: one walk when the page is already there.
+uint64
+vmfault_pa(struct vmspace *vm, uint64 va, enum access access)
+{
+  pte_t *pte;
+  if (va >= MAXVA || resolve(vm, PGROUNDDOWN(va), access, &pte) != FAULT_OK)
+    return 0;
+  return pte_pa(*pte);
 }

@@ -88,6 +88,7 @@ int vmconfig(int key, int value);
 void zeropage_init(void);
 int is_zeropage(uint64 pa);
 int vmfault(struct vmspace *vm, uint64 va, enum access access);
+uint64 vmfault_pa(struct vmspace *vm, uint64 va, enum access access);
 
 // ---- copies between kernel and user memory (uaccess.c)
 int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);

@@ -6,17 +6,6 @@
 #include "lib/lib.h"
 #include "mm/mm.h"
 
-// The physical address of user page va0 (page-aligned), made present and
-// checked for the access by vmfault exactly as a user access would be; 0
-// if the process may not make the access.
-static uint64
-user_page(struct vmspace *vm, uint64 va0, enum access access)
-{
-  if (vmfault(vm, va0, access) != FAULT_OK)
-    return 0;
-  return pte_pa(*walk(vm->pagetable, va0, 0));
-}
-
 // Make every page of [va, va+len) present and allowed for access, as a
 // user access would. Returns 0, or -1 if any page may not be accessed.
 // A copy of the same kind right after it needs no allocation.
@@ -24,7 +13,7 @@ int
 prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
 {
   for (uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE)
-    if (user_page(vm, a, access) == 0)
+    if (vmfault_pa(vm, a, access) == 0)
       return -1;
   return len > 0 && va + len < va ? -1 : 0;
 }
@@ -37,7 +26,7 @@ ucopy(struct vmspace *vm, uint64 va, char *kbuf, uint64 len, enum access access)
 {
   while (len > 0) {
     uint64 va0 = PGROUNDDOWN(va);
-    uint64 pa = user_page(vm, va0, access);
+    uint64 pa = vmfault_pa(vm, va0, access);
     if (pa == 0)
       return -1;
     uint64 n = PGSIZE - (va - va0);
@@ -77,7 +66,7 @@ copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max)
 {
   while (max > 0) {
     uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa = user_page(vm, va0, ACCESS_READ);
+    uint64 pa = vmfault_pa(vm, va0, ACCESS_READ);
     if (pa == 0)
       return -1;
     uint64 n = PGSIZE - (srcva - va0);
