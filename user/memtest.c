@@ -10,23 +10,6 @@
 #define PGROUNDDOWN(a) ((uint64)(a) & ~(uint64)(PGSIZE - 1))
 #define MAXVA (1L << 38)
 
-// Run fn in a child and return its exit status.
-static int
-child_status(void (*fn)(void))
-{
-  int pid = fork();
-  if (pid < 0)
-    return -1000;
-  if (pid == 0) {
-    fn();
-    exit(0);
-  }
-  int status = -2000;
-  if (wait(&status) != pid)
-    return -3000;
-  return status;
-}
-
 static void store_above_break(void) { char *p = sbrk(0); p[PGSIZE] = 1; }
 
 // ---- sbrk
@@ -349,21 +332,8 @@ static void
 fork_lazy(void)
 {
   sbrklazy(2000 * PGSIZE);
-  int fds[2];
-  pipe(fds);
-  long before = freepages();
-  int pid = fork();
-  if (pid == 0) {
-    long used = before - freepages();
-    write(fds[1], &used, sizeof(used));
-    exit(0);
-  }
-  long used = -1;
-  read(fds[0], &used, sizeof(used));
-  wait(0);
+  long used = fork_cost();
   expect(used >= 0 && used < 100, "fork of a 2000-page lazy heap used %ld pages", used);
-  close(fds[0]);
-  close(fds[1]);
 }
 
 // A copying fork with too little memory for the copy fails cleanly with -1

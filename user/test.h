@@ -37,6 +37,14 @@ int run_tests(struct test *tests, int n, int argc, char **argv);
 void expect(int cond, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 
+// Run fn in a forked child and return its exit status (-1 if the kernel
+// killed it), or a value below -999 if fork or wait failed.
+int child_status(void (*fn)(void));
+
+// Fork a child that does nothing; returns how many free pages the fork
+// cost, as the child sees it right after, or -1.
+long fork_cost(void);
+
 // Exit 0 when no check of this process failed, 1 otherwise.
 void test_exit(void) __attribute__((noreturn));
 

@@ -111,6 +111,45 @@ run_tests(struct test *tests, int n, int argc, char **argv)
   return ok;
 }
 
+int
+child_status(void (*fn)(void))
+{
+  int pid = fork();
+  if (pid < 0)
+    return -1000;
+  if (pid == 0) {
+    fn();
+    exit(0);
+  }
+  int status = -2000;
+  if (wait(&status) != pid)
+    return -3000;
+  return status;
+}
+
+long
+fork_cost(void)
+{
+  int fds[2];
+  if (pipe(fds) < 0)
+    return -1;
+  long before = freepages();
+  int pid = fork();
+  if (pid == 0) {
+    long used = before - freepages();
+    write(fds[1], &used, sizeof(used));
+    exit(0);
+  }
+  long used = -1;
+  if (pid > 0) {
+    read(fds[0], &used, sizeof(used));
+    wait(0);
+  }
+  close(fds[0]);
+  close(fds[1]);
+  return used;
+}
+
 void
 test_exit(void)
 {
