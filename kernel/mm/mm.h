@@ -75,6 +75,7 @@ int uvmcopy(struct vmspace *old, struct vmspace *new);
 void uvmfree(struct vmspace *vm);
 int vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kind kind);
 struct vma *vma_find(struct vmspace *vm, uint64 va);
+const char *vma_name(struct vmspace *vm, uint64 va);
 
 // ---- counters and run-time options (stats.c)
 extern struct memstat vmstat;   // total and free are filled in on demand

@@ -219,3 +219,25 @@ vma_find(struct vmspace *vm, uint64 va)
       return &vm->vma[i];
   return 0;
 }
+
+// A name for the part of vm's address space that holds va, for the line
+// the kernel prints when it kills a process: where the bad access went.
+const char *
+vma_name(struct vmspace *vm, uint64 va)
+{
+  if (va >= MAXVA)
+    return "beyond user space";
+  if (va >= USERTOP)
+    return "trap frame or trampoline";
+  if (va >= vm->heapbase && va < vm->sz)
+    return "heap";
+  struct vma *r = vma_find(vm, va);
+  if (r == 0)
+    return va >= vm->sz ? "above the break" : "unmapped";
+  switch (r->kind) {
+  case VMA_SEGMENT: return (r->prot & VM_X) ? "program text" : "program data";
+  case VMA_GUARD: return "stack guard page";
+  case VMA_STACK: return "stack";
+  }
+  return "unmapped";
+}

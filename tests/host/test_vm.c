@@ -350,6 +350,31 @@ vma_list_is_sorted_and_bounded(void **state)
   uvmfree(&vm);
 }
 
+// The kill message names the region a bad address is in.
+static void
+vma_name_says_where(void **state)
+{
+  (void)state;
+  struct vmspace vm;
+  vm_new(&vm);
+  assert_int_equal(vma_add(&vm, 0x0, 0x1000, VM_R | VM_X, VMA_SEGMENT), 0);
+  assert_int_equal(vma_add(&vm, 0x1000, 0x2000, RW, VMA_SEGMENT), 0);
+  assert_int_equal(vma_add(&vm, 0x2000, 0x3000, 0, VMA_GUARD), 0);
+  assert_int_equal(vma_add(&vm, 0x3000, 0x4000, RW, VMA_STACK), 0);
+  vm.heapbase = 0x4000;
+  vm.sz = 0x6000;
+  assert_string_equal(vma_name(&vm, 0x10), "program text");
+  assert_string_equal(vma_name(&vm, 0x1fff), "program data");
+  assert_string_equal(vma_name(&vm, 0x2800), "stack guard page");
+  assert_string_equal(vma_name(&vm, 0x3000), "stack");
+  assert_string_equal(vma_name(&vm, 0x5fff), "heap");
+  assert_string_equal(vma_name(&vm, 0x6000), "above the break");
+  assert_string_equal(vma_name(&vm, USERTOP), "trap frame or trampoline");
+  assert_string_equal(vma_name(&vm, MAXVA), "beyond user space");
+  vm.sz = vm.heapbase;   // nothing was mapped: free only the table
+  uvmfree(&vm);
+}
+
 int
 run_vm_tests(int *ntests)
 {
@@ -366,6 +391,7 @@ run_vm_tests(int *ntests)
     UNIT_TEST(uvmdealloc_frees_whole_pages),
     UNIT_TEST(top_of_heap_spares_trampoline_and_trapframe),
     UNIT_TEST(vma_list_is_sorted_and_bounded),
+    UNIT_TEST(vma_name_says_where),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("vm", tests, NULL, NULL);

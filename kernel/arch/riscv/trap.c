@@ -129,8 +129,9 @@ usertrap(void)
       why = user_pagefault(p, scause, stval);
     }
     if (why) {
-      printf("pid %d %s: killed: %s at va 0x%lx (pc 0x%lx)\n",
-             p->pid, p->name, why, stval, p->trapframe->epc);
+      printf("pid %d %s: killed: %s at va 0x%lx (%s, pc 0x%lx)\n",
+             p->pid, p->name, why, stval, vma_name(&p->vm, stval),
+             p->trapframe->epc);
       VMSTAT_INC(kills);
       setkilled(p);
     }
