@@ -147,24 +147,6 @@ pagetable_prune(pagetable_t pagetable, uint64 from, uint64 to)
     prunelevel(pagetable, 2, 0, from, to > MAXVA ? MAXVA : to);
 }
 
-static int
-countlevel(pagetable_t pt, int level)
-{
-  int n = 1;
-  if (level == 0)
-    return n;
-  for (int i = 0; i < 512; i++)
-    if ((pt[i] & PTE_V) && !(pt[i] & (PTE_R | PTE_W | PTE_X)))
-      n += countlevel((pagetable_t)PTE2PA(pt[i]), level - 1);
-  return n;
-}
-
-int
-pagetable_pages(pagetable_t pagetable)
-{
-  return countlevel(pagetable, 2);
-}
-
 // Report every valid entry of the level-`level` table pt, which maps from
 // base, then descend into the table it points to before the next entry.
 static void
@@ -202,6 +184,22 @@ count_user_leaf(void *arg, const struct ptentry *e)
 {
   if (e->leaf && (e->bits & PTE_U))
     (*(uint64 *)arg)++;
+}
+
+static void
+count_table(void *arg, const struct ptentry *e)
+{
+  if (!e->leaf && e->level > 0)
+    (*(int *)arg)++;
+}
+
+// The top-level table plus every table an entry points to.
+int
+pagetable_pages(pagetable_t pagetable)
+{
+  int n = 1;
+  pagetable_visit(pagetable, count_table, &n);
+  return n;
 }
 
 uint64
