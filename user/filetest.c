@@ -847,8 +847,23 @@ t_long_path(void)
   expect(unlink("/ft/lp") == 0, "unlink failed");
 }
 
+// A path that goes through a regular file as if it were a directory fails
+// for every call that looks it up.
+static void
+t_through_file(void)
+{
+  expect(open("/README.md/x", O_RDONLY) < 0, "open through a file succeeded");
+  expect(open("/README.md/x", O_CREATE | O_RDWR) < 0, "create through a file succeeded");
+  expect(mkdir("/README.md/d") < 0, "mkdir through a file succeeded");
+  expect(unlink("/README.md/x") < 0, "unlink through a file succeeded");
+  expect(link("/README.md", "/README.md/l") < 0, "link into a file succeeded");
+  expect(chdir("/README.md") < 0, "chdir to a file succeeded");
+  expect(chdir("/README.md/..") < 0, "chdir through a file succeeded");
+}
+
 static struct test tests[] = {
   { "file:create_rw", t_create_rw },
+  { "file:through_file", t_through_file },
   { "file:trunc", t_trunc },
   { "file:offsets", t_offsets },
   { "file:fstat", t_fstat },

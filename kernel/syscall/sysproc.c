@@ -45,7 +45,7 @@ sys_sbrk(void)
   if (type != SBRK_EAGER && type != SBRK_LAZY)
     return -1;
   uint64 old = myproc()->vm.sz;
-  if (growproc(n, type == SBRK_LAZY && n > 0) != 0)
+  if (growproc(n, type == SBRK_LAZY) != 0)   // growproc shrinks eagerly
     return -1;
   return old;
 }
