@@ -195,15 +195,15 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
     return FAULT_OK;
   }
   int r = apply(fix, vm, va, pte);
-  if (r == FAULT_OK) {
-    fault_around(vm, va, fix, access);
-    // A zero fill or zero map may have made the last-level table.
-    *ptep = pte ? pte : walk(vm->pagetable, va, 0);
-  }
+  if (r != FAULT_OK)
+    return r;   // refused, or no memory: no PTE changed
+  fault_around(vm, va, fix, access);
+  // A zero fill or zero map may have made the last-level table.
+  *ptep = pte ? pte : walk(vm->pagetable, va, 0);
   // PTEs of the running process changed; a stale translation would only
   // fault again, but say so to the MMU rather than rely on that.
   tlb_flush();
-  return r;
+  return FAULT_OK;
 }
 
 // Decide about an access of kind access to user address va in vm.
