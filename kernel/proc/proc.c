@@ -66,23 +66,6 @@ allocpid(void)
   return pid;
 }
 
-// A user address space for p: empty, with the trampoline and p's trap
-// frame mapped at the top (no user access).
-int
-proc_vmcreate(struct proc *p, struct vmspace *vm)
-{
-  if (uvmcreate(vm) != 0)
-    return -1;
-  if (mappages(vm->pagetable, TRAMPOLINE, PGSIZE, (uint64)trampoline, VM_R | VM_X) != 0 ||
-      mappages(vm->pagetable, TRAPFRAME, PGSIZE, (uint64)p->trapframe, VM_R | VM_W) != 0) {
-    uvmunmap(vm->pagetable, TRAMPOLINE, 1, 0);
-    pagetable_free(vm->pagetable);
-    vm->pagetable = 0;
-    return -1;
-  }
-  return 0;
-}
-
 // Free an address space made by proc_vmcreate and all its user memory.
 void
 proc_vmfree(struct vmspace *vm)
@@ -92,6 +75,21 @@ proc_vmfree(struct vmspace *vm)
   uvmunmap(vm->pagetable, TRAMPOLINE, 1, 0);
   uvmunmap(vm->pagetable, TRAPFRAME, 1, 0);
   uvmfree(vm);
+}
+
+// A user address space for p: empty, with the trampoline and p's trap
+// frame mapped at the top (no user access).
+int
+proc_vmcreate(struct proc *p, struct vmspace *vm)
+{
+  if (uvmcreate(vm) != 0)
+    return -1;
+  if (mappages(vm->pagetable, TRAMPOLINE, PGSIZE, (uint64)trampoline, VM_R | VM_X) != 0 ||
+      mappages(vm->pagetable, TRAPFRAME, PGSIZE, (uint64)p->trapframe, VM_R | VM_W) != 0) {
+    proc_vmfree(vm);
+    return -1;
+  }
+  return 0;
 }
 
 // Free p's resources and return the slot to UNUSED. p->lock is held.
