@@ -24,7 +24,7 @@ main(void)
     if (fdt_memory(fdt_base, &base, &size) != 0)
       panic("no memory node in the device tree");
     phystop = base + size;
-    kinit((uint64)end, phystop);   // the device tree is no longer needed
+    kinit(V2P(end), phystop);   // the device tree is no longer needed
     zeropage_init();
     printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),
            (long)kfreecount());

@@ -6,7 +6,7 @@
 #define LAZULI_MMU_H
 
 #include "abi/types.h"
-#include "arch/riscv/memlayout.h"  // PGSIZE, MAXVA, pte_t, TRAMPOLINE, KSTACK...
+#include "arch/riscv/memlayout.h"  // PGSIZE, MAXVA, pte_t, P2V, V2P, TRAMPOLINE...
 #include "abi/memstat.h"           // struct ptentry
 
 #define PGROUNDUP(a)   (((a) + PGSIZE - 1) & ~((uint64)PGSIZE - 1))

@@ -46,13 +46,13 @@
 static inline uchar
 uart_read(int reg)
 {
-  return *(volatile uchar *)(UART0 + reg);
+  return *(volatile uchar *)P2V(UART0 + reg);
 }
 
 static inline void
 uart_write(int reg, uchar v)
 {
-  *(volatile uchar *)(UART0 + reg) = v;
+  *(volatile uchar *)P2V(UART0 + reg) = v;
 }
 
 // The transmit ring. tx_w counts characters ever queued and tx_r

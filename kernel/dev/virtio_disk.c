@@ -145,13 +145,13 @@ static struct {
 static inline uint32
 reg_read(int off)
 {
-  return *(volatile uint32 *)(VIRTIO0 + off);
+  return *(volatile uint32 *)P2V(VIRTIO0 + off);
 }
 
 static inline void
 reg_write(int off, uint32 v)
 {
-  *(volatile uint32 *)(VIRTIO0 + off) = v;
+  *(volatile uint32 *)P2V(VIRTIO0 + off) = v;
 }
 
 // Tell the device where one part of the queue lives: two 32-bit halves.
@@ -218,9 +218,9 @@ virtio_disk_init(void)
     panic("virtio_disk_init: kalloc");
 
   reg_write(MMIO_QUEUE_NUM, NUM);
-  reg_write64(MMIO_QUEUE_DESC_LOW, MMIO_QUEUE_DESC_HIGH, (uint64)disk.desc);
-  reg_write64(MMIO_QUEUE_DRIVER_LOW, MMIO_QUEUE_DRIVER_HIGH, (uint64)disk.avail);
-  reg_write64(MMIO_QUEUE_DEVICE_LOW, MMIO_QUEUE_DEVICE_HIGH, (uint64)disk.used);
+  reg_write64(MMIO_QUEUE_DESC_LOW, MMIO_QUEUE_DESC_HIGH, V2P(disk.desc));
+  reg_write64(MMIO_QUEUE_DRIVER_LOW, MMIO_QUEUE_DRIVER_HIGH, V2P(disk.avail));
+  reg_write64(MMIO_QUEUE_DEVICE_LOW, MMIO_QUEUE_DEVICE_HIGH, V2P(disk.used));
   reg_write(MMIO_QUEUE_READY, 1);
 
   for (int i = 0; i < NUM; i++)
@@ -312,12 +312,12 @@ virtio_disk_rw(struct buf *b, int write)
   req->reserved = 0;
   req->sector = sector;
 
-  disk.desc[idx[0]].addr = (uint64)req;
+  disk.desc[idx[0]].addr = V2P(req);
   disk.desc[idx[0]].len = sizeof(*req);
   disk.desc[idx[0]].flags = DESC_NEXT;
   disk.desc[idx[0]].next = idx[1];
 
-  disk.desc[idx[1]].addr = (uint64)b->data;
+  disk.desc[idx[1]].addr = V2P(b->data);
   disk.desc[idx[1]].len = BSIZE;
   disk.desc[idx[1]].flags = DESC_NEXT | (write ? 0 : DESC_WRITE);
   disk.desc[idx[1]].next = idx[2];
@@ -325,7 +325,7 @@ virtio_disk_rw(struct buf *b, int write)
   // A value the device never writes, so a request that ends without a
   // status is caught as an error.
   disk.info[idx[0]].status = 0xff;
-  disk.desc[idx[2]].addr = (uint64)&disk.info[idx[0]].status;
+  disk.desc[idx[2]].addr = V2P(&disk.info[idx[0]].status);
   disk.desc[idx[2]].len = 1;
   disk.desc[idx[2]].flags = DESC_WRITE;
   disk.desc[idx[2]].next = 0;

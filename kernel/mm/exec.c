@@ -66,7 +66,7 @@ load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint64 off, uint64 f
   for (uint64 done = 0; done < filesz; done += PGSIZE) {
     pte_t *pte = walk(vm->pagetable, va + done, 0);
     uint64 n = filesz - done < PGSIZE ? filesz - done : PGSIZE;
-    if (readi(ip, 0, pte_pa(*pte), off + done, n) != n)
+    if (readi(ip, 0, (uint64)P2V(pte_pa(*pte)), off + done, n) != n)
       return -1;
   }
   return 0;

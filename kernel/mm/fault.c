@@ -37,15 +37,17 @@
 
 enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_COW };
 
-static uint64 zeropage;   // the shared page of zeros; the kernel keeps a reference
+static uint64 zeropage;   // physical address of the shared page of zeros;
+                          // the kernel keeps a reference
 
 // Allocate the zero page. Called once at boot, after kinit.
 void
 zeropage_init(void)
 {
-  zeropage = (uint64)kalloc();
-  if (zeropage == 0)
+  void *page = kalloc();
+  if (page == 0)
     panic("zeropage_init");
+  zeropage = V2P(page);
 }
 
 int
@@ -94,7 +96,7 @@ zero_fill(struct vmspace *vm, uint64 va)
   void *pa = kalloc();
   if (pa == 0)
     return FAULT_NOMEM;
-  if (mappages(vm->pagetable, va, PGSIZE, (uint64)pa, VM_R | VM_W | VM_U) != 0) {
+  if (mappages(vm->pagetable, va, PGSIZE, V2P(pa), VM_R | VM_W | VM_U) != 0) {
     kfree(pa);
     return FAULT_NOMEM;
   }
@@ -128,11 +130,11 @@ cow_break(pte_t *pte)
     VMSTAT_INC(cow_reuse);
     return FAULT_OK;
   }
-  void *copy = pa == zeropage ? kalloc() : kalloc_copy((void *)pa);
+  void *copy = pa == zeropage ? kalloc() : kalloc_copy(P2V(pa));
   if (copy == 0)
     return FAULT_NOMEM;   // the shared page stays as it was for the others
-  *pte = pte_make((uint64)copy, flags);
-  kfree((void *)pa);
+  *pte = pte_make(V2P(copy), flags);
+  kfree(P2V(pa));
   if (pa == zeropage)
     VMSTAT_INC(zero_fill);
   else

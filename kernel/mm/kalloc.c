@@ -1,5 +1,7 @@
 // Physical pages: a free list over all RAM above the kernel, and one small
-// record per page holding its reference count.
+// record per page holding its reference count. Pages are handed out and
+// taken back as kernel pointers (P2V); reference counts are asked for by
+// physical address, as page-table entries hold them.
 //
 // A page's count is the number of places that own it: page-table entries
 // that map it (several, once pages are shared), or the kernel structure
@@ -35,7 +37,7 @@ page_of(uint64 pa)
   return &mem.pages[(pa - mem.base) / PGSIZE];
 }
 
-// Manage RAM [start, end). The page records are carved from its bottom,
+// Manage physical RAM [start, end). The page records are carved from its bottom,
 // sized from what remains: one record per page, so 2 GiB of RAM needs
 // 2 MiB of records.
 void
@@ -47,14 +49,14 @@ kinit(uint64 start, uint64 end)
   uint64 n = (end - start) / PGSIZE;
   // n records plus the pages they sit in must fit: solve for the pages.
   uint64 recpages = PGROUNDUP(n * sizeof(struct page)) / PGSIZE;
-  mem.pages = (struct page *)start;
+  mem.pages = P2V(start);
   mem.base = start + recpages * PGSIZE;
   mem.npages = n - recpages;
   mem.free = 0;
   mem.nfree = 0;
   for (uint64 i = mem.npages; i > 0; i--) {
     // Push from the top so the list hands out low addresses first.
-    struct freepage *fp = (struct freepage *)(mem.base + (i - 1) * PGSIZE);
+    struct freepage *fp = P2V(mem.base + (i - 1) * PGSIZE);
     fp->next = mem.free;
     mem.free = fp;
     mem.pages[i - 1].ref = 0;
@@ -71,7 +73,7 @@ take_page(void)
   if (fp) {
     mem.free = fp->next;
     mem.nfree--;
-    page_of((uint64)fp)->ref = 1;
+    page_of(V2P(fp))->ref = 1;
   }
   release(&mem.lock);
   return fp;
@@ -83,10 +85,10 @@ take_page(void)
 void *
 kalloc(void)
 {
-  void *pa = take_page();
-  if (pa)
-    memset(pa, 0, PGSIZE);
-  return pa;
+  void *page = take_page();
+  if (page)
+    memset(page, 0, PGSIZE);
+  return page;
 }
 
 // A page that will be overwritten whole at once: a copy of src, with one
@@ -94,19 +96,20 @@ kalloc(void)
 void *
 kalloc_copy(const void *src)
 {
-  void *pa = take_page();
-  if (pa)
-    memmove(pa, src, PGSIZE);
-  return pa;
+  void *page = take_page();
+  if (page)
+    memmove(page, src, PGSIZE);
+  return page;
 }
 
-// Drop one reference to pa; the last one frees the page. Reference counts
-// change atomically, so that fork sharing many pages and the teardown of
-// shared pages do not take the free-list lock for each one.
+// Drop one reference to page (a kernel pointer, as kalloc returned it); the
+// last one frees it. Reference counts change atomically, so that fork
+// sharing many pages and the teardown of shared pages do not take the
+// free-list lock for each one.
 void
-kfree(void *pa)
+kfree(void *page)
 {
-  struct page *pg = page_of((uint64)pa);
+  struct page *pg = page_of(V2P(page));
   int old;
   do {
     old = pg->ref;
@@ -116,7 +119,7 @@ kfree(void *pa)
   if (old > 1)
     return;
   acquire(&mem.lock);
-  struct freepage *fp = pa;
+  struct freepage *fp = page;
   fp->next = mem.free;
   mem.free = fp;
   mem.nfree++;

@@ -27,7 +27,7 @@ kvmmake(void)
     for (int j = 0; j < KSTACKPAGES; j++) {
       void *pa = kalloc();
       if (pa == 0 ||
-          mappages(pt, KSTACK(i) + j * PGSIZE, PGSIZE, (uint64)pa, VM_R | VM_W) != 0)
+          mappages(pt, KSTACK(i) + j * PGSIZE, PGSIZE, V2P(pa), VM_R | VM_W) != 0)
         panic("kvmmake: kernel stacks");
     }
   }

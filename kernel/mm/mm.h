@@ -9,10 +9,12 @@
 #include "arch/mmu.h"
 
 // ---- physical pages (kalloc.c)
-void kinit(uint64 start, uint64 end);  // RAM [start, end) becomes free pages
+// Pages are kernel pointers (P2V of their physical address); page-table
+// entries and reference counts name them by physical address.
+void kinit(uint64 start, uint64 end);  // physical [start, end) becomes free pages
 void *kalloc(void);                     // one zeroed 4096-byte page, or 0
 void *kalloc_copy(const void *src);     // a new page holding a copy of src, or 0
-void kfree(void *pa);                   // drop one reference; free at zero
+void kfree(void *page);                 // drop one reference; free at zero
 void kref_inc(uint64 pa);               // one more reference to page pa
 int kref_get(uint64 pa);                // references to page pa
 uint64 kfreecount(void);                // free pages now

@@ -1,6 +1,6 @@
 // Copies between kernel memory and a user address space. The kernel reads
-// and writes user pages through their physical addresses (RAM is mapped
-// one to one in the kernel), so these never fault: a page that is absent
+// and writes user pages through the kernel's direct map of RAM (P2V of
+// their physical addresses), so these never fault: a page that is absent
 // or not permitted goes through vmfault first, as a user access would.
 #include "abi/types.h"
 #include "lib/lib.h"
@@ -32,7 +32,7 @@ ucopy(struct vmspace *vm, uint64 va, char *kbuf, uint64 len, enum access access)
     uint64 n = PGSIZE - (va - va0);
     if (n > len)
       n = len;
-    char *u = (char *)(pa + (va - va0));
+    char *u = (char *)P2V(pa + (va - va0));
     if (access == ACCESS_WRITE)
       memmove(u, kbuf, n);
     else
@@ -72,7 +72,7 @@ copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max)
     uint64 n = PGSIZE - (srcva - va0);
     if (n > max)
       n = max;
-    const char *p = (const char *)(pa + (srcva - va0));
+    const char *p = (const char *)P2V(pa + (srcva - va0));
     for (uint64 i = 0; i < n; i++) {
       *dst = p[i];
       if (p[i] == 0)

@@ -55,7 +55,7 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
       if (!pte_valid(*pte))
         continue;
       if (do_free)
-        kfree((void *)pte_pa(*pte));
+        kfree(P2V(pte_pa(*pte)));
       *pte = 0;
     }
     a = stop;
@@ -81,7 +81,7 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
     return oldsz;
   for (uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
     void *pa = kalloc();   // already zeroed
-    if (pa == 0 || mappages(vm->pagetable, a, PGSIZE, (uint64)pa, prot | VM_U) != 0) {
+    if (pa == 0 || mappages(vm->pagetable, a, PGSIZE, V2P(pa), prot | VM_U) != 0) {
       if (pa)
         kfree(pa);
       uvmdealloc(vm, a + PGSIZE, oldsz);
@@ -134,10 +134,10 @@ share_or_copy(pte_t *pte, pte_t *child)
   // writability back in the child's private copy.
   if (flags & VM_COW)
     flags = (flags | VM_W) & ~VM_COW;
-  void *copy = kalloc_copy((void *)pa);
+  void *copy = kalloc_copy(P2V(pa));
   if (copy == 0)
     return -1;
-  *child = pte_make((uint64)copy, flags);
+  *child = pte_make(V2P(copy), flags);
   return 0;
 }
 

@@ -84,8 +84,8 @@ proc_vmcreate(struct proc *p, struct vmspace *vm)
 {
   if (uvmcreate(vm) != 0)
     return -1;
-  if (mappages(vm->pagetable, TRAMPOLINE, PGSIZE, (uint64)trampoline, VM_R | VM_X) != 0 ||
-      mappages(vm->pagetable, TRAPFRAME, PGSIZE, (uint64)p->trapframe, VM_R | VM_W) != 0) {
+  if (mappages(vm->pagetable, TRAMPOLINE, PGSIZE, V2P(trampoline), VM_R | VM_X) != 0 ||
+      mappages(vm->pagetable, TRAPFRAME, PGSIZE, V2P(p->trapframe), VM_R | VM_W) != 0) {
     proc_vmfree(vm);
     return -1;
   }

@@ -3,6 +3,7 @@
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "arch/riscv/arch.h"
+#include "arch/riscv/memlayout.h"
 
 #define FDT_MAGIC      0xd00dfeed
 #define FDT_BEGIN_NODE 1
@@ -30,12 +31,15 @@ cells(const uchar *p, uint32 n)
 }
 
 // Find the first memory node (a node named "memory" or "memory@...") under
-// the root and return its first (base, size) pair. Returns 0 on success.
+// the root and return its first (base, size) pair. fdt is the physical
+// address QEMU passed. Returns 0 on success.
 int
 fdt_memory(uint64 fdt, uint64 *base, uint64 *size)
 {
-  const uchar *h = (const uchar *)fdt;
-  if (h == 0 || be32(h) != FDT_MAGIC)
+  if (fdt == 0)
+    return -1;
+  const uchar *h = P2V(fdt);
+  if (be32(h) != FDT_MAGIC)
     return -1;
   const uchar *p = h + be32(h + 8);           // off_dt_struct
   const char *strings = (const char *)h + be32(h + 12);  // off_dt_strings

@@ -19,6 +19,18 @@
 
 #define KERNBASE 0x80000000L      // RAM starts here; the kernel is loaded here
 
+// The kernel reaches physical address pa at kernel-virtual pa + KERNOFFSET.
+// P2V and V2P convert: the kernel never dereferences a physical address.
+// Page-table entries, kalloc's reference counts, satp and the disk's DMA
+// descriptors hold physical addresses; the kernel's code holds pointers.
+// Still 0: the kernel runs at physical addresses. tests/host (LAZULI_HOST),
+// whose "physical" pages are host memory, keeps 0 for good.
+#define KERNOFFSET 0L
+#ifndef __ASSEMBLER__
+#define P2V(pa) ((void *)((uint64)(pa) + KERNOFFSET))
+#define V2P(va) ((uint64)(va) - KERNOFFSET)
+#endif
+
 // At the top of every address space, kernel and user alike: the trampoline
 // page (trap entry and exit code), and in user space the trap frame below it.
 #define TRAMPOLINE (MAXVA - PGSIZE)

@@ -7,7 +7,7 @@ void
 pagetable_activate(pagetable_t pagetable)
 {
   sfence_vma();   // finish writes to the table before the hart walks it
-  csr_write(satp, MAKE_SATP(pagetable));
+  csr_write(satp, MAKE_SATP(V2P(pagetable)));
   sfence_vma();   // drop translations of the previous table
 }
 

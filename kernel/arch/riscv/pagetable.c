@@ -18,14 +18,14 @@ walk(pagetable_t pagetable, uint64 va, int alloc)
     if (*pte & PTE_V) {
       if (*pte & (PTE_R | PTE_W | PTE_X))
         panic("walk: unexpected large page");
-      pagetable = (pagetable_t)PTE2PA(*pte);
+      pagetable = (pagetable_t)P2V(PTE2PA(*pte));
     } else {
       if (!alloc)
         return 0;
       pagetable_t next = kalloc();
       if (next == 0)
         return 0;
-      *pte = PA2PTE(next) | PTE_V;   // inner entry: V and no R/W/X
+      *pte = PA2PTE(V2P(next)) | PTE_V;   // inner entry: V and no R/W/X
       pagetable = next;
     }
   }
@@ -93,7 +93,7 @@ freelevel(pagetable_t pt, int level)
     // Unhook the table before freeing it: a reader of this page table
     // (vmdump) must never follow an entry to a freed page.
     pt[i] = 0;
-    freelevel((pagetable_t)PTE2PA(pte), level - 1);
+    freelevel((pagetable_t)P2V(PTE2PA(pte)), level - 1);
   }
   kfree(pt);
 }
@@ -127,7 +127,7 @@ prunelevel(pagetable_t pt, int level, uint64 base, uint64 from, uint64 to)
       pte_t pte = pt[i];
       if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)))
         continue;
-      pagetable_t child = (pagetable_t)PTE2PA(pte);
+      pagetable_t child = (pagetable_t)P2V(PTE2PA(pte));
       if (prunelevel(child, level - 1, base + i * span, from, to)) {
         pt[i] = 0;   // unhook first, as in freelevel
         kfree(child);
@@ -168,7 +168,7 @@ visitlevel(pagetable_t pt, int level, uint64 base,
     fn(arg, &e);
     // A level-0 entry without rights is no leaf but points nowhere either.
     if (!e.leaf && level > 0)
-      visitlevel((pagetable_t)e.pa, level - 1, e.va, fn, arg);
+      visitlevel((pagetable_t)P2V(e.pa), level - 1, e.va, fn, arg);
   }
 }
 

@@ -6,7 +6,7 @@
 #include "arch/riscv/arch.h"
 #include "proc/proc.h"
 
-#define REG(a) (*(volatile uint32 *)(a))
+#define REG(a) (*(volatile uint32 *)P2V(a))
 
 // Give both sources a non-zero priority: zero means "never interrupt".
 void

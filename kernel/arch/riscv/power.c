@@ -9,7 +9,7 @@
 void
 machine_halt(int code)
 {
-  volatile uint32 *dev = (volatile uint32 *)POWEROFF;
+  volatile uint32 *dev = (volatile uint32 *)P2V(POWEROFF);
   *dev = code == 0 ? TEST_PASS : (((uint32)code << 16) | TEST_FAIL);
   for (;;)
     ;

@@ -166,7 +166,7 @@ usertrapret(void)
   csr_write(sstatus, s);
   csr_write(sepc, p->trapframe->epc);
 
-  uint64 satp = MAKE_SATP(p->vm.pagetable);
+  uint64 satp = MAKE_SATP(V2P(p->vm.pagetable));
   uint64 fn = TRAMPOLINE + (userret - trampoline);
   ((void (*)(uint64))fn)(satp);
   __builtin_unreachable();
