@@ -1,5 +1,6 @@
 // Processes: the table, creation (the first process and fork), exit and
-// wait, kill, and the scheduler with sleep and wakeup.
+// wait, kill, and the scheduler with sleep and wakeup. A process's memory
+// is procmem.c's.
 #include "abi/types.h"
 #include "abi/param.h"
 #include "lib/lib.h"
@@ -64,32 +65,6 @@ allocpid(void)
   int pid = nextpid++;
   release(&pid_lock);
   return pid;
-}
-
-// Free an address space made by proc_vmcreate and all its user memory.
-void
-proc_vmfree(struct vmspace *vm)
-{
-  if (vm->pagetable == 0)
-    return;
-  uvmunmap(vm->pagetable, TRAMPOLINE, 1, 0);
-  uvmunmap(vm->pagetable, TRAPFRAME, 1, 0);
-  uvmfree(vm);
-}
-
-// A user address space for p: empty, with the trampoline and p's trap
-// frame mapped at the top (no user access).
-int
-proc_vmcreate(struct proc *p, struct vmspace *vm)
-{
-  if (uvmcreate(vm) != 0)
-    return -1;
-  if (mappages(vm->pagetable, TRAMPOLINE, PGSIZE, V2P(trampoline), VM_R | VM_X) != 0 ||
-      mappages(vm->pagetable, TRAPFRAME, PGSIZE, V2P(p->trapframe), VM_R | VM_W) != 0) {
-    proc_vmfree(vm);
-    return -1;
-  }
-  return 0;
 }
 
 // Free p's resources and return the slot to UNUSED. p->lock is held.
@@ -174,30 +149,6 @@ forkret(void)
     p->trapframe->a0 = argc;
   }
   usertrapret();
-}
-
-// Grow the heap by n bytes (n < 0 shrinks it). lazy: only move the break;
-// pages appear on first touch. A size that wraps, reaches the trap frame or
-// goes below the heap's start fails with -1 and changes nothing.
-int
-growproc(long n, int lazy)
-{
-  struct vmspace *vm = &myproc()->vm;
-  uint64 sz = vm->sz;
-  uint64 newsz = sz + n;
-
-  if (n >= 0) {
-    if (newsz < sz || newsz > USERTOP)
-      return -1;
-    if (!lazy && uvmalloc(vm, sz, newsz, VM_R | VM_W) == 0)
-      return -1;
-  } else {
-    if (newsz > sz || newsz < vm->heapbase)
-      return -1;
-    uvmdealloc(vm, sz, newsz);
-  }
-  vm->sz = newsz;
-  return 0;
 }
 
 // Create a child that is a copy of the caller. Returns the child's pid to
@@ -450,24 +401,6 @@ killed(struct proc *p)
   int k = p->killed;
   release(&p->lock);
   return k;
-}
-
-int
-either_copyout(int user_dst, uint64 dst, void *src, uint64 len)
-{
-  if (user_dst)
-    return copyout(&myproc()->vm, dst, src, len);
-  memmove((void *)dst, src, len);
-  return 0;
-}
-
-int
-either_copyin(void *dst, int user_src, uint64 src, uint64 len)
-{
-  if (user_src)
-    return copyin(&myproc()->vm, dst, src, len);
-  memmove(dst, (void *)src, len);
-  return 0;
 }
 
 // ^P on the console: one line per process, with its size (the break) in
