@@ -33,9 +33,9 @@ proc_vmcreate(struct proc *p, struct vmspace *vm)
   return 0;
 }
 
-// Grow the heap by n bytes (n < 0 shrinks it). lazy: only move the break;
-// pages appear on first touch. A size that wraps, reaches the trap frame or
-// goes below the heap's start fails with -1 and changes nothing.
+// Grow the heap by n bytes (n >= 0). lazy: only move the break; pages
+// appear on first touch. A size that wraps or reaches the trap frame fails
+// with -1 and changes nothing.
 int
 growproc(long n, int lazy)
 {
@@ -43,17 +43,24 @@ growproc(long n, int lazy)
   uint64 sz = vm->sz;
   uint64 newsz = sz + n;
 
-  if (n >= 0) {
-    if (newsz < sz || newsz > USERTOP)
-      return -1;
-    if (!lazy && uvmalloc(vm, sz, newsz, VM_R | VM_W) == 0)
-      return -1;
-  } else {
-    if (newsz > sz || newsz < vm->heapbase)
-      return -1;
-    uvmdealloc(vm, sz, newsz);
-  }
+  if (newsz < sz || newsz > USERTOP)
+    return -1;
+  if (!lazy && uvmalloc(vm, sz, newsz, VM_R | VM_W) == 0)
+    return -1;
   vm->sz = newsz;
+  return 0;
+}
+
+// Shrink the heap by n bytes: uvmdealloc unmaps and frees the pages above
+// the new break (lazy pages never touched cost nothing). A shrink below
+// the heap's start fails with -1 and changes nothing.
+int
+shrinkproc(uint64 n)
+{
+  struct vmspace *vm = &myproc()->vm;
+  if (n > vm->sz - vm->heapbase)
+    return -1;
+  vm->sz = uvmdealloc(vm, vm->sz, vm->sz - n);
   return 0;
 }
 
