@@ -121,6 +121,50 @@ shrink_then_touch(void)
   expect(child_status(touch_after_shrink) == -1, "a store above the break after shrink was not killed");
 }
 
+// The heap's start: the stack is the one page just below it.
+static char *
+heap_start(void)
+{
+  int x;
+  return (char *)PGROUNDDOWN(&x) + PGSIZE;
+}
+
+static void
+shrink_to_heapbase(void)
+{
+  char *brk = sbrk(0), *base = heap_start();
+  if (sbrk(-(int)(brk - base)) != brk || sbrk(0) != base)
+    exit(1);
+  exit(0);
+}
+
+// A shrink that would end below the heap's start (into the stack or the
+// program, or below zero) does nothing and returns the old break, as in
+// xv6: its usertests call sbrk(-(sbrk(0) + 1)) and expect exactly that.
+static void
+shrink_too_far(void)
+{
+  char *heapbase = heap_start();
+  char *p = sbrk(2 * PGSIZE);
+  char *brk = sbrk(0);
+  for (int i = 0; i < 2 * PGSIZE; i++)
+    p[i] = i % 251;
+  long before = freepages();
+  int tries[] = { -(int)(uint64)brk - 1, -(int)(uint64)brk,
+                  -(int)(brk - heapbase) - 1, -0x7fffffff - 1 };
+  for (int i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+    char *r = sbrk(tries[i]);
+    expect(r == brk, "sbrk(%d) returned %p, want the old break %p", tries[i], r, brk);
+    expect(sbrk(0) == brk, "sbrk(%d) moved the break to %p", tries[i], sbrk(0));
+  }
+  expect(freepages() == before, "shrinks that did nothing freed %ld pages",
+         freepages() - before);
+  for (int i = 0; i < 2 * PGSIZE; i++)
+    expect(p[i] == (char)(i % 251), "heap byte %d changed", i);
+  // One byte less is allowed: the boundary is the heap's start.
+  expect(child_status(shrink_to_heapbase) == 0, "a shrink to the heap's start failed");
+}
+
 static void
 limits(void)
 {
@@ -128,8 +172,6 @@ limits(void)
   long before = freepages();
   expect(sys_sbrk(0x7fffffff, SBRK_EAGER) == (char *)-1, "eager sbrk of 2 GiB succeeded");
   expect(sbrk(0) == brk && freepages() == before, "a failed sbrk changed something");
-  // The break may not go below the heap's start (into the stack or program).
-  expect(sbrk(-(int)(uint64)brk) == (char *)-1, "sbrk below zero succeeded");
   expect(sys_sbrk(PGSIZE, 7) == (char *)-1, "sbrk with a bad type succeeded");
   expect(sbrk(0) == brk, "the break moved");
   // Lazily, the heap may grow up to the trap frame, not past it.
@@ -607,6 +649,7 @@ main(void)
   run_isolated("mem:fault_around", fault_around);
   run_isolated("mem:shrink_frees", shrink_frees);
   run_isolated("mem:shrink_then_touch", shrink_then_touch);
+  run_isolated("mem:shrink_too_far", shrink_too_far);
   run_isolated("mem:limits", limits);
   run_isolated("mem:bad_accesses", bad_accesses);
   run_isolated("mem:copy_to_lazy", copy_to_lazy);

@@ -52,16 +52,16 @@ growproc(long n, int lazy)
 }
 
 // Shrink the heap by n bytes: uvmdealloc unmaps and frees the pages above
-// the new break (lazy pages never touched cost nothing). A shrink below
-// the heap's start fails with -1 and changes nothing.
-int
+// the new break (lazy pages never touched cost nothing). A shrink that
+// would end below the heap's start changes nothing, as in xv6, where
+// sbrk(-(sbrk(0) + 1)) must leave the process as it was.
+void
 shrinkproc(uint64 n)
 {
   struct vmspace *vm = &myproc()->vm;
   if (n > vm->sz - vm->heapbase)
-    return -1;
+    return;
   vm->sz = uvmdealloc(vm, vm->sz, vm->sz - n);
-  return 0;
 }
 
 int

@@ -35,8 +35,8 @@ sys_wait(void)
 }
 
 // sbrk(n, type): move the break by n bytes, eagerly (SBRK_EAGER) or
-// lazily (SBRK_LAZY); a shrink (shrinkproc) is always eager. Returns the
-// old break.
+// lazily (SBRK_LAZY); a shrink (shrinkproc) is always eager and never
+// fails. Returns the old break.
 uint64
 sys_sbrk(void)
 {
@@ -46,8 +46,9 @@ sys_sbrk(void)
   if (type != SBRK_EAGER && type != SBRK_LAZY)
     return -1;
   uint64 old = myproc()->vm.sz;
-  int r = n < 0 ? shrinkproc(-(long)n) : growproc(n, type == SBRK_LAZY);
-  if (r != 0)
+  if (n < 0)
+    shrinkproc(-(long)n);
+  else if (growproc(n, type == SBRK_LAZY) != 0)
     return -1;
   return old;
 }
