@@ -1,13 +1,12 @@
-// The file system proper: blocks, inodes, directories and path names, in
-// the on-disk format of abi/fs.h. Every size is taken from the superblock.
+// The file system proper: blocks, inodes and file contents, in the
+// on-disk format of abi/fs.h. Every size is taken from the superblock.
 //
 // Layers, from the bottom:
 //   blocks:      balloc/bfree, through the free-block bitmap;
 //   inodes:      an in-memory table of NINODE inodes, each a cached copy
 //                of a disk inode with a reference count and a sleep-lock;
 //   file data:   bmap, readi, writei;
-//   directories: an inode of type T_DIR holding struct dirent entries;
-//   path names:  namei, nameiparent.
+//   directories and path names are built on these, in dir.c.
 //
 // Any function that may write the disk must run inside a transaction
 // (begin_op/end_op, log.c) and writes blocks with log_write, never bwrite.
@@ -18,9 +17,7 @@
 // the last reference goes and no directory names the inode (nlink == 0),
 // iput frees it and its blocks on disk.
 //
-// Lock order: a directory's lock is taken before the lock of an inode it
-// names (create, unlink); a path walk holds one inode lock at a time. The
-// inode table spin-lock is never held while sleeping.
+// The inode table spin-lock is never held while sleeping.
 
 #include "abi/types.h"
 #include "abi/param.h"
@@ -143,11 +140,20 @@ iinit(void)
     initsleeplock(&itable.inode[i].lock, "inode");
 }
 
+// Is inum the number of an inode on the disk? 0 (a free directory slot)
+// is not, nor is a number beyond the inode area, which only a damaged
+// disk can hold.
+int
+inum_valid(uint inum)
+{
+  return inum != 0 && inum < sb.ninodes;
+}
+
 // Return a reference to the in-memory inode (dev, inum), unlocked and not
 // necessarily read from disk yet, or 0 if the table is full. Sharing one
 // entry per inode is what makes its lock and its copy of the disk inode
 // mean something.
-static struct inode *
+struct inode *
 iget(uint dev, uint inum)
 {
   struct inode *ip, *empty = 0;
@@ -452,168 +458,4 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
   // Written even if the size is unchanged: bmap may have added blocks.
   iupdate(ip);
   return tot;
-}
-
-// ---- directories
-
-// Compare two directory-entry names, which are at most DIRSIZ bytes and
-// need not end in a NUL.
-int
-namecmp(const char *s, const char *t)
-{
-  return strncmp(s, t, DIRSIZ);
-}
-
-// Look for an entry called name in directory dp. If found, return its
-// inode, referenced and unlocked, and set *poff (if poff is not 0) to the
-// entry's byte offset in dp. Otherwise return 0. The caller holds
-// dp->lock.
-struct inode *
-dirlookup(struct inode *dp, char *name, uint *poff)
-{
-  struct dirent de;
-
-  if (dp->type != T_DIR)
-    panic("dirlookup: not a directory");
-
-  for (uint off = 0; off + sizeof de <= dp->size; off += sizeof de) {
-    if (readi(dp, 0, (uint64)&de, off, sizeof de) != sizeof de)
-      break;
-    // An inode number beyond the table can only come from a damaged disk.
-    if (de.inum == 0 || de.inum >= sb.ninodes)
-      continue;
-    if (namecmp(name, de.name) == 0) {
-      if (poff)
-        *poff = off;
-      return iget(dp->dev, de.inum);
-    }
-  }
-  return 0;
-}
-
-// Add the entry (name, inum) to directory dp, in its first free slot or
-// at its end. Returns 0, or -1 if the name is already there or the
-// directory cannot grow. The caller holds dp->lock, in a transaction.
-int
-dirlink(struct inode *dp, char *name, uint inum)
-{
-  struct dirent de;
-  struct inode *ip = dirlookup(dp, name, 0);
-  if (ip) {
-    iput(ip);
-    return -1;
-  }
-
-  uint off;
-  for (off = 0; off + sizeof de <= dp->size; off += sizeof de) {
-    if (readi(dp, 0, (uint64)&de, off, sizeof de) != sizeof de)
-      return -1;
-    if (de.inum == 0)
-      break;
-  }
-
-  memset(&de, 0, sizeof de);
-  strncpy(de.name, name, DIRSIZ);
-  de.inum = inum;
-  if (writei(dp, 0, (uint64)&de, off, sizeof de) != sizeof de)
-    return -1;
-  return 0;
-}
-
-// ---- path names
-
-// Copy the first element of path into name and return what follows it,
-// without leading slashes; return 0 if path has no element left.
-// An element longer than DIRSIZ is cut to DIRSIZ bytes, the way directory
-// entries store it. name has room for DIRSIZ + 1 bytes.
-//   skipelem("a/bb/c", name) = "bb/c", name = "a"
-//   skipelem("///a//bb", name) = "bb", name = "a"
-//   skipelem("a", name) = "", name = "a"
-//   skipelem("", name) = skipelem("////", name) = 0
-static char *
-skipelem(char *path, char *name)
-{
-  while (*path == '/')
-    path++;
-  if (*path == '\0')
-    return 0;
-
-  char *start = path;
-  while (*path != '/' && *path != '\0')
-    path++;
-  int len = path - start;
-  if (len > DIRSIZ)
-    len = DIRSIZ;
-  memmove(name, start, len);
-  name[len] = '\0';
-
-  while (*path == '/')
-    path++;
-  return path;
-}
-
-// Walk path from the root (if it starts with '/') or from the current
-// directory. Return the inode it names, or, if parent is set, the inode of
-// the directory containing the last element, whose name goes to name
-// (DIRSIZ + 1 bytes). The result is referenced and unlocked; 0 if a
-// directory on the way is missing or is not one. In a transaction (iput).
-static struct inode *
-namex(char *path, int parent, char *name)
-{
-  struct inode *ip, *next;
-
-  // As in POSIX, the empty path names nothing (not the current directory).
-  if (*path == '\0')
-    return 0;
-  if (*path == '/')
-    ip = iget(ROOTDEV, ROOTINO);
-  else
-    ip = idup(myproc()->cwd);
-  if (ip == 0)
-    return 0;
-
-  while ((path = skipelem(path, name)) != 0) {
-    ilock(ip);
-    if (ip->type != T_DIR) {
-      iunlockput(ip);
-      return 0;
-    }
-    if (parent && *path == '\0') {
-      iunlock(ip);
-      return ip;
-    }
-    next = dirlookup(ip, name, 0);
-    // Unlock ip before next is locked: for "." next is ip itself, and
-    // for ".." holding a child while locking its parent could deadlock
-    // with a walk going down.
-    iunlockput(ip);
-    if (next == 0)
-      return 0;
-    ip = next;
-  }
-  if (parent) {
-    // The path had no element (it was all slashes): nothing to create
-    // or remove in a parent.
-    iput(ip);
-    return 0;
-  }
-  return ip;
-}
-
-// Return the inode path names, referenced and unlocked, or 0.
-// In a transaction.
-struct inode *
-namei(char *path)
-{
-  char name[DIRSIZ + 1];
-  return namex(path, 0, name);
-}
-
-// Return the directory that would hold path's last element, referenced
-// and unlocked, and copy that element into name (DIRSIZ + 1 bytes); or 0.
-// In a transaction.
-struct inode *
-nameiparent(char *path, char *name)
-{
-  return namex(path, 1, name);
 }

@@ -64,6 +64,8 @@ void log_write(struct buf *b);
 // fs.c
 void fsinit(int dev);      // read the superblock, recover the log; may sleep
 void iinit(void);
+int inum_valid(uint inum);
+struct inode *iget(uint dev, uint inum);
 struct inode *ialloc(uint dev, short type);
 struct inode *idup(struct inode *ip);
 void ilock(struct inode *ip);
@@ -75,6 +77,8 @@ void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
 int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n);
+
+// dir.c
 int namecmp(const char *s, const char *t);
 struct inode *dirlookup(struct inode *dp, char *name, uint *poff);
 int dirlink(struct inode *dp, char *name, uint inum);
