@@ -861,9 +861,53 @@ t_through_file(void)
   expect(chdir("/README.md/..") < 0, "chdir through a file succeeded");
 }
 
+// The empty path names the current directory, as in xv6: it opens (for
+// reading only) and chdir stays put, but a call that would create, link
+// or remove a last element finds none and fails, changing nothing.
+static void
+t_empty_path(void)
+{
+  struct stat st, here;
+  char *argv[] = { "x", 0 };
+  int fd, dots;
+
+  expect(mkdir("/ft/ep") == 0 && chdir("/ft/ep") == 0, "cannot make and enter /ft/ep");
+  makefile("/ft/ep/f", 13, 10);
+  expect(statok(".", &here), "cannot stat .");
+
+  fd = open("", O_RDONLY);
+  expect(fd >= 0, "open(\"\", O_RDONLY) failed");
+  expect(fstat(fd, &st) == 0 && st.type == T_DIR && st.ino == here.ino,
+         "open(\"\") opened inode %d (type %d), not the current directory %d",
+         st.ino, st.type, here.ino);
+  expect(read(fd, rbuf, sizeof(struct dirent)) == sizeof(struct dirent),
+         "reading the directory opened as \"\" failed");
+  close(fd);
+  expect(open("", O_WRONLY) < 0 && open("", O_RDWR) < 0 &&
+         open("", O_RDONLY | O_TRUNC) < 0, "open(\"\") for writing succeeded");
+  expect(open("", O_CREATE | O_RDWR) < 0 && open("", O_CREATE) < 0,
+         "open(\"\", O_CREATE) succeeded");
+  expect(mkdir("") < 0, "mkdir(\"\") succeeded");
+  expect(mknod("", 1, 0) < 0, "mknod(\"\") succeeded");
+  expect(unlink("") < 0, "unlink(\"\") succeeded");
+  expect(link("", "/ft/ep/l") < 0, "link(\"\", new) linked a directory");
+  expect(link("/ft/ep/f", "") < 0, "link(old, \"\") succeeded");
+  expect(exec("", argv) < 0, "exec(\"\") succeeded");
+  expect(chdir("") == 0, "chdir(\"\") failed");
+
+  expect(statok(".", &st) && st.ino == here.ino && st.type == T_DIR,
+         "the current directory changed");
+  expect(statok("/ft/ep/f", &st) && st.nlink == 1 && st.size == 10,
+         "/ft/ep/f has nlink %d, size %d, want 1 and 10", st.nlink, (int)st.size);
+  expect(entries(".", &dots) == 1 && dots == 2, "/ft/ep gained or lost entries");
+  expect(unlink("/ft/ep/f") == 0 && chdir("/") == 0 && unlink("/ft/ep") == 0,
+         "cleanup failed");
+}
+
 static struct test tests[] = {
   { "file:create_rw", t_create_rw },
   { "file:through_file", t_through_file },
+  { "file:empty_path", t_empty_path },
   { "file:trunc", t_trunc },
   { "file:offsets", t_offsets },
   { "file:fstat", t_fstat },

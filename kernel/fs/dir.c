@@ -116,14 +116,13 @@ skipelem(char *path, char *name)
 // the directory containing the last element, whose name goes to name
 // (DIRSIZ + 1 bytes). The result is referenced and unlocked; 0 if a
 // directory on the way is missing or is not one. In a transaction (iput).
+// As in xv6, the empty path names the current directory (it has no
+// element, like "/"), so open("") opens it and chdir("") stays there.
 static struct inode *
 namex(char *path, int parent, char *name)
 {
   struct inode *ip, *next;
 
-  // As in POSIX, the empty path names nothing (not the current directory).
-  if (*path == '\0')
-    return 0;
   if (*path == '/')
     ip = iget(ROOTDEV, ROOTINO);
   else
@@ -151,8 +150,8 @@ namex(char *path, int parent, char *name)
     ip = next;
   }
   if (parent) {
-    // The path had no element (it was all slashes): nothing to create
-    // or remove in a parent.
+    // The path had no element (it was empty or all slashes): nothing to
+    // create, link or remove in a parent.
     iput(ip);
     return 0;
   }
