@@ -10,7 +10,8 @@ failed" (exit status 1 if anything failed).
 What it does, on a copy of fs.img (build/fs-test.img):
   1. boot, wait for the shell prompt "$ ";
   2. `testrun PROG` for every test program (user/*test*.c but testrun and
-     crashtest): the program's own lines plus leak:PROG and exit:PROG;
+     crashtest): the program's own lines plus leak:PROG and exit:PROG, and
+     the kernel's lines CONSOLE_LINES expects in its output;
   3. shell checks (pipes, redirection, cd) typed at the prompt;
   4. console checks: backspace, ^U, ^D;
   5. crash rounds: `crashtest write`, SIGKILL QEMU mid-way, check the raw
@@ -48,6 +49,22 @@ QUIET = 0.3          # seconds of silence after "$ " that mean "at the prompt"
 SHORT = 30           # timeout for shell and console commands, seconds
 HALT_TIMEOUT = 20    # seconds QEMU may take to exit after `halt`
 NOT_TESTS = {"testrun", "crashtest"}
+
+# Lines the kernel must print while a test program runs: (program, check,
+# pattern). memtest's killers make these kill lines: an address for a
+# fault about memory, the instruction and the pc's region for the others.
+# (QEMU on one hart reports a misaligned atomic as a misaligned load.)
+KILL_LINE = r"pid \d+ memtest: killed: "
+CONSOLE_LINES = [
+    ("memtest", "kill:illegal_instruction",
+     KILL_LINE + r"illegal instruction 0x10002573 at pc 0x[0-9a-f]+ \(program text\)\n"),
+    ("memtest", "kill:breakpoint",
+     KILL_LINE + r"breakpoint at pc 0x[0-9a-f]+ \(program text\)\n"),
+    ("memtest", "kill:misaligned",
+     KILL_LINE + r"misaligned (store|load) at va 0x[0-9a-f]*[13579bdf] \(heap, pc 0x[0-9a-f]+\)\n"),
+    ("memtest", "kill:page_fault",
+     KILL_LINE + r"store page fault at va 0x[0-9a-f]+ \(stack guard page, pc 0x[0-9a-f]+\)\n"),
+]
 STAGES = ("shell", "console", "crash")
 
 
@@ -517,6 +534,10 @@ class Run:
         if not re.search(r"^(PASS|FAIL) leak:%s\b" % re.escape(prog), out, re.M):
             self.results.fail("run:" + prog, "testrun printed no result for %s: %s"
                               % (prog, tail(out)))
+        for p, name, pattern in CONSOLE_LINES:
+            if p == prog:
+                self.results.check(name, re.search(pattern, out),
+                                   "%s printed no line like %r" % (prog, pattern))
 
     def shell(self):
         res = self.results

@@ -205,6 +205,17 @@ static void exec_heap(void)
   ((void (*)(void))p)();
 }
 static void exec_lazy_heap(void) { char *p = sbrklazy(PGSIZE); ((void (*)(void))p)(); }
+// Reading a supervisor register is illegal in user mode: the kill line
+// shows the instruction, 0x10002573, and the pc in program text.
+static void illegal_instruction(void) { asm volatile("csrr a0, sstatus" ::: "a0"); }
+static void breakpoint(void) { asm volatile("ebreak"); }
+// An atomic must be aligned: the kill line names the odd heap address.
+static void
+misaligned_atomic(void)
+{
+  char *p = sbrk(PGSIZE);
+  asm volatile("amoadd.w zero, zero, (%0)" : : "r"(p + 1) : "memory");
+}
 // Each frame touches its own stack, so the recursion meets the guard page.
 static int
 recurse(int n)
@@ -236,6 +247,9 @@ static struct {
   { "execute the heap", exec_heap },
   { "execute a lazy heap page", exec_lazy_heap },
   { "overflow the stack", stack_overflow },
+  { "execute an illegal instruction", illegal_instruction },
+  { "execute a breakpoint", breakpoint },
+  { "a misaligned atomic", misaligned_atomic },
 };
 
 static void

@@ -68,19 +68,56 @@ static const char *
 cause_name(uint64 scause)
 {
   switch (scause) {
-  case 0: return "misaligned instruction";
-  case 1: return "instruction access fault";
-  case 2: return "illegal instruction";
-  case 3: return "breakpoint";
-  case 4: return "misaligned load";
-  case 5: return "load access fault";
-  case 6: return "misaligned store";
-  case 7: return "store access fault";
+  case CAUSE_MISALIGNED_FETCH: return "misaligned instruction";
+  case CAUSE_FETCH_ACCESS: return "instruction access fault";
+  case CAUSE_ILLEGAL_INSN: return "illegal instruction";
+  case CAUSE_BREAKPOINT: return "breakpoint";
+  case CAUSE_MISALIGNED_LOAD: return "misaligned load";
+  case CAUSE_LOAD_ACCESS: return "load access fault";
+  case CAUSE_MISALIGNED_STORE: return "misaligned store";
+  case CAUSE_STORE_ACCESS: return "store access fault";
   case CAUSE_INSN_PAGE_FAULT: return "instruction page fault";
   case CAUSE_LOAD_PAGE_FAULT: return "load page fault";
   case CAUSE_STORE_PAGE_FAULT: return "store page fault";
   default: return "unknown trap";
   }
+}
+
+// Does stval hold the address the trap was about? It does for page,
+// access and misaligned faults. For an illegal instruction it holds the
+// instruction's bits, for a breakpoint the pc, otherwise nothing useful.
+static int
+stval_is_address(uint64 scause)
+{
+  switch (scause) {
+  case CAUSE_MISALIGNED_FETCH: case CAUSE_FETCH_ACCESS:
+  case CAUSE_MISALIGNED_LOAD: case CAUSE_LOAD_ACCESS:
+  case CAUSE_MISALIGNED_STORE: case CAUSE_STORE_ACCESS:
+  case CAUSE_INSN_PAGE_FAULT: case CAUSE_LOAD_PAGE_FAULT:
+  case CAUSE_STORE_PAGE_FAULT:
+    return 1;
+  }
+  return 0;
+}
+
+// The one console line that says why p dies: the cause, then the address
+// it touched and the region that holds it, or, for a trap about the
+// instruction itself, the instruction (when the hart reports its bits)
+// and where the pc was. One printf, so that other harts' lines cannot
+// cut it in two.
+static void
+print_kill(struct proc *p, uint64 scause, uint64 stval, const char *why)
+{
+  uint64 pc = p->trapframe->epc;
+  if (stval_is_address(scause))
+    printf("pid %d %s: killed: %s at va 0x%lx (%s, pc 0x%lx)\n",
+           p->pid, p->name, why, stval, vma_name(&p->vm, stval), pc);
+  else if (scause == CAUSE_ILLEGAL_INSN && stval != 0)
+    printf("pid %d %s: killed: %s 0x%lx at pc 0x%lx (%s)\n",
+           p->pid, p->name, why, stval, pc, vma_name(&p->vm, pc));
+  else
+    printf("pid %d %s: killed: %s at pc 0x%lx (%s)\n",
+           p->pid, p->name, why, pc, vma_name(&p->vm, pc));
 }
 
 // Page faults go to the one fault path of kernel/mm. Returns 0 if the
@@ -129,9 +166,7 @@ usertrap(void)
       why = user_pagefault(p, scause, stval);
     }
     if (why) {
-      printf("pid %d %s: killed: %s at va 0x%lx (%s, pc 0x%lx)\n",
-             p->pid, p->name, why, stval, vma_name(&p->vm, stval),
-             p->trapframe->epc);
+      print_kill(p, scause, stval, why);
       VMSTAT_INC(kills);
       setkilled(p);
     }
