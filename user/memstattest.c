@@ -418,6 +418,27 @@ bad_arguments(void)
   expect(vmdump(me, small, 2) > 2, "vmdump into 2 entries does not count them all");
 }
 
+// With max = 0 the buffer holds nothing, so any address will do: both
+// calls only count, and touch no page (a lazy one stays unallocated).
+static void
+count_only(void)
+{
+  char *lazy = sbrklazy(PGSIZE) + 5;
+  void *bufs[] = { lazy, (void *)1, (void *)0x80000001L, (void *)(TRAPFRAME + 3),
+                   (void *)(MAXVA + 1), (void *)-4095L, (void *)bad_store };
+  int me = getpid();
+  long before = freepages();
+  int procs = procinfo(0, 0), ptes = vmdump(me, 0, 0);
+  expect(procs >= 3 && ptes > 0, "procinfo(0, 0) = %d, vmdump(me, 0, 0) = %d", procs, ptes);
+  for (int i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+    int n = procinfo(bufs[i], 0);
+    expect(n == procs, "procinfo(%p, 0) returned %d, not the count %d", bufs[i], n, procs);
+    n = vmdump(me, bufs[i], 0);
+    expect(n == ptes, "vmdump(me, %p, 0) returned %d, not the count %d", bufs[i], n, ptes);
+  }
+  expect(freepages() == before, "counting took %ld pages", before - freepages());
+}
+
 static struct test tests[] = {
   { "memstat:zero_fill", zero_fill_counts },
   { "memstat:kills", kill_counts },
@@ -431,6 +452,7 @@ static struct test tests[] = {
   { "memstat:vmdump_busy", vmdump_busy },
   { "memstat:vmconfig", vmconfig_options },
   { "memstat:bad_arguments", bad_arguments },
+  { "memstat:count_only", count_only },
 };
 
 int

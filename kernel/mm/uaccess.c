@@ -8,14 +8,20 @@
 
 // Make every page of [va, va+len) present and allowed for access, as a
 // user access would. Returns 0, or -1 if any page may not be accessed.
-// A copy of the same kind right after it needs no allocation.
+// A copy of the same kind right after it needs no allocation. An empty
+// range touches no page, whatever va is (it names no byte), and a range
+// that wraps past the top of the address space touches none either.
 int
 prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
 {
+  if (len == 0)
+    return 0;
+  if (va + len < va)
+    return -1;
   for (uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE)
     if (vmfault_pa(vm, a, access) == 0)
       return -1;
-  return len > 0 && va + len < va ? -1 : 0;
+  return 0;
 }
 
 // Copy len bytes between kernel buffer kbuf and user address va, in the

@@ -150,6 +150,35 @@ copyinstr_cases(void **state)
   uvmfree(&vm);
 }
 
+// prefault makes a range present; an empty range, wherever it starts,
+// touches nothing (procinfo and vmdump with max = 0 only count).
+static void
+prefault_empty_touches_nothing(void **state)
+{
+  (void)state;
+  struct vmspace vm;
+  vm_new(&vm);
+  vm.sz = 4 * PGSIZE;   // lazy heap pages only
+  uint64 before = kfreecount();
+  uint64 starts[] = { PGSIZE + 5, 2 * PGSIZE, 3 * PGSIZE - 1, 4 * PGSIZE + 7,
+                      MAXVA + 3, TRAMPOLINE + 1, ~0UL };
+  for (unsigned i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+    assert_int_equal(prefault(&vm, starts[i], 0, ACCESS_WRITE), 0);
+    assert_int_equal(prefault(&vm, starts[i], 0, ACCESS_READ), 0);
+  }
+  assert_int_equal(kfreecount(), before);
+  for (uint64 va = 0; va < 4 * PGSIZE; va += PGSIZE)
+    assert_false(present(&vm, va));
+
+  // A range that wraps is refused before anything is touched.
+  assert_int_equal(prefault(&vm, PGSIZE + 5, ~0UL - 2, ACCESS_WRITE), -1);
+  assert_int_equal(kfreecount(), before);
+  // A real range is made present: one byte is enough for its page.
+  assert_int_equal(prefault(&vm, 2 * PGSIZE + 9, 1, ACCESS_WRITE), 0);
+  assert_true(present(&vm, 2 * PGSIZE));
+  uvmfree(&vm);
+}
+
 int
 run_uaccess_tests(int *ntests)
 {
@@ -159,6 +188,7 @@ run_uaccess_tests(int *ntests)
     UNIT_TEST(copyout_refuses_readonly_page),
     UNIT_TEST(copy_refuses_outside),
     UNIT_TEST(copyinstr_cases),
+    UNIT_TEST(prefault_empty_touches_nothing),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("uaccess", tests, NULL, NULL);
