@@ -1,6 +1,6 @@
 // proctest: processes. fork, exec, exit and wait, kill, getpid, the process
-// table limit, orphans, pause and uptime. Prints one PASS/FAIL line per
-// test (user/test.h).
+// table limit, orphans, pause and uptime (killing sleepers is killtest's).
+// Prints one PASS/FAIL line per test (user/test.h).
 //
 // proctest re-executes itself with a first argument that selects a helper
 // mode (argument checks for the exec tests); run without arguments it runs
@@ -316,44 +316,6 @@ t_kill_self(void)
   expect(st == -1, "process that killed itself exited with %d", st);
 }
 
-static void
-t_kill_sleeping(void)
-{
-  int pid, st, p[2], t0;
-  char c;
-
-  // Asleep in pause.
-  pid = fork();
-  expect(pid >= 0, "fork failed");
-  if (pid == 0) {
-    pause(1000);
-    exit(0);
-  }
-  pause(2);
-  t0 = uptime();
-  expect(kill(pid) == 0, "kill failed");
-  waitfor(pid, &st);
-  expect(st == -1, "child killed in pause exited with %d", st);
-  expect(uptime() - t0 < 50, "killed sleeper took %d ticks to die", uptime() - t0);
-
-  // Asleep reading an empty pipe whose write end stays open.
-  expect(pipe(p) == 0, "pipe failed");
-  pid = fork();
-  expect(pid >= 0, "fork failed");
-  if (pid == 0) {
-    read(p[0], &c, 1);
-    exit(0);
-  }
-  pause(2);
-  t0 = uptime();
-  expect(kill(pid) == 0, "kill failed");
-  waitfor(pid, &st);
-  expect(st == -1, "child killed in a pipe read exited with %d", st);
-  expect(uptime() - t0 < 50, "killed reader took %d ticks to die", uptime() - t0);
-  close(p[0]);
-  close(p[1]);
-}
-
 // --- the process table
 
 // Fork until fork fails, with every child alive, then reap them all.
@@ -508,7 +470,6 @@ static struct test tests[] = {
   { "proc:exec_fail", t_exec_fail },
   { "proc:kill_running", t_kill_running },
   { "proc:kill_self", t_kill_self },
-  { "proc:kill_sleeping", t_kill_sleeping },
   { "proc:kill_init", t_kill_init },
   { "proc:fork_many", t_fork_many },
   { "proc:orphans", t_orphans },

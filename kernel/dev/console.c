@@ -96,25 +96,31 @@ consoleread(int user_dst, uint64 dst, int n)
 
 // Write n bytes from src (a user address if user_src) to the console.
 // Returns the count written, which is less than n only if src turns out
-// to be bad part way (-1 if nothing could be read). Called by a process
-// holding no locks; may sleep while the UART catches up.
+// to be bad part way or the process is killed (-1 if nothing was
+// written). Called by a process holding no locks; may sleep while the
+// UART catches up. A killed writer stops within a chunk, whether it
+// was waiting for the UART or not: a write may be gigabytes long.
 static int
 consolewrite(int user_src, uint64 src, int n)
 {
   char chunk[64];
   int done = 0;
 
-  while (done < n) {
+  int stopped = 0;
+  while (done < n && !stopped && !killed(myproc())) {
     int m = n - done;
     if (m > (int)sizeof(chunk))
       m = sizeof(chunk);
     if (either_copyin(chunk, user_src, src + done, m) < 0)
-      return done > 0 ? done : -1;
-    for (int i = 0; i < m; i++)
-      uartputc(chunk[i]);
-    done += m;
+      break;
+    for (int i = 0; i < m && !stopped; i++) {
+      if (uartputc(chunk[i]) < 0)
+        stopped = 1;
+      else
+        done++;
+    }
   }
-  return done;
+  return done > 0 || n == 0 ? done : -1;
 }
 
 // A character arrived from the UART: edit, echo, and finish lines.

@@ -13,7 +13,8 @@ void consoleintr(int c);         // a character arrived from the UART
 // uart.c
 void uartinit(void);
 void uartintr(void);
-void uartputc(int c);            // may sleep while the transmit buffer is full
+int uartputc(int c);             // may sleep while the transmit buffer is full;
+                                 // -1 if the caller is killed meanwhile
 void uartputc_sync(int c);       // spins; for printf and echo
 
 // virtio_disk.c

@@ -104,11 +104,13 @@ uartstart(void)
   }
 }
 
-// Queue c for output and start the transmitter. Sleeps while the ring is
-// full, so only a process may call it, holding no spin lock. Once a hart
+// Queue c for output and start the transmitter, and return 0. Sleeps
+// while the ring is full, so only a process may call it, holding no spin
+// lock; a process killed meanwhile gets -1 at once, c unqueued, so that
+// kill stops a writer however much it still meant to write. Once a hart
 // has panicked this never returns: the panic message must not be mixed
 // with other output.
-void
+int
 uartputc(int c)
 {
   acquire(&tx_lock);
@@ -116,12 +118,18 @@ uartputc(int c)
     for (;;)
       ;
   }
-  while (tx_w == tx_r + TX_SIZE)
+  while (tx_w == tx_r + TX_SIZE) {
+    if (killed(myproc())) {
+      release(&tx_lock);
+      return -1;
+    }
     sleep(&tx_r, &tx_lock);
+  }
   tx_buf[tx_w % TX_SIZE] = c;
   tx_w++;
   uartstart();
   release(&tx_lock);
+  return 0;
 }
 
 // Write c to the chip now, busy-waiting until it can take it. Needs no
