@@ -445,6 +445,8 @@ op_grow(struct proc *p, struct input *in, int lazy)
   p->vm.sz = p->sz = newsz;
 }
 
+// shrinkproc(n), as kernel/proc does it: a shrink that would end below
+// the heap's start changes nothing.
 static void
 op_shrink(struct proc *p, struct input *in)
 {
