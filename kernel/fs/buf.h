@@ -8,7 +8,6 @@
 // One cached disk block.
 struct buf {
   int valid;           // data holds the block's contents
-  int disk;            // the disk driver owns it (request in flight)
   uint dev;
   uint blockno;
   struct sleeplock lock;

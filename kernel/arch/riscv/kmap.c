@@ -16,7 +16,7 @@ arch_kmaps(struct kmap *out, int max, uint64 phystop)
   struct kmap m[] = {
     { KVA(POWEROFF), POWEROFF, PGSIZE, VM_R | VM_W },
     { KVA(UART0), UART0, PGSIZE, VM_R | VM_W },
-    { KVA(VIRTIO0), VIRTIO0, 8 * PGSIZE, VM_R | VM_W },   // all eight virtio slots
+    { KVA(VIRTIO0), VIRTIO0, VIRTIO_NSLOT * PGSIZE, VM_R | VM_W },   // every virtio slot
     { KVA(PLIC), PLIC, PLIC_SIZE, VM_R | VM_W },
     { KVA(KERNBASE), KERNBASE, V2P(etext) - KERNBASE, VM_R | VM_X },
     { (uint64)etext, V2P(etext), phystop - V2P(etext), VM_R | VM_W },

@@ -9,7 +9,9 @@
 #define UART0      0x10000000L
 #define UART0_IRQ  10
 #define VIRTIO0    0x10001000L    // first virtio-mmio slot
-#define VIRTIO0_IRQ 1
+#define VIRTIO0_IRQ 1             // its PLIC source; slot n has VIRTIO0_IRQ + n
+#define VIRTIO_NSLOT 8            // slots, one every 0x1000
+#define VIRTIO_SLOT(n) (VIRTIO0 + (n) * 0x1000L)
 #define PLIC       0x0c000000L
 #define PLIC_SIZE  0x400000L
 #define PLIC_PRIORITY (PLIC + 0x0)

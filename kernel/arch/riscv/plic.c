@@ -1,5 +1,5 @@
 // The platform-level interrupt controller: routes the UART's and the
-// disk's interrupts to the harts' supervisor mode.
+// disks' interrupts to the harts' supervisor mode.
 #include "abi/types.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/memlayout.h"
@@ -8,20 +8,33 @@
 
 #define REG(a) (*(volatile uint32 *)P2V(a))
 
-// Give both sources a non-zero priority: zero means "never interrupt".
+// The sources this kernel takes: the UART and every virtio slot (an empty
+// slot never interrupts, so there is no need to know which are in use).
+static uint32
+sources(void)
+{
+  uint32 mask = 1u << UART0_IRQ;
+  for (int slot = 0; slot < VIRTIO_NSLOT; slot++)
+    mask |= 1u << (VIRTIO0_IRQ + slot);
+  return mask;
+}
+
+// Give every source a non-zero priority: zero means "never interrupt".
 void
 plicinit(void)
 {
-  REG(PLIC_PRIORITY + UART0_IRQ * 4) = 1;
-  REG(PLIC_PRIORITY + VIRTIO0_IRQ * 4) = 1;
+  uint32 mask = sources();
+  for (int irq = 0; irq < 32; irq++)
+    if (mask & (1u << irq))
+      REG(PLIC_PRIORITY + irq * 4) = 1;
 }
 
-// Let this hart's S-mode context take both sources, at any priority.
+// Let this hart's S-mode context take the sources, at any priority.
 void
 plicinithart(void)
 {
   int hart = cpuid();
-  REG(PLIC_SENABLE(hart)) = (1 << UART0_IRQ) | (1 << VIRTIO0_IRQ);
+  REG(PLIC_SENABLE(hart)) = sources();
   REG(PLIC_SPRIORITY(hart)) = 0;
 }
 
