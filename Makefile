@@ -10,6 +10,8 @@ HOSTCC ?= gcc
 
 CPUS ?= 3
 MEM  ?= 128M
+# Size of swap.img, the swap disk (SWAP=0: no swap disk).
+SWAP ?= 64M
 B    := build
 
 MAKEFLAGS += --no-print-directory
@@ -20,6 +22,19 @@ CFLAGS += -ffreestanding -fno-common -nostdlib -fno-builtin -fno-stack-protector
 CFLAGS += -fno-pie -no-pie -Ikernel
 ifdef COW
 CFLAGS += -DCOW_DEFAULT=$(COW)   # make COW=0: fork copies by default
+endif
+# make POLICY=fifo|clock|aging|random (or 0-3): the page-replacement
+# policy at boot (VMCONF_POLICY, docs/syscalls.md); clock by default.
+POLICY_fifo := 0
+POLICY_clock := 1
+POLICY_aging := 2
+POLICY_random := 3
+ifdef POLICY
+POLICY_NUM := $(or $(POLICY_$(POLICY)),$(POLICY))
+ifeq ($(filter 0 1 2 3,$(POLICY_NUM)),)
+$(error POLICY must be fifo, clock, aging, random or 0-3)
+endif
+CFLAGS += -DPOLICY_DEFAULT=$(POLICY_NUM)
 endif
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
@@ -34,6 +49,14 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
 	@$(OBJDUMP) -S $@ > $(B)/kernel.asm
+
+# The boot defaults chosen with make variables (COW, POLICY) are compiled
+# into stats.c: rebuild it when they change.
+OPTFLAGS := $(filter -D%_DEFAULT=%,$(CFLAGS))
+$(B)/options: FORCE
+	@mkdir -p $(B)
+	@echo '$(OPTFLAGS)' | cmp -s - $@ || echo '$(OPTFLAGS)' > $@
+$(B)/kernel/mm/stats.o: $(B)/options
 
 $(B)/%.o: %.c | toolchain
 	@mkdir -p $(dir $@)
@@ -68,21 +91,34 @@ $(B)/mkfs: tools/mkfs.c kernel/abi/fs.h kernel/abi/param.h
 fs.img: $(B)/mkfs README.md $(UPROGS)
 	$(B)/mkfs $@ README.md $(UPROGS)
 
+# ---- the swap disk: SWAP bytes of nothing (the kernel keeps no state on
+# it across boots). truncate sets the size whatever the file was before.
+swap.img: FORCE
+	@truncate -s $(SWAP) $@
+
 # Keep every intermediate file (objects, unstripped programs): faster
 # rebuilds, and no "rm" chatter after the test summary.
 .SECONDARY:
-.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench fuzz
+.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench fuzz FORCE
 
 QEMUOPTS = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=fs.img,if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+# The swap disk in the next slot; the file system keeps slot 0.
+ifeq ($(SWAP),0)
+SWAPIMG :=
+else
+SWAPIMG := swap.img
+QEMUOPTS += -drive file=swap.img,if=none,format=raw,id=x1
+QEMUOPTS += -device virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1
+endif
 
-qemu: kernel/kernel fs.img
+qemu: kernel/kernel fs.img $(SWAPIMG)
 	$(QEMU) $(QEMUOPTS)
 
 GDBPORT ?= 26000
-qemu-gdb: kernel/kernel fs.img
+qemu-gdb: kernel/kernel fs.img $(SWAPIMG)
 	@tools/install-deps.sh gdb
 	@echo "*** now run: gdb-multiarch -ex 'target remote localhost:$(GDBPORT)' kernel/kernel"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
@@ -96,7 +132,7 @@ test: toolchain
 	$(MAKE) guest-test
 
 guest-test: kernel/kernel fs.img
-	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM)
+	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP)
 
 host-test:
 	$(MAKE) -C tests/host test
@@ -109,9 +145,9 @@ fuzz: toolchain
 # Time the memory system's operations under QEMU on one hart and rewrite
 # the tables of docs/benchmarks.md (tools/bench.py; a few minutes).
 bench: kernel/kernel fs.img
-	python3 tools/bench.py
+	python3 tools/bench.py --swap $(SWAP)
 
 clean:
-	rm -rf $(B) kernel/kernel fs.img
+	rm -rf $(B) kernel/kernel fs.img swap.img
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

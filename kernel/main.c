@@ -39,6 +39,11 @@ main(void)
     iinit();
     fileinit();
     virtio_disk_init();
+    if (swapinit() > 0)
+      printf("swap: %ld MiB, %ld slots\n", (long)(virtio_disk_bytes(1) >> 20),
+             (long)swap_total());
+    else
+      printf("swap: none\n");
     userinit();
     __sync_synchronize();
     started = 1;

@@ -3,7 +3,8 @@
 
     python3 tools/bench.py [--mib 64] [--trials 5] [--mem 512M] [--quick]
 
-Boots the kernel on one hart, on a copy of fs.img (build/fs-bench.img),
+Boots the kernel on one hart, on a copy of fs.img (build/fs-bench.img)
+with a swap disk of --swap bytes (build/swap-bench.img, 64M by default),
 and for each case types `vmbench CASE MiB ROUNDS` at the shell. vmbench
 prints "vmbench: begin CASE" just before the timed work and "vmbench: end
 CASE UNITS UNIT ..." just after it; the time between the two lines, as
@@ -29,7 +30,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runtests import BUILD, ROOT, Guest, qemu_command  # noqa: E402
+from docblocks import rewrite_blocks  # noqa: E402
+from runtests import (BUILD, ROOT, Guest, make_swap_image, parse_size,  # noqa: E402
+                      qemu_command)
 
 # (case, rounds): what one trial runs, each case taking one to two seconds
 # of QEMU time on the build machine.
@@ -216,18 +219,6 @@ def commit():
         return "unknown"
 
 
-def rewrite(path, texts):
-    with open(path, encoding="utf-8") as f:
-        doc = f.read()
-    for name, text in texts.items():
-        pat = re.compile(r"(<!-- bench:%s -->\n).*?(<!-- /bench:%s -->)"
-                         % (name, name), re.S)
-        if not pat.search(doc):
-            raise BenchError("%s has no bench:%s block" % (path, name))
-        doc = pat.sub(lambda m: m.group(1) + text + "\n" + m.group(2), doc)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(doc)
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -238,6 +229,8 @@ def main():
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     p.add_argument("--kernel", default=os.path.join(ROOT, "kernel", "kernel"))
     p.add_argument("--image", default=os.path.join(ROOT, "fs.img"))
+    p.add_argument("--swap", default="64M",
+                   help="size of the swap disk (default 64M; 0: none)")
     p.add_argument("--qemu", default="qemu-system-riscv64")
     args = p.parse_args()
 
@@ -249,8 +242,9 @@ def main():
     os.makedirs(BUILD, exist_ok=True)
     image = os.path.join(BUILD, "fs-bench.img")
     shutil.copyfile(args.image, image)
+    swap = make_swap_image(os.path.join(BUILD, "swap-bench.img"), parse_size(args.swap))
     log = open(os.path.join(BUILD, "bench-console.log"), "w", encoding="latin-1")
-    g = Guest(qemu_command(args.qemu, args.kernel, image, 1, args.mem), log,
+    g = Guest(qemu_command(args.qemu, args.kernel, image, 1, args.mem, swap), log,
               threading.Lock())
     try:
         if g.wait_prompt(0, 60) != "ok":
@@ -272,7 +266,7 @@ def main():
     for name in ("null", "touch", "sparse", "fork"):
         print("\n" + texts[name])
     if not args.quick:
-        rewrite(args.out, texts)
+        rewrite_blocks(args.out, "bench", texts)
         print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))
 
 

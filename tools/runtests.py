@@ -5,10 +5,13 @@ The guest's test programs print "PASS name" or "FAIL name: why" lines; this
 driver collects them, adds its own checks, and ends with "N passed, N
 failed" (exit status 1 if anything failed).
 
-    python3 tools/runtests.py [--cpus 3] [--mem 128M] [--only PROG|stage]...
+    python3 tools/runtests.py [--cpus 3] [--mem 128M] [--swap 64M]
+                              [--only PROG|stage]...
 
-What it does, on a copy of fs.img (build/fs-test.img):
-  1. boot, wait for the shell prompt "$ ";
+What it does, on a copy of fs.img (build/fs-test.img) and a swap disk of
+--swap bytes (build/swap-test.img; --swap 0 for none):
+  1. boot, wait for the shell prompt "$ "; the kernel must report the
+     swap disk's size, and `free` show it;
   2. `testrun PROG` for every test program (user/*test*.c but testrun and
      crashtest): the program's own lines plus leak:PROG and exit:PROG, and
      the kernel's lines CONSOLE_LINES expects in its output;
@@ -17,8 +20,11 @@ What it does, on a copy of fs.img (build/fs-test.img):
   5. crash rounds: `crashtest write`, SIGKILL QEMU mid-way, check the raw
      image on the host (fsck, replaying a committed log), boot again on it
      and run `crashtest check LAST`;
-  6. `halt`, expect QEMU to exit 0, and fsck the image.
-Stages for --only: shell, console, crash (or any test program's name).
+  6. `halt`, expect QEMU to exit 0, and fsck the image;
+  7. noswap: boot without a swap disk, which the kernel must report, and
+     run swaptest and a pipe there.
+Stages for --only: shell, console, crash, noswap (or any test program's
+name).
 
 A kernel panic or a command that does not bring the prompt back within its
 timeout is a FAIL; QEMU is then killed and the next command boots a fresh
@@ -65,7 +71,10 @@ CONSOLE_LINES = [
     ("memtest", "kill:page_fault",
      KILL_LINE + r"store page fault at va 0x[0-9a-f]+ \(stack guard page, pc 0x[0-9a-f]+\)\n"),
 ]
-STAGES = ("shell", "console", "crash")
+SWAP_MAXSLOTS = 65536   # kernel/mm/mm.h: slots the kernel uses at most
+STAGES = ("shell", "console", "crash", "noswap")
+SWAPLINE = re.compile(r"^swap: (?:(\d+) MiB, (\d+) slots|none)$", re.M)
+FREE_SWAP = re.compile(r"^Swap: +(\d+) +(\d+) +(\d+)$", re.M)
 
 
 class Results:
@@ -197,14 +206,37 @@ class Guest:
                 pass
 
 
-def qemu_command(qemu, kernel, image, cpus, mem):
-    """The command line that boots kernel on image (SPEC.md)."""
-    return [qemu, "-machine", "virt", "-bios", "none",
-            "-kernel", kernel, "-m", mem, "-smp", str(cpus),
-            "-nographic",
-            "-global", "virtio-mmio.force-legacy=false",
-            "-drive", "file=%s,if=none,format=raw,id=x0" % image,
-            "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+def qemu_command(qemu, kernel, image, cpus, mem, swap=None):
+    """The command line that boots kernel on image (SPEC.md), with the swap
+    disk image swap in the next virtio slot unless it is None."""
+    cmd = [qemu, "-machine", "virt", "-bios", "none",
+           "-kernel", kernel, "-m", mem, "-smp", str(cpus),
+           "-nographic",
+           "-global", "virtio-mmio.force-legacy=false",
+           "-drive", "file=%s,if=none,format=raw,id=x0" % image,
+           "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"]
+    if swap:
+        cmd += ["-drive", "file=%s,if=none,format=raw,id=x1" % swap,
+                "-device", "virtio-blk-device,drive=x1,bus=virtio-mmio-bus.1"]
+    return cmd
+
+
+def parse_size(text):
+    """Bytes in a size as make and QEMU write it: 64M, 1G, 512K, 0."""
+    m = re.fullmatch(r"(\d+)([KMG]?)", text.strip().upper())
+    if not m:
+        raise ValueError("not a size: %r" % text)
+    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
+
+
+def make_swap_image(path, size):
+    """A swap disk of size bytes at path (sparse: all zeros). Returns path,
+    or None for size 0 (no swap disk)."""
+    if size == 0:
+        return None
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
 
 
 def output_lines(out):
@@ -423,6 +455,10 @@ class Run:
                   % (suffix, suffix), file=sys.stderr, flush=True)
         self.private = bool(suffix)
         self.image = os.path.join(BUILD, "fs-test%s.img" % suffix)
+        self.swap_bytes = parse_size(args.swap)
+        self.swap = make_swap_image(os.path.join(BUILD, "swap-test%s.img" % suffix),
+                                    self.swap_bytes)
+        self.noswap = False       # boot without the swap disk (stage noswap)
         self.log = open(os.path.join(BUILD, "test-console%s.log" % suffix), "w",
                         encoding="latin-1")
         self.loglock = threading.Lock()
@@ -435,7 +471,8 @@ class Run:
 
     def qemu_cmd(self):
         a = self.args
-        return qemu_command(a.qemu, a.kernel, self.image, a.cpus, a.mem)
+        return qemu_command(a.qemu, a.kernel, self.image, a.cpus, a.mem,
+                            None if self.noswap else self.swap)
 
     def why(self, status, g, start, timeout, waiting):
         text = g.text(start)
@@ -657,6 +694,44 @@ class Run:
                                              os.path.relpath(keep, ROOT))
         self.results.check(name, not problems, why)
 
+    def swapcheck(self, prefix):
+        """The kernel's boot line and `free` tell the swap disk's size: the
+        disk in pages (at most SWAP_MAXSLOTS), or none."""
+        res = self.results
+        m = SWAPLINE.search(self.guest.text(0))
+        size = 0 if self.noswap else self.swap_bytes
+        slots = min(size // 4096, SWAP_MAXSLOTS)
+        if size == 0:
+            want = "swap: none"
+        else:
+            want = "swap: %d MiB, %d slots" % (size >> 20, slots)
+        res.check(prefix + ":swap_size", m and m.group(0) == want,
+                  "boot said %r, expected %r" % (m and m.group(0), want))
+        out = self.command(prefix + ":free", "free", SHORT)
+        if out is None:
+            return
+        f = FREE_SWAP.search(out)
+        res.check(prefix + ":free", f and int(f.group(1)) == slots * 4 and
+                  int(f.group(2)) + int(f.group(3)) == slots * 4,
+                  "free's Swap line is %r, expected %d KiB in all"
+                  % (f and f.group(0), slots * 4))
+
+    def without_swap(self):
+        """Stage noswap: everything works without a swap disk."""
+        self.noswap = True
+        if not self.boot(True, "noswap:boot"):
+            return
+        self.results.ok("noswap:boot")
+        self.swapcheck("noswap")
+        self.testprog("swaptest")
+        out = self.command("noswap:pipe", "echo hello | wc", SHORT)
+        if out is not None:
+            self.results.check("noswap:pipe",
+                               any(l.split() == ["1", "1", "6"]
+                                   for l in output_lines(out)),
+                               "echo hello | wc printed %s" % tail(out))
+        self.halt()
+
     def halt(self):
         if not self.ensure():
             return
@@ -691,6 +766,7 @@ class Run:
         if not self.boot(True, "boot"):
             return
         self.results.ok("boot")
+        self.swapcheck("boot")
         for prog in progs:
             self.testprog(prog)
         if "shell" in stages:
@@ -703,6 +779,8 @@ class Run:
         self.halt()
         if not self.stopped:
             self.fsck("fsck:final")
+        if "noswap" in stages and self.swap and not self.stopped:
+            self.without_swap()
 
     def close(self):
         if self.guest:
@@ -712,12 +790,16 @@ class Run:
         self.lock.close()
         if self.private and os.path.exists(self.image):
             os.unlink(self.image)
+        if self.private and self.swap and os.path.exists(self.swap):
+            os.unlink(self.swap)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--cpus", type=int, default=3)
     p.add_argument("--mem", default="128M")
+    p.add_argument("--swap", default="64M",
+                   help="size of the swap disk (default 64M; 0: none)")
     p.add_argument("--only", action="append", metavar="PROG",
                    help="run just this test program or stage (shell, console, "
                         "crash); may be repeated")

@@ -1,9 +1,10 @@
-// free: physical memory in use and free, like the Unix command, in KiB
-// and in pages, then what the fault path has done since boot (memstat,
-// docs/syscalls.md).
+// free: memory and swap in use and free, in KiB like the Unix command,
+// physical pages too, then what the fault path has done since boot
+// (memstat, docs/syscalls.md).
 #include "user.h"
 
 #define PGSIZE 4096
+#define KIB(pages) ((pages) * (PGSIZE / 1024))
 
 int
 main(void)
@@ -15,8 +16,9 @@ main(void)
   }
   uint64 used = st.total - st.free;
   printf("       %10s %10s %10s\n", "total", "used", "free");
-  printf("KiB    %10lu %10lu %10lu\n", st.total * (PGSIZE / 1024),
-         used * (PGSIZE / 1024), st.free * (PGSIZE / 1024));
+  printf("Mem:   %10lu %10lu %10lu\n", KIB(st.total), KIB(used), KIB(st.free));
+  printf("Swap:  %10lu %10lu %10lu\n", KIB(st.swap_total), KIB(st.swap_used),
+         KIB(st.swap_total - st.swap_used));
   printf("pages  %10lu %10lu %10lu\n", st.total, used, st.free);
   printf("\nsince boot:\n");
   printf("%10lu lazy pages filled with zeros\n", st.zero_fill);
@@ -25,5 +27,6 @@ main(void)
   printf("%10lu copy-on-write pages kept by their last user\n", st.cow_reuse);
   printf("%10lu of all these handled ahead by fault-around\n", st.fault_around);
   printf("%10lu processes killed for a bad access\n", st.kills);
+  printf("%10lu pages written to swap, %lu read back\n", st.swap_outs, st.swap_ins);
   exit(0);
 }

@@ -381,8 +381,8 @@ vmconfig_options(void)
     expect(restored == !old && now == old, "key %d: restoring returned %d, reads %d",
            key, restored, now);
   }
-  expect(vmconfig(0, -1) == -1 && vmconfig(4, 0) == -1 && vmconfig(-1, 1) == -1 &&
-         vmconfig(1000, -1) == -1, "an unknown key did not fail");
+  expect(vmconfig(0, -1) == -1 && vmconfig(VMCONF_POLICY + 1, 0) == -1 &&
+         vmconfig(-1, 1) == -1 && vmconfig(1000, -1) == -1, "an unknown key did not fail");
 }
 
 // ---- bad arguments: -1, and the caller lives on

@@ -15,6 +15,10 @@ struct memstat {
   uint64 cow_copy;      // writes to shared copy-on-write pages that copied the page
   uint64 cow_reuse;     // writes to copy-on-write pages held alone: made writable
   uint64 kills;         // processes killed for a bad access
+  uint64 swap_total;    // slots (of a page each) on the swap device; 0: no swap
+  uint64 swap_used;     // of those, holding a page now
+  uint64 swap_outs;     // pages written to swap
+  uint64 swap_ins;      // pages read back from swap
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.
@@ -49,9 +53,18 @@ struct ptentry {
 };
 
 // vmconfig(key, value): switch a memory-system option at run time; value
-// -1 only reads it. Returns the old value, or -1 for an unknown key.
+// -1 only reads it. Returns the old value, or -1 for an unknown key or
+// value. Options are 0 (off) or 1 (on), but VMCONF_POLICY, a POLICY_*.
 #define VMCONF_COW          1   // fork shares pages copy-on-write (else copies)
 #define VMCONF_FAULTAROUND  2   // lazy heap faults map ahead for sequential touches
 #define VMCONF_ZEROPAGE     3   // reads of untouched lazy pages map the zero page
+#define VMCONF_POLICY       4   // page-replacement policy: one of POLICY_* below
+
+// Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
+#define POLICY_FIFO    0   // the page resident longest
+#define POLICY_CLOCK   1   // second chance: FIFO, skipping (and clearing) accessed pages
+#define POLICY_AGING   2   // LRU approximation: the lowest age from the accessed bits
+#define POLICY_RANDOM  3   // any resident page
+#define NPOLICY        4
 
 #endif

@@ -33,6 +33,13 @@ uint64 pte_pa(pte_t pte);           // physical address of the page
 int pte_flags(pte_t pte);           // VM_* rights
 pte_t pte_make(uint64 pa, int flags); // a valid leaf PTE
 
+// A page that lives in swap slot `slot` instead of RAM: an invalid PTE
+// (every access faults) that remembers the slot. pte_valid is 0 for it,
+// and it is never 0, so it differs from a PTE that never mapped anything.
+pte_t pte_make_swap(uint64 slot);
+int pte_is_swap(pte_t pte);
+uint64 pte_swap_slot(pte_t pte);    // the slot of a pte_is_swap PTE
+
 pagetable_t pagetable_new(void);    // an empty top-level table, or 0
 // Free the table pages of pagetable. Every leaf must already be unmapped.
 void pagetable_free(pagetable_t pagetable);

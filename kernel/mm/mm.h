@@ -85,6 +85,7 @@ extern struct memstat vmstat;   // total and free are filled in on demand
 extern int vm_cow;            // VMCONF_COW
 extern int vm_faultaround;    // VMCONF_FAULTAROUND
 extern int vm_zeropage;       // VMCONF_ZEROPAGE
+extern int vm_policy;         // VMCONF_POLICY: a POLICY_*
 int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)
@@ -98,6 +99,45 @@ int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);
 int copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len);
 int copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max);
 int prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access);
+
+// ---- swap space (swap.c): slots of the swap device, counted like pages
+#define SWAP_MAXSLOTS 65536   // slots used at most: 256 MiB of swap
+uint64 swapinit(void);              // size the slot map; returns the slots
+uint64 swap_total(void);            // slots of the swap device (0: none)
+uint64 swap_used(void);             // slots holding a page
+int swap_alloc(void);               // a free slot with one reference, or -1
+void swap_dup(int slot);            // one more reference
+void swap_free(int slot);           // drop one; the slot is free at zero
+int swap_refs(int slot);            // references to slot
+int swap_out(uint64 pa);            // page pa to a new slot: the slot or -1
+int swap_in(int slot, uint64 pa);   // slot into page pa: 0 or -1
+// The swap device, provided by kernel/dev (faked in tests/host): blocks
+// of PGSIZE bytes. swapdev_rw sleeps until done; 0, or -1 on an error.
+uint64 swapdev_pages(void);         // 0 when there is no swap device
+int swapdev_rw(uint64 slot, void *page, int write);
+
+// ---- page replacement (replace.c): which tracked frame to evict
+struct repl_frame {
+  int prev, next;     // the circle in order of arrival; -1 when absent
+  uint8 age;          // POLICY_AGING: accessed bits of the last 8 steps
+};
+struct replacer {
+  struct repl_frame *frames;
+  int nframes;
+  int hand;           // the oldest present frame, the clock hand; -1: none
+  int count;          // frames present
+  uint32 rand;        // POLICY_RANDOM's generator
+  int (*referenced)(void *arg, int frame);  // its accessed bit, cleared
+  void *arg;
+};
+void repl_init(struct replacer *r, struct repl_frame *frames, int nframes,
+               int (*referenced)(void *arg, int frame), void *arg);
+void repl_seed(struct replacer *r, uint32 seed);
+void repl_add(struct replacer *r, int frame);     // joins as the youngest
+void repl_remove(struct replacer *r, int frame);  // leaves, not evicted
+int repl_present(struct replacer *r, int frame);
+void repl_age(struct replacer *r);                // one aging step
+int repl_victim(struct replacer *r, int policy);  // chosen and removed, or -1
 
 // ---- loading a program (exec.c); proc/exec.c puts it in a process
 struct inode;

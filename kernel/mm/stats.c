@@ -8,24 +8,32 @@ struct memstat vmstat;
 #ifndef COW_DEFAULT
 #define COW_DEFAULT 1   // `make COW=0` builds a kernel whose fork copies
 #endif
+#ifndef POLICY_DEFAULT
+#define POLICY_DEFAULT POLICY_CLOCK   // `make POLICY=fifo` and so on
+#endif
+_Static_assert(POLICY_DEFAULT >= 0 && POLICY_DEFAULT < NPOLICY, "POLICY is 0-3");
 
 int vm_cow = COW_DEFAULT;
 int vm_faultaround = 1;
 int vm_zeropage = 1;
+int vm_policy = POLICY_DEFAULT;
 
-// Set option key to value (0 or 1), or only read it when value is -1.
-// Returns the old value, or -1 for an unknown key or value.
+// Set option key to value, or only read it when value is -1. Switches
+// take 0 or 1, VMCONF_POLICY a POLICY_* number. Returns the old value, or
+// -1 for an unknown key or value.
 int
 vmconfig(int key, int value)
 {
   int *opt;
+  int max = 1;
   switch (key) {
   case VMCONF_COW: opt = &vm_cow; break;
   case VMCONF_FAULTAROUND: opt = &vm_faultaround; break;
   case VMCONF_ZEROPAGE: opt = &vm_zeropage; break;
+  case VMCONF_POLICY: opt = &vm_policy; max = NPOLICY - 1; break;
   default: return -1;
   }
-  if (value < -1 || value > 1)
+  if (value < -1 || value > max)
     return -1;
   int old = *opt;
   if (value != -1)

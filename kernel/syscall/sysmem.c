@@ -15,6 +15,8 @@ sys_memstat(void)
   struct memstat st = vmstat;
   st.total = ktotalpages();
   st.free = kfreecount();
+  st.swap_total = swap_total();
+  st.swap_used = swap_used();
   return copyout(&myproc()->vm, addr, &st, sizeof(st));
 }
 

@@ -74,6 +74,14 @@ void fakefs_put(const char *name, const void *data, uint64 size);
 // with a description in msg.
 int fakefs_idle(char *msg, size_t msgsz);
 
+// ---- host_swap.c: a swap device in memory (swapdev_pages, swapdev_rw)
+// A device of pages slots (0: no device), none written yet; call swapinit
+// after it. Requests holding a spin lock, or beyond the device, panic.
+void fakeswap_reset(uint64 pages);
+void fakeswap_fail(long after);             // the request after `after` more fails
+const uchar *fakeswap_block(uint64 slot);   // slot's bytes, 0 if never written
+extern uint64 fakeswap_reads, fakeswap_writes;  // requests done since the reset
+
 // ---- elfimg.c: crafted ELF executables
 struct seg {
   uint32 type;          // PT_LOAD, ...

@@ -30,7 +30,7 @@ static void
 vmconfig_refuses_bad_arguments(void **state)
 {
   (void)state;
-  const int badkeys[] = { 0, 4, -1, 1000 };
+  const int badkeys[] = { 0, VMCONF_POLICY + 1, -1, 1000 };
   for (int i = 0; i < 4; i++) {
     assert_int_equal(vmconfig(badkeys[i], -1), -1);
     assert_int_equal(vmconfig(badkeys[i], 0), -1);
@@ -46,6 +46,28 @@ vmconfig_refuses_bad_arguments(void **state)
   }
   for (int k = 0; k < 3; k++)
     assert_int_equal(*options[k], 1);
+}
+
+// The replacement policy is clock at boot, takes any of the four and
+// refuses other values, leaving the policy as it was.
+static void
+vmconfig_policy(void **state)
+{
+  (void)state;
+  assert_int_equal(vmconfig(VMCONF_POLICY, -1), POLICY_CLOCK);
+  int old = POLICY_CLOCK;
+  const int order[] = { POLICY_FIFO, POLICY_RANDOM, POLICY_AGING, POLICY_CLOCK };
+  for (int i = 0; i < NPOLICY; i++) {
+    assert_int_equal(vmconfig(VMCONF_POLICY, order[i]), old);
+    assert_int_equal(vm_policy, order[i]);
+    old = order[i];
+  }
+  const int bad[] = { NPOLICY, -2, 100 };
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(vmconfig(VMCONF_POLICY, bad[i]), -1);
+    assert_int_equal(vm_policy, POLICY_CLOCK);
+  }
+  assert_int_equal(vm_cow + vm_faultaround + vm_zeropage, 3);
 }
 
 // The options set through vmconfig are the ones mm obeys.
@@ -96,6 +118,7 @@ run_stats_tests(int *ntests)
   const struct CMUnitTest tests[] = {
     UNIT_TEST(vmconfig_sets_and_reads),
     UNIT_TEST(vmconfig_refuses_bad_arguments),
+    UNIT_TEST(vmconfig_policy),
     UNIT_TEST(vmconfig_switches_behaviour),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);

@@ -18,10 +18,13 @@ unit_setup(void **state)
   host_panic_hook = unit_panic;
   host_locks_reset();
   fakefs_reset();
+  fakeswap_reset(0);   // no swap unless a test attaches a device
+  swapinit();
   machine_boot(UNIT_RAM_PAGES);
   free_at_start = kfreecount();   // the zero page is taken by now
   // Every test starts with every option on and the counters at zero.
   vm_cow = vm_faultaround = vm_zeropage = 1;
+  vm_policy = POLICY_CLOCK;
   memset(&vmstat, 0, sizeof(vmstat));
   return 0;
 }
@@ -39,6 +42,8 @@ unit_teardown(void **state)
     fail_msg("%d spin lock(s) still held", host_locks_held());
   if (fakefs_idle(msg, sizeof(msg)) != 0)
     fail_msg("file system not idle: %s", msg);
+  if (swap_used() != 0)
+    fail_msg("leak: %lu swap slots still in use", swap_used());
   return 0;
 }
 
@@ -138,7 +143,7 @@ main(void)
   int (*groups[])(int *) = {
     run_kalloc_tests, run_pagetable_tests, run_vm_tests, run_fault_tests,
     run_uaccess_tests, run_uvmcopy_tests, run_cow_tests, run_stats_tests,
-    run_exec_tests,
+    run_exec_tests, run_swap_tests, run_replace_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

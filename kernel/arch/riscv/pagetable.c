@@ -74,6 +74,31 @@ pte_make(uint64 pa, int flags)
   return pte;
 }
 
+// An invalid PTE holding a swap slot. With V clear the MMU looks at no
+// other bit, so all of them are software's: PTE_SWAP says "in swap" (an
+// invalid PTE is otherwise 0) and the slot sits where the PPN would.
+pte_t
+pte_make_swap(uint64 slot)
+{
+  if (slot > PTE_SWAP_MAXSLOT)
+    panic("pte_make_swap: slot too large");
+  return (slot << PTE_SWAP_SHIFT) | PTE_SWAP;
+}
+
+int
+pte_is_swap(pte_t pte)
+{
+  return (pte & (PTE_V | PTE_SWAP)) == PTE_SWAP;
+}
+
+uint64
+pte_swap_slot(pte_t pte)
+{
+  if (!pte_is_swap(pte))
+    panic("pte_swap_slot: not a swapped-out PTE");
+  return pte >> PTE_SWAP_SHIFT;
+}
+
 pagetable_t
 pagetable_new(void)
 {

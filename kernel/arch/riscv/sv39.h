@@ -29,6 +29,10 @@ typedef uint64 *pagetable_t;   // 512 PTEs
 #define PTE_A (1L << 6)
 #define PTE_D (1L << 7)
 #define PTE_COW (1L << 8)      // RSW bit: software's own
+#define PTE_SWAP (1L << 9)     // RSW bit, in an invalid PTE: the page is in swap
+// Bits a swapped-out PTE uses for its slot: the PPN field and above.
+#define PTE_SWAP_SHIFT 10
+#define PTE_SWAP_MAXSLOT ((1UL << (64 - PTE_SWAP_SHIFT)) - 1)
 
 #define PX(level, va) ((((uint64)(va)) >> (PGSHIFT + 9 * (level))) & 0x1FF)
 #define PA2PTE(pa) ((((uint64)(pa)) >> 12) << 10)

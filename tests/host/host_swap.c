@@ -1,0 +1,70 @@
+// A swap device in host memory, for swap.c (kernel/mm/mm.h's swapdev_*
+// interface), with the rules of the real one checked: a request names a
+// slot of the device, and the caller holds no spin lock (the real device
+// sleeps). A request can be made to fail, as a disk error would.
+#include <stdlib.h>
+#include <string.h>
+#include "host.h"
+
+static uchar **blocks;     // one per slot, allocated at its first write
+static uint64 npages;
+static long fail_in = -1;  // requests until the one that fails; -1: none
+
+uint64 fakeswap_reads, fakeswap_writes;
+
+void
+fakeswap_reset(uint64 pages)
+{
+  for (uint64 i = 0; i < npages; i++)
+    free(blocks[i]);
+  free(blocks);
+  blocks = pages ? calloc(pages, sizeof(*blocks)) : 0;
+  if (pages && !blocks)
+    abort();
+  npages = pages;
+  fail_in = -1;
+  fakeswap_reads = fakeswap_writes = 0;
+}
+
+void
+fakeswap_fail(long after)
+{
+  fail_in = after;
+}
+
+const uchar *
+fakeswap_block(uint64 slot)
+{
+  return slot < npages ? blocks[slot] : 0;
+}
+
+uint64
+swapdev_pages(void)
+{
+  return npages;
+}
+
+// A slot never written reads as junk, as a fresh disk may hold anything.
+int
+swapdev_rw(uint64 slot, void *page, int write)
+{
+  if (host_locks_held() != 0)
+    panic("swapdev_rw: called holding a spin lock");
+  if (slot >= npages)
+    panic("swapdev_rw: slot beyond the device");
+  if (fail_in >= 0 && fail_in-- == 0)
+    return -1;
+  if (write) {
+    if (!blocks[slot] && !(blocks[slot] = malloc(PGSIZE)))
+      abort();
+    memcpy(blocks[slot], page, PGSIZE);
+    fakeswap_writes++;
+  } else {
+    if (blocks[slot])
+      memcpy(page, blocks[slot], PGSIZE);
+    else
+      memset(page, 0xA5, PGSIZE);
+    fakeswap_reads++;
+  }
+  return 0;
+}
