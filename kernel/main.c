@@ -33,12 +33,12 @@ main(void)
     kvminithart();
     procinit();
     trapinithart();
-    plicinit();
-    plicinithart();
     binit();
     iinit();
     fileinit();
     virtio_disk_init();
+    plicinit();        // once the disks are known
+    plicinithart();
     if (swapinit() > 0)
       printf("swap: %ld MiB, %ld slots\n", (long)(virtio_disk_bytes(1) >> 20),
              (long)swap_total());

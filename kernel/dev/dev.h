@@ -25,5 +25,6 @@ uint64 virtio_disk_bytes(int n); // disk n's size, 0 if absent
 int virtio_disk_io(int n, uint64 sector, void *data, uint32 len, int write);
 void virtio_disk_rw(struct buf *b, int write);  // a block of disk 0
 void virtio_disk_intr(int slot);
+int virtio_disk_in_slot(int slot);  // a disk this driver serves is in slot
 
 #endif

@@ -301,6 +301,13 @@ virtio_disk_bytes(int n)
   return disks[n].sectors * SECTOR_SIZE;
 }
 
+// Does slot hold a disk this driver serves (whose interrupts it takes)?
+int
+virtio_disk_in_slot(int slot)
+{
+  return slot >= 0 && slot < VIRTIO_NSLOT && slot_disk[slot] != 0;
+}
+
 // Take a free descriptor and return its index, or -1 if all are in use.
 // Caller holds d->lock.
 static int

@@ -5,21 +5,25 @@
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/arch.h"
 #include "proc/proc.h"
+#include "dev/dev.h"
 
 #define REG(a) (*(volatile uint32 *)P2V(a))
 
-// The sources this kernel takes: the UART and every virtio slot (an empty
-// slot never interrupts, so there is no need to know which are in use).
+// The sources this kernel takes: the UART and the virtio slots that hold
+// a disk it drives. Another virtio device would interrupt with nobody to
+// acknowledge it, over and over, so its slot stays off.
 static uint32
 sources(void)
 {
   uint32 mask = 1u << UART0_IRQ;
   for (int slot = 0; slot < VIRTIO_NSLOT; slot++)
-    mask |= 1u << (VIRTIO0_IRQ + slot);
+    if (virtio_disk_in_slot(slot))
+      mask |= 1u << (VIRTIO0_IRQ + slot);
   return mask;
 }
 
 // Give every source a non-zero priority: zero means "never interrupt".
+// After virtio_disk_init, which finds the disks.
 void
 plicinit(void)
 {
