@@ -52,7 +52,7 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 
 # The boot defaults chosen with make variables (COW, POLICY) are compiled
 # into stats.c: rebuild it when they change.
-OPTFLAGS := $(filter -D%_DEFAULT=%,$(CFLAGS))
+OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=%,$(CFLAGS))
 $(B)/options: FORCE
 	@mkdir -p $(B)
 	@echo '$(OPTFLAGS)' | cmp -s - $@ || echo '$(OPTFLAGS)' > $@
