@@ -3,7 +3,9 @@
 
     python3 tools/pagesim.py [--frames 256] [--pattern loop|random|hotcold]
                              [--pages N] [--length N] [--seed 1] [--tick N]
+    python3 tools/pagesim.py --trace FILE [--frames 256] [--tick N]
     python3 tools/pagesim.py --sweep [--svg DIR] [--doc docs/paging.md]
+    python3 tools/pagesim.py --check tests/host/build/replsim
 
 The same four policies as the kernel's kernel/mm/replace.c, with the same
 rules (docs/paging.md): FIFO, CLOCK (second chance), AGING (an 8-bit age
@@ -30,19 +32,24 @@ The traces (--pages pages in the working set, --length references):
   hotcold  80% of references to a hot fifth of the pages, the rest
            spread over the cold tail
 
-One run prints the faults of each policy. --sweep runs every pattern
+One run prints the faults of each policy, on a generated trace or on
+--trace FILE (page numbers separated by white space). --sweep runs every pattern
 over working sets from 0.5x to 2x of memory and prints the fault rates
 as tables; --svg DIR draws each pattern's thrashing curve (fault rate
 against working-set size, one line per policy) as DIR/paging-PATTERN.svg
 with tools/svgchart.py; --doc FILE rewrites the tables between the
 `<!-- pagesim:PATTERN -->` and `<!-- /pagesim:PATTERN -->` markers of
-FILE. Python 3 standard library only.
+FILE. --check REPLSIM runs the kernel's own policy code on small traces
+of every pattern (tests/host/replsim.c, which `make host-test` builds and
+checks this way) and fails unless both count the same faults. Python 3
+standard library only.
 """
 
 import argparse
 import collections
 import os
 import random
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -197,6 +204,32 @@ def sweep(frames, length, seed, tick):
     return out
 
 
+def check(replsim):
+    """Compare simulate() with replsim, the kernel's replace.c on the host,
+    on small traces of every pattern. Returns the mismatches."""
+    bad = []
+    ntraces = 0
+    for pattern in PATTERNS:
+        for frames in (5, 32):
+            for m in SWEEP:
+                pages = max(1, int(frames * m))
+                trace = make_trace(pattern, pages, 30 * frames, 2)
+                tick = max(1, frames // 2)
+                out = subprocess.run([replsim, str(frames), str(tick)],
+                                     input=" ".join(map(str, trace)),
+                                     capture_output=True, text=True, check=True)
+                got = dict((l.split()[0], int(l.split()[1]))
+                           for l in out.stdout.splitlines())
+                ntraces += 1
+                for pol in POLICIES:
+                    want = simulate(trace, frames, pol, tick)
+                    if got.get(pol) != want:
+                        bad.append("%s, %d pages, %d frames: %s %s faults, "
+                                   "pagesim %d" % (pattern, pages, frames, pol,
+                                                   got.get(pol), want))
+    return ntraces, bad
+
+
 def markdown(frames, sizes, rates):
     names = list(rates)
     lines = ["| working set | " + " | ".join(names) + " |",
@@ -216,7 +249,9 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tick", type=int, help="references per aging step "
                    "(default: frames / 2)")
+    p.add_argument("--trace", metavar="FILE")
     p.add_argument("--sweep", action="store_true")
+    p.add_argument("--check", metavar="REPLSIM")
     p.add_argument("--svg", metavar="DIR")
     p.add_argument("--doc", metavar="FILE")
     a = p.parse_args()
@@ -225,14 +260,28 @@ def main():
     length = a.length or 40 * a.frames
     tick = a.tick or a.frames // 2
 
+    if a.check:
+        ntraces, bad = check(a.check)
+        for b in bad:
+            print("pagesim: MISMATCH " + b)
+        print("pagesim: %d traces, %s" % (ntraces, "%d mismatches" % len(bad)
+                                          if bad else "faults agree with " + a.check))
+        sys.exit(1 if bad else 0)
+
     if not a.sweep:
-        pages = a.pages or a.frames * 3 // 2
-        trace = make_trace(a.pattern, pages, length, a.seed)
-        print("%s: %d pages, %d frames, %d references" % (a.pattern, pages,
-                                                          a.frames, length))
+        if a.trace:
+            with open(a.trace) as f:
+                trace = [int(w) for w in f.read().split()]
+            what = a.trace
+            length = len(trace)
+        else:
+            pages = a.pages or a.frames * 3 // 2
+            trace = make_trace(a.pattern, pages, length, a.seed)
+            what = "%s, %d pages" % (a.pattern, pages)
+        print("%s: %d frames, %d references" % (what, a.frames, length))
         for pol in POLICIES + REFERENCES:
             f = simulate(trace, a.frames, pol, tick)
-            print("%-7s %8d faults  %6.2f%%" % (pol, f, 100.0 * f / length))
+            print("%-7s %8d faults  %6.2f%%" % (pol, f, 100.0 * f / max(1, length)))
         return
 
     results = sweep(a.frames, length, a.seed, tick)
