@@ -85,12 +85,14 @@ pte_make_swap(uint64 slot)
   return (slot << PTE_SWAP_SHIFT) | PTE_SWAP;
 }
 
+// Does pte hold a swap slot (rather than map a page, or nothing)?
 int
 pte_is_swap(pte_t pte)
 {
   return (pte & (PTE_V | PTE_SWAP)) == PTE_SWAP;
 }
 
+// The slot of a swapped-out PTE; asking any other PTE is a kernel bug.
 uint64
 pte_swap_slot(pte_t pte)
 {
