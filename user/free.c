@@ -1,6 +1,6 @@
 // free: memory and swap in use and free, in KiB like the Unix command,
-// physical pages too, then what the fault path has done since boot
-// (memstat, docs/syscalls.md).
+// physical pages too, the free memory by block size, then what the fault
+// path has done since boot (memstat, docs/syscalls.md).
 #include "user.h"
 
 #define PGSIZE 4096
@@ -20,6 +20,15 @@ main(void)
   printf("Swap:  %10lu %10lu %10lu\n", KIB(st.swap_total), KIB(st.swap_used),
          KIB(st.swap_total - st.swap_used));
   printf("pages  %10lu %10lu %10lu\n", st.total, used, st.free);
+  // The free pages as the buddy allocator holds them: blocks of 2^k pages.
+  printf("\nfree blocks by size (2 MiB ones can back a large page):\n");
+  for (int k = 0; k < MEMSTAT_ORDERS; k++) {
+    uint64 kib = (PGSIZE / 1024) << k;
+    if (kib < 1024)
+      printf("%7lu KiB %8lu\n", kib, st.free_blocks[k]);
+    else
+      printf("%7lu MiB %8lu\n", kib / 1024, st.free_blocks[k]);
+  }
   printf("\nsince boot:\n");
   printf("%10lu lazy pages filled with zeros\n", st.zero_fill);
   printf("%10lu reads given the shared zero page\n", st.zero_map);

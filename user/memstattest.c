@@ -129,10 +129,45 @@ free_matches(void)
   getstat(&st);
   long f = freepages();
   expect(st.free == (uint64)f, "memstat says %lu free, freepages %ld", st.free, f);
+  uint64 sum = 0;
+  for (int k = 0; k < MEMSTAT_ORDERS; k++)
+    sum += st.free_blocks[k] << k;
+  expect(sum == st.free, "free blocks add up to %lu pages, free is %lu", sum, st.free);
+  // A fresh machine with this little in use has whole 2 MiB blocks free.
+  expect(st.free_blocks[MEMSTAT_ORDERS - 1] > 0, "no free 2 MiB block");
   expect(st.total > st.free, "total %lu is not above free %lu", st.total, st.free);
   // QEMU's -m is at least 128M; a few pages hold the kernel.
   expect(st.total > (64 << 20) / PGSIZE && st.total < (64L << 30) / PGSIZE,
          "total %lu pages is no plausible RAM size", st.total);
+}
+
+// The buddy allocator (docs/memory.md): an eager 16 MiB heap takes its
+// pages from the 2 MiB blocks once the smaller free blocks are used up,
+// and when the heap shrinks back, its pages merge into the same number of
+// whole 2 MiB blocks as before (give or take the one the process's own
+// page-table pages may come from).
+static void
+blocks_merge_back(void)
+{
+  struct memstat a, b, c;
+  getstat(&a);
+  uint64 small = 0;
+  for (int k = 0; k < MEMSTAT_ORDERS - 1; k++)
+    small += a.free_blocks[k] << k;
+  long mib = 16;
+  char *p = sbrk(mib << 20);
+  expect(p != (char *)-1, "sbrk of %ld MiB failed", mib);
+  getstat(&b);
+  uint64 big = a.free_blocks[MEMSTAT_ORDERS - 1], left = b.free_blocks[MEMSTAT_ORDERS - 1];
+  // At least the heap less the small blocks came from 2 MiB blocks.
+  uint64 pages = (mib << 20) / PGSIZE;
+  uint64 need = pages > small ? (pages - small) / 512 : 0;
+  expect(left + need <= big, "%lu of %lu 2 MiB blocks left after taking %ld MiB",
+         left, big, mib);
+  expect(sbrk(-(mib << 20)) != (char *)-1, "shrinking failed");
+  getstat(&c);
+  expect(c.free_blocks[MEMSTAT_ORDERS - 1] + 1 >= big,
+         "%lu 2 MiB blocks after the heap shrank, %lu before", c.free_blocks[MEMSTAT_ORDERS - 1], big);
 }
 
 // Sequential touches with fault-around off fill one page per fault; with
@@ -443,6 +478,7 @@ static struct test tests[] = {
   { "memstat:zero_fill", zero_fill_counts },
   { "memstat:kills", kill_counts },
   { "memstat:free", free_matches },
+  { "memstat:blocks_merge_back", blocks_merge_back },
   { "memstat:fault_around", fault_around_counts },
   { "memstat:procinfo_self", procinfo_self },
   { "memstat:procinfo_resident", procinfo_resident },

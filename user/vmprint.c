@@ -14,7 +14,8 @@
 //
 // One line per valid PTE: its index in its table (one ".." per level
 // down), the virtual addresses it covers, what it points to (the next
-// table, or the page mapped), and its bits: V valid, R W X the rights,
+// table, or the page mapped: a page in a level-1 table is a 2 MiB large
+// page, and its va range shows it), and its bits: V valid, R W X the rights,
 // U user, A accessed, D dirty, C copy-on-write (software bit 8); - for a
 // bit that is clear. A run of FOLD_MIN or more leaves with consecutive
 // indexes and the same bits shows as its first and last line with one
@@ -120,15 +121,23 @@ main(int argc, char *argv[])
     exit(1);
   }
 
-  int tables = 1, user = 0;
+  // A leaf above level 0 is a large page (a 2 MiB megapage at level 1):
+  // it counts as all the pages it maps.
+  int tables = 1, large = 0;
+  uint64 user = 0;
   for (int i = 0; i < n; i++) {
     if (!e[i].leaf)
       tables++;
     else if (e[i].bits & BIT_U)
-      user++;
+      user += span(e[i].level) / PGSIZE;
+    if (e[i].leaf && e[i].level > 0)
+      large++;
   }
-  printf("page table of pid %d (%s): %d valid PTEs, %d table pages, %d user pages\n",
+  printf("page table of pid %d (%s): %d valid PTEs, %d table pages, %lu user pages",
          pid, procname(pid), n, tables, user);
+  if (large)
+    printf(", %d of them large pages", large);
+  printf("\n");
 
   for (int i = 0; i < n;) {
     int j = i + 1;

@@ -5,10 +5,18 @@
 
 #include "abi/types.h"
 
+// Sizes of free physical blocks memstat tells apart: 2^k pages for k =
+// 0 .. MEMSTAT_ORDERS - 1 (4 KiB .. 2 MiB, a large page).
+#define MEMSTAT_ORDERS 10
+
 // memstat(&st): the whole machine.
 struct memstat {
   uint64 total;         // physical pages kalloc manages
   uint64 free;          // of those, free now
+  // Free blocks of 2^k pages, aligned to their size, that free is made
+  // of: free == sum of free_blocks[k] << k. free_blocks[9] is how many
+  // large pages could be handed out now.
+  uint64 free_blocks[MEMSTAT_ORDERS];
   uint64 zero_fill;     // lazy heap pages filled with zeros on a fault
   uint64 fault_around;  // pages fault-around handled ahead (counted above too)
   uint64 zero_map;      // reads of untouched lazy pages given the shared zero page

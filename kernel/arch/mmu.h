@@ -12,6 +12,12 @@
 #define PGROUNDUP(a)   (((a) + PGSIZE - 1) & ~((uint64)PGSIZE - 1))
 #define PGROUNDDOWN(a) ((a) & ~((uint64)PGSIZE - 1))
 
+// A large page: the biggest block one leaf PTE maps that user memory can
+// use (a 2 MiB megapage in Sv39), 2^LARGE_ORDER pages aligned to its size.
+#define LARGE_ORDER  MEGAPAGE_ORDER
+#define LARGE_PAGES  (1 << LARGE_ORDER)
+#define LARGE_PGSIZE ((uint64)PGSIZE << LARGE_ORDER)
+
 // Access rights of a mapping, in machine-independent form.
 #define VM_R    0x01   // readable
 #define VM_W    0x02   // writable
@@ -26,7 +32,34 @@
 // a scan may skip to the next span. Within one span, the PTEs of
 // consecutive pages are consecutive in memory (as in every radix page
 // table): a scan walks once per span and steps through the entries.
+// A large page on the way is a caller's mistake (panic): code that may
+// meet one uses walk_leaf below.
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
+
+// Large pages. A large page maps an aligned block of LARGE_PGSIZE bytes,
+// as kalloc_large hands them out, with one PTE. Its mapping holds one
+// reference on each of the block's LARGE_PAGES pages (kalloc.c), so
+// demoting it to small pages changes no reference count: each small PTE
+// then holds the reference of its own page. The caller flushes the TLB
+// (tlb_flush) after each of these changes, before relying on it.
+//
+// The leaf PTE that maps va, small or large, and in *size the bytes it
+// maps (PGSIZE or LARGE_PGSIZE); 0 if nothing maps va. Unlike walk it
+// never allocates and never panics at a large page.
+pte_t *walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size);
+// Map the block at physical pa as one large page at va, both aligned to
+// LARGE_PGSIZE, with rights flags; the mapping takes over one reference
+// to each page of the block. A last-level table there whose entries are
+// all zero is freed; one that maps something or holds a swapped-out
+// page's slot, or a large page already there, is a caller's mistake
+// (panic). Returns 0, or -1 (nothing
+// changed) when the table page above it cannot be allocated.
+int mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
+// Split the large page that maps va into LARGE_PAGES small PTEs with the
+// same rights and bits, mapping the same pages, in a new last-level
+// table. Returns 0, or -1 when no page is free for the table (the large
+// page stays). va must be mapped by a large page.
+int pagetable_demote(pagetable_t pagetable, uint64 va);
 
 int pte_valid(pte_t pte);           // maps something
 uint64 pte_pa(pte_t pte);           // physical address of the page
@@ -41,11 +74,12 @@ int pte_is_swap(pte_t pte);
 uint64 pte_swap_slot(pte_t pte);    // the slot of a pte_is_swap PTE
 
 pagetable_t pagetable_new(void);    // an empty top-level table, or 0
-// Free the table pages of pagetable. Every leaf must already be unmapped.
+// Free the table pages of pagetable. Every leaf, large pages too, must
+// already be unmapped.
 void pagetable_free(pagetable_t pagetable);
-// Free the inner table pages that map nothing in [from, to), so that a
-// page table costs only what its mappings need after memory is unmapped.
-// The top-level table stays.
+// Free the inner table pages that map nothing in [from, to) (and hold no
+// swapped-out page's slot), so that a page table costs only what its
+// mappings need after memory is unmapped. The top-level table stays.
 void pagetable_prune(pagetable_t pagetable, uint64 from, uint64 to);
 // Number of inner and top-level table pages (for tests and vmprint).
 int pagetable_pages(pagetable_t pagetable);
@@ -69,8 +103,8 @@ int arch_kmaps(struct kmap *out, int max, uint64 phystop);
 // that points to it. fn must not change the page table.
 void pagetable_visit(pagetable_t pagetable,
                      void (*fn)(void *arg, const struct ptentry *e), void *arg);
-// Number of valid leaf PTEs with user access: the pages a process has
-// resident.
+// Pages mapped by valid leaf PTEs with user access, a large page counting
+// as LARGE_PAGES: the pages a process has resident.
 uint64 pagetable_user_pages(pagetable_t pagetable);
 
 #endif

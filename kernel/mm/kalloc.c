@@ -1,45 +1,146 @@
-// Physical pages: a free list over all RAM above the kernel, and one small
-// record per page holding its reference count. Pages are handed out and
-// taken back as kernel pointers (P2V); reference counts are asked for by
-// physical address, as page-table entries hold them.
+// Physical pages: a buddy allocator over all RAM above the kernel, and one
+// small record per page holding its reference count. Pages are handed out
+// and taken back as kernel pointers (P2V); reference counts are asked for
+// by physical address, as page-table entries hold them.
+//
+// Free memory is kept as blocks of 2^order pages, order 0 .. LARGE_ORDER,
+// each aligned to its own size in physical memory, on one list per order.
+// A request takes the smallest free block that is big enough and splits
+// it, putting the unused halves on the lower lists; a freed block merges
+// with its buddy (the other half of the block twice its size) for as long
+// as that buddy is free whole, so that memory freed page by page becomes a
+// large block again. Why a buddy allocator and not reservations:
+// docs/memory.md, "Physical pages".
+//
+// Single pages have a fast path: a freed page first goes on a plain list
+// of loose pages (at most a quarter of RAM), and kalloc takes from it
+// first, so that the churn of page-sized work (a heap grown and shrunk, a
+// process made and ended) costs what it cost before there were large
+// blocks. Loose pages are merged into the buddy lists when a large block
+// is asked for and none is free, when the free blocks are counted, and
+// when the list is full.
 //
 // A page's count is the number of places that own it: page-table entries
 // that map it (several, once pages are shared), or the kernel structure
-// that allocated it. kfree drops one reference; the page goes back to the
-// free list when the last one goes.
+// that allocated it. A large block is 2^LARGE_ORDER such pages, each with
+// its own count, so a megapage mapping holds one reference on each of its
+// pages and splitting it changes no count. kfree drops one reference; the
+// page goes back to the free lists when the last one goes.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
 #include "mm/mm.h"
 
+#define NORDERS (LARGE_ORDER + 1)
+
+_Static_assert(NORDERS == MEMSTAT_ORDERS, "memstat's free_blocks has one slot per order");
+
+// ref > 0: in use, with that many references. ref == 0: free, inside a
+// free block or loose. The first page of a free block of order k has
+// FREE_HEAD(k), which is how a freed block tells whether its buddy is free
+// whole (a loose page is not: it is merged when the loose list drains).
 struct page {
   int ref;
 };
+#define FREE_HEAD(order) (-1 - (order))
 
+// The links of a free block sit in its first page: free memory holds them.
+struct freeblock {
+  struct freeblock *next, *prev;
+};
+
+// A loose page's link, likewise.
 struct freepage {
   struct freepage *next;
 };
 
 static struct {
   struct spinlock lock;
-  struct freepage *free;   // the free list
-  uint64 nfree;            // pages on it
-  uint64 base;             // physical address of the first managed page
-  uint64 npages;           // pages managed
-  struct page *pages;      // one record per managed page
+  struct freeblock free[NORDERS];  // circular lists of free blocks, by order
+  uint64 nblocks[NORDERS];         // blocks on each list
+  struct freepage *loose;          // single pages freed, not merged yet
+  uint64 nloose, maxloose;         // pages on it, and its bound
+  uint64 nfree;                    // free pages: in blocks, and loose
+  uint64 base;                     // physical address of the first managed page
+  uint64 end;                      // and the end of the last
+  uint64 npages;                   // pages managed
+  struct page *pages;              // one record per managed page
 } mem;
 
+// The record of page pa, which the caller knows is managed: the free
+// lists' own bookkeeping, kept short for the single-page path.
+static inline struct page *
+rec(uint64 pa)
+{
+  return &mem.pages[(pa - mem.base) / PGSIZE];
+}
+
+// The record of page pa, checked: for addresses callers hand in.
 static struct page *
 page_of(uint64 pa)
 {
-  if (pa % PGSIZE != 0 || pa < mem.base || pa >= mem.base + mem.npages * PGSIZE)
+  if (pa % PGSIZE != 0 || pa < mem.base || pa >= mem.end)
     panic("kalloc: not a managed page");
-  return &mem.pages[(pa - mem.base) / PGSIZE];
+  return rec(pa);
+}
+
+// Put the block of 2^order pages at pa on its free list. Caller holds the
+// lock; the block's pages have no references.
+static void
+push_block(uint64 pa, int order)
+{
+  struct freeblock *b = P2V(pa), *head = &mem.free[order];
+  b->next = head->next;
+  b->prev = head;
+  head->next->prev = b;
+  head->next = b;
+  rec(pa)->ref = FREE_HEAD(order);
+  mem.nblocks[order]++;
+}
+
+// Take the free block b of the given order off its list. Caller holds the lock.
+static void
+unlink_block(struct freeblock *b, int order)
+{
+  b->prev->next = b->next;
+  b->next->prev = b->prev;
+  rec(V2P(b))->ref = 0;
+  mem.nblocks[order]--;
+}
+
+// Return the block of 2^order unreferenced pages at pa to the free lists,
+// merged with every buddy that is free whole; the caller has counted its
+// pages in nfree and holds the lock.
+static void
+free_block(uint64 pa, int order)
+{
+  while (order < LARGE_ORDER) {
+    uint64 size = (uint64)PGSIZE << order;
+    uint64 buddy = pa ^ size;
+    if (buddy < mem.base || buddy + size > mem.end || rec(buddy)->ref != FREE_HEAD(order))
+      break;
+    unlink_block(P2V(buddy), order);
+    pa &= ~size;
+    order++;
+  }
+  push_block(pa, order);
+}
+
+// Merge every loose page into the buddy lists. Caller holds the lock.
+static void
+drain_loose(void)
+{
+  while (mem.loose) {
+    struct freepage *fp = mem.loose;
+    mem.loose = fp->next;
+    free_block(V2P(fp), 0);
+  }
+  mem.nloose = 0;
 }
 
 // Manage physical RAM [start, end). The page records are carved from its bottom,
 // sized from what remains: one record per page, so 2 GiB of RAM needs
-// 2 MiB of records.
+// 2 MiB of records. The rest is cut into the largest aligned blocks that fit.
 void
 kinit(uint64 start, uint64 end)
 {
@@ -52,31 +153,79 @@ kinit(uint64 start, uint64 end)
   mem.pages = P2V(start);
   mem.base = start + recpages * PGSIZE;
   mem.npages = n - recpages;
-  mem.free = 0;
+  mem.end = end;
   mem.nfree = 0;
-  for (uint64 i = mem.npages; i > 0; i--) {
-    // Push from the top so the list hands out low addresses first.
-    struct freepage *fp = P2V(mem.base + (i - 1) * PGSIZE);
-    fp->next = mem.free;
-    mem.free = fp;
-    mem.pages[i - 1].ref = 0;
+  mem.loose = 0;
+  mem.nloose = 0;
+  mem.maxloose = mem.npages / 4;
+  for (int k = 0; k < NORDERS; k++) {
+    mem.free[k].next = mem.free[k].prev = &mem.free[k];
+    mem.nblocks[k] = 0;
   }
-  mem.nfree = mem.npages;
+  for (uint64 i = 0; i < mem.npages; i++)
+    mem.pages[i].ref = 0;
+  // From the bottom up, each block as large as alignment and the end allow:
+  // no two of them are buddies, so nothing is left to merge.
+  for (uint64 pa = mem.base; pa < end;) {
+    int order = LARGE_ORDER;
+    while (pa % ((uint64)PGSIZE << order) != 0 || pa + ((uint64)PGSIZE << order) > end)
+      order--;
+    push_block(pa, order);
+    mem.nfree += 1UL << order;
+    pa += (uint64)PGSIZE << order;
+  }
 }
 
-// Take a page off the free list and give it one reference; 0 if none.
+// Take a free block of 2^order pages off the buddy lists, splitting a
+// larger one if need be; 0 if no block that large is free. It comes from
+// the smallest block there is, so large blocks are split only when
+// nothing smaller is left. Caller holds the lock.
+static struct freeblock *
+split_block(int order)
+{
+  int k = order;
+  while (mem.free[k].next == &mem.free[k]) {
+    if (++k == NORDERS)
+      return 0;
+  }
+  struct freeblock *b = mem.free[k].next;
+  uint64 pa = V2P(b);
+  unlink_block(b, k);
+  // Keep the lower half, give back the upper one, until the size fits.
+  while (k > order) {
+    k--;
+    push_block(pa + ((uint64)PGSIZE << k), k);
+  }
+  return b;
+}
+
+// Take 2^order free pages, aligned to their size, and give each one
+// reference; 0 if there are none that large, even after merging the loose
+// pages. A single page is a loose one if there is any.
 static void *
-take_page(void)
+take_block(int order)
 {
   acquire(&mem.lock);
-  struct freepage *fp = mem.free;
-  if (fp) {
-    mem.free = fp->next;
-    mem.nfree--;
-    page_of(V2P(fp))->ref = 1;
+  void *b;
+  if (order == 0 && mem.loose) {
+    b = mem.loose;
+    mem.loose = mem.loose->next;
+    mem.nloose--;
+  } else {
+    b = split_block(order);
+    if (b == 0 && mem.nloose > 0) {
+      drain_loose();
+      b = split_block(order);
+    }
+  }
+  if (b) {
+    struct page *pg = rec(V2P(b));
+    for (uint64 i = 0; i < (1UL << order); i++)
+      pg[i].ref = 1;
+    mem.nfree -= 1UL << order;
   }
   release(&mem.lock);
-  return fp;
+  return b;
 }
 
 // Returns a zeroed page with one reference, or 0 when memory is exhausted.
@@ -85,7 +234,7 @@ take_page(void)
 void *
 kalloc(void)
 {
-  void *page = take_page();
+  void *page = take_block(0);
   if (page)
     memset(page, 0, PGSIZE);
   return page;
@@ -96,10 +245,36 @@ kalloc(void)
 void *
 kalloc_copy(const void *src)
 {
-  void *page = take_page();
+  void *page = take_block(0);
   if (page)
     memmove(page, src, PGSIZE);
   return page;
+}
+
+// A zeroed block of LARGE_PGSIZE bytes aligned to its size, each of its
+// pages with one reference; 0 when no such block is free, however many
+// pages are (the caller then uses single pages: this is no error).
+void *
+kalloc_large(void)
+{
+  void *block = take_block(LARGE_ORDER);
+  if (block)
+    memset(block, 0, LARGE_PGSIZE);
+  return block;
+}
+
+// Drop one reference from pg, atomically; returns how many it had.
+// who names the caller in the panic for a page that is already free.
+static int
+ref_drop(struct page *pg, const char *who)
+{
+  int old;
+  do {
+    old = pg->ref;
+    if (old <= 0)
+      panic(who);
+  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old - 1));
+  return old;
 }
 
 // Drop one reference to page (a kernel pointer, as kalloc returned it); the
@@ -109,20 +284,53 @@ kalloc_copy(const void *src)
 void
 kfree(void *page)
 {
-  struct page *pg = page_of(V2P(page));
-  int old;
-  do {
-    old = pg->ref;
-    if (old <= 0)
-      panic("kfree: page is already free");
-  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old - 1));
-  if (old > 1)
+  uint64 pa = V2P(page);
+  if (ref_drop(page_of(pa), "kfree: page is already free") > 1)
     return;
   acquire(&mem.lock);
-  struct freepage *fp = page;
-  fp->next = mem.free;
-  mem.free = fp;
+  if (mem.nloose < mem.maxloose) {
+    struct freepage *fp = page;
+    fp->next = mem.loose;
+    mem.loose = fp;
+    mem.nloose++;
+  } else {
+    free_block(pa, 0);
+  }
   mem.nfree++;
+  release(&mem.lock);
+}
+
+// Drop one reference to each page of the large block at block (aligned to
+// LARGE_PGSIZE, as a megapage mapping holds it). When that was the last
+// reference of every page, the block goes back whole, under one lock;
+// otherwise the pages that lost their last reference go back one by one.
+void
+kfree_large(void *block)
+{
+  uint64 pa = V2P(block);
+  if (pa % LARGE_PGSIZE != 0)
+    panic("kfree_large: not a large block");
+  struct page *pg = page_of(pa);
+  page_of(pa + LARGE_PGSIZE - PGSIZE);   // the whole block is managed
+  uint64 last[LARGE_PAGES / 64] = { 0 };  // pages whose last reference went
+  int nlast = 0;
+  for (int i = 0; i < LARGE_PAGES; i++) {
+    if (ref_drop(&pg[i], "kfree_large: page is already free") == 1) {
+      last[i / 64] |= 1UL << (i % 64);
+      nlast++;
+    }
+  }
+  if (nlast == 0)
+    return;
+  acquire(&mem.lock);
+  mem.nfree += nlast;
+  if (nlast == LARGE_PAGES) {
+    free_block(pa, LARGE_ORDER);
+  } else {
+    for (int i = 0; i < LARGE_PAGES; i++)
+      if (last[i / 64] & (1UL << (i % 64)))
+        free_block(pa + (uint64)i * PGSIZE, 0);
+  }
   release(&mem.lock);
 }
 
@@ -140,16 +348,34 @@ kref_inc(uint64 pa)
   } while (!__sync_bool_compare_and_swap(&pg->ref, old, old + 1));
 }
 
+// A free page has none, whether or not it heads a free block.
 int
 kref_get(uint64 pa)
 {
-  return __atomic_load_n(&page_of(pa)->ref, __ATOMIC_SEQ_CST);
+  int ref = __atomic_load_n(&page_of(pa)->ref, __ATOMIC_SEQ_CST);
+  return ref > 0 ? ref : 0;
 }
 
 uint64
 kfreecount(void)
 {
   acquire(&mem.lock);
+  uint64 n = mem.nfree;
+  release(&mem.lock);
+  return n;
+}
+
+// Store in out[k] the number of free blocks of 2^k pages, k = 0 ..
+// LARGE_ORDER, and return the free pages they make up (kfreecount()),
+// all seen at one moment. Loose pages are merged first, so that the
+// counts show what could be handed out.
+uint64
+kfreeblocks(uint64 out[MEMSTAT_ORDERS])
+{
+  acquire(&mem.lock);
+  drain_loose();
+  for (int k = 0; k < NORDERS; k++)
+    out[k] = mem.nblocks[k];
   uint64 n = mem.nfree;
   release(&mem.lock);
   return n;

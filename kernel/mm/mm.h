@@ -15,9 +15,12 @@ void kinit(uint64 start, uint64 end);  // physical [start, end) becomes free pag
 void *kalloc(void);                     // one zeroed 4096-byte page, or 0
 void *kalloc_copy(const void *src);     // a new page holding a copy of src, or 0
 void kfree(void *page);                 // drop one reference; free at zero
+void *kalloc_large(void);               // zeroed aligned LARGE_PGSIZE block, or 0
+void kfree_large(void *block);          // drop one reference from each of its pages
 void kref_inc(uint64 pa);               // one more reference to page pa
 int kref_get(uint64 pa);                // references to page pa
 uint64 kfreecount(void);                // free pages now
+uint64 kfreeblocks(uint64 out[MEMSTAT_ORDERS]); // free blocks of 2^k pages by k; free pages
 uint64 ktotalpages(void);               // pages managed by kalloc
 
 // User memory ends below the trap frame and the trampoline.

@@ -14,7 +14,7 @@ sys_memstat(void)
   argaddr(0, &addr);
   struct memstat st = vmstat;
   st.total = ktotalpages();
-  st.free = kfreecount();
+  st.free = kfreeblocks(st.free_blocks);
   st.swap_total = swap_total();
   st.swap_used = swap_used();
   return copyout(&myproc()->vm, addr, &st, sizeof(st));

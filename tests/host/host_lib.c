@@ -24,14 +24,15 @@
 #include "host.h"
 
 // kalloc clears every page it takes off the free list with one
-// page-sized memset, and kalloc_copy fills one with one page-sized
-// memmove. Free pages are poisoned (machine.c), so that is where a page
-// becomes addressable again: for memmove only once kalloc_copy has
-// counted the page's reference, so a copy into a free page still stops.
+// page-sized memset (kalloc_large a large block with one memset of its
+// size), and kalloc_copy fills one with one page-sized memmove. Free pages
+// are poisoned (machine.c), so that is where a page becomes addressable
+// again: for memmove only once kalloc_copy has counted the page's
+// reference, so a copy into a free page still stops.
 void *
 klib_memset(void *dst, int c, uint64 n)
 {
-  if (n == PGSIZE && c == 0 && (uint64)dst % PGSIZE == 0)
+  if ((n == PGSIZE || n == LARGE_PGSIZE) && c == 0 && (uint64)dst % n == 0)
     ASAN_UNPOISON_MEMORY_REGION(dst, n);
   return memset(dst, c, n);
 }

@@ -1,13 +1,14 @@
 // The simulated machine's RAM, and checkers that read page tables in the
 // Sv39 format directly, independently of the code under test.
 //
-// RAM is one page-aligned host allocation. kernel/mm treats physical
+// RAM is one host allocation aligned to a large page, so that its large
+// blocks are aligned as kalloc_large promises. kernel/mm treats physical
 // addresses as pointers (the kernel maps RAM one to one), and so do we:
 // a host pointer into this block is a physical address.
 //
 // Use after free of a physical page: when a page's last reference goes,
-// __wrap_kfree (the binaries link with --wrap=kfree) poisons all of it but
-// the free-list link for AddressSanitizer; kalloc's clearing memset makes
+// __wrap_kfree and __wrap_kfree_large (the binaries link with --wrap for
+// both) poison all of it but the free-list links for AddressSanitizer; kalloc's clearing memset makes
 // it addressable again, and so does kalloc_copy's page-sized memmove
 // (host_lib.c). A stale read or write through a freed page then stops the
 // test at the faulting line.
@@ -28,14 +29,32 @@ static uint64 kend;           // end of what kinit manages
 static void *exhausted;       // pages machine_exhaust holds, linked
 static uint64 zero_page;      // the kernel's zero page; 0 before machine_boot
 
+// A free page's first bytes hold the links of the free block it may head.
+#define LINKS (2 * sizeof(void *))
+
 void __real_kfree(void *pa);
+void __real_kfree_large(void *pa);
+
+static void
+poison_if_free(uint64 pa)
+{
+  if (kref_get(pa) == 0)
+    ASAN_POISON_MEMORY_REGION((char *)pa + LINKS, PGSIZE - LINKS);
+}
 
 void
 __wrap_kfree(void *pa)
 {
   __real_kfree(pa);
-  if (kref_get((uint64)pa) == 0)
-    ASAN_POISON_MEMORY_REGION((char *)pa + sizeof(void *), PGSIZE - sizeof(void *));
+  poison_if_free((uint64)pa);
+}
+
+void
+__wrap_kfree_large(void *pa)
+{
+  __real_kfree_large(pa);
+  for (uint64 i = 0; i < LARGE_PAGES; i++)
+    poison_if_free((uint64)pa + i * PGSIZE);
 }
 
 void
@@ -48,8 +67,7 @@ machine_kinit(uint64 start, uint64 end)
   zero_page = 0;   // a bare kinit has none (the kernel's is stale now)
   uint64 first = machine_first_page();
   for (uint64 i = 0; i < ktotalpages(); i++)
-    ASAN_POISON_MEMORY_REGION((char *)(first + i * PGSIZE) + sizeof(void *),
-                              PGSIZE - sizeof(void *));
+    ASAN_POISON_MEMORY_REGION((char *)(first + i * PGSIZE) + LINKS, PGSIZE - LINKS);
   // The rest of the block is not RAM.
   ASAN_POISON_MEMORY_REGION((char *)ram_end, (uint64)ram + (uint64)RAM_MAX_PAGES * PGSIZE - ram_end);
 }
@@ -60,7 +78,7 @@ machine_boot(uint64 npages)
   if (npages > RAM_MAX_PAGES)
     panic("machine_boot: more RAM than RAM_MAX_PAGES");
   if (!ram) {
-    ram = aligned_alloc(PGSIZE, (uint64)RAM_MAX_PAGES * PGSIZE);
+    ram = aligned_alloc(LARGE_PGSIZE, (uint64)RAM_MAX_PAGES * PGSIZE);
     if (!ram)
       panic("machine_boot: no host memory");
   }
@@ -230,17 +248,26 @@ static void
 count_leaf(uint64 va, pte_t pte, int level, void *arg)
 {
   struct refcount *rc = arg;
-  if (level != 0 && !rc->bad) {
-    snprintf(rc->msg, rc->msgsz, "large page at va %#lx", va);
+  if (level > 1 && !rc->bad) {
+    snprintf(rc->msg, rc->msgsz, "gigapage at va %#lx", va);
+    rc->bad = 1;
+  }
+  // A megapage must be aligned; it holds a reference on each of its pages.
+  uint64 npages = level == 1 ? 512 : 1;
+  if (PTE2PA(pte) % (npages * PGSIZE) != 0 && !rc->bad) {
+    snprintf(rc->msg, rc->msgsz, "megapage at va %#lx maps unaligned %#lx", va, PTE2PA(pte));
     rc->bad = 1;
   }
   if ((pte & PTE_W) && (pte & PTE_COW) && !rc->bad) {
     snprintf(rc->msg, rc->msgsz, "va %#lx is writable and copy-on-write", va);
     rc->bad = 1;
   }
-  count(rc, PTE2PA(pte), "leaf target");
-  if ((pte & PTE_W) && !rc->bad)
-    rc->writable[(PTE2PA(pte) - rc->first) / PGSIZE]++;
+  for (uint64 i = 0; i < npages && !rc->bad; i++) {
+    uint64 pa = PTE2PA(pte) + i * PGSIZE;
+    count(rc, pa, "leaf target");
+    if ((pte & PTE_W) && !rc->bad)
+      rc->writable[(pa - rc->first) / PGSIZE]++;
+  }
 }
 
 int

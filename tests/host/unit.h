@@ -23,6 +23,9 @@
 int unit_setup(void **state);
 int unit_teardown(void **state);
 #define UNIT_TEST(f) cmocka_unit_test_setup_teardown(f, unit_setup, unit_teardown)
+// The same on RAM_MAX_PAGES of RAM: 16 MiB, several large blocks.
+int unit_setup_big(void **state);
+#define UNIT_TEST_BIG(f) cmocka_unit_test_setup_teardown(f, unit_setup_big, unit_teardown)
 
 // Evaluate stmt, which must panic with a message containing substr. The
 // panic longjmps back here; the locks the kernel held are let go.
@@ -70,5 +73,7 @@ int run_stats_tests(int *ntests);
 int run_exec_tests(int *ntests);
 int run_swap_tests(int *ntests);
 int run_replace_tests(int *ntests);
+int run_buddy_tests(int *ntests);
+int run_largepage_tests(int *ntests);
 
 #endif

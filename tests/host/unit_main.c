@@ -10,23 +10,37 @@ unit_panic(const char *msg)
   fail_msg("kernel panic: %s", msg);
 }
 
-int
-unit_setup(void **state)
+// The fixture on a machine with npages of RAM.
+static int
+setup_with_ram(uint64 npages)
 {
-  (void)state;
   host_panic_jmp = 0;
   host_panic_hook = unit_panic;
   host_locks_reset();
   fakefs_reset();
   fakeswap_reset(0);   // no swap unless a test attaches a device
   swapinit();
-  machine_boot(UNIT_RAM_PAGES);
+  machine_boot(npages);
   free_at_start = kfreecount();   // the zero page is taken by now
   // Every test starts with every option on and the counters at zero.
   vm_cow = vm_faultaround = vm_zeropage = 1;
   vm_policy = POLICY_CLOCK;
   memset(&vmstat, 0, sizeof(vmstat));
   return 0;
+}
+
+int
+unit_setup(void **state)
+{
+  (void)state;
+  return setup_with_ram(UNIT_RAM_PAGES);
+}
+
+int
+unit_setup_big(void **state)
+{
+  (void)state;
+  return setup_with_ram(RAM_MAX_PAGES);
 }
 
 int
@@ -143,7 +157,8 @@ main(void)
   int (*groups[])(int *) = {
     run_kalloc_tests, run_pagetable_tests, run_vm_tests, run_fault_tests,
     run_uaccess_tests, run_uvmcopy_tests, run_cow_tests, run_stats_tests,
-    run_exec_tests, run_swap_tests, run_replace_tests,
+    run_exec_tests, run_swap_tests, run_replace_tests, run_buddy_tests,
+    run_largepage_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

@@ -5,18 +5,23 @@
 #include "arch/mmu.h"
 #include "mm/mm.h"
 
-// Walk the three levels from the root down to the leaf PTE for va,
-// allocating missing inner tables when alloc is set.
-pte_t *
-walk(pagetable_t pagetable, uint64 va, int alloc)
+// Rights bits: a valid entry with any of them is a leaf, one without any
+// points to the next table.
+#define PTE_RWX (PTE_R | PTE_W | PTE_X)
+
+// Walk from the root down to the level-`level` entry for va, allocating
+// missing inner tables when alloc is set; 0 if one is missing (alloc == 0)
+// or cannot be allocated. A leaf above that level is a caller's mistake.
+static pte_t *
+walk_to(pagetable_t pagetable, uint64 va, int level, int alloc)
 {
   if (va >= MAXVA)
     panic("walk: va beyond MAXVA");
 
-  for (int level = 2; level > 0; level--) {
-    pte_t *pte = &pagetable[PX(level, va)];
+  for (int l = 2; l > level; l--) {
+    pte_t *pte = &pagetable[PX(l, va)];
     if (*pte & PTE_V) {
-      if (*pte & (PTE_R | PTE_W | PTE_X))
+      if (*pte & PTE_RWX)
         panic("walk: unexpected large page");
       pagetable = (pagetable_t)P2V(PTE2PA(*pte));
     } else {
@@ -29,7 +34,14 @@ walk(pagetable_t pagetable, uint64 va, int alloc)
       pagetable = next;
     }
   }
-  return &pagetable[PX(0, va)];
+  return &pagetable[PX(level, va)];
+}
+
+// The last-level entry, as mmu.h promises.
+pte_t *
+walk(pagetable_t pagetable, uint64 va, int alloc)
+{
+  return walk_to(pagetable, va, 0, alloc);
 }
 
 int
@@ -115,7 +127,7 @@ freelevel(pagetable_t pt, int level)
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
-    if (level == 0 || (pte & (PTE_R | PTE_W | PTE_X)))
+    if (level == 0 || (pte & PTE_RWX))
       panic("pagetable_free: leaf still mapped");
     // Unhook the table before freeing it: a reader of this page table
     // (vmdump) must never follow an entry to a freed page.
@@ -138,6 +150,17 @@ entry_span(int level)
   return (uint64)PGSIZE << (9 * level);
 }
 
+// Is every entry of the table page pt zero? An entry that is not zero
+// maps something, or holds the slot of a swapped-out page.
+static int
+table_empty(pagetable_t pt)
+{
+  for (int i = 0; i < 512; i++)
+    if (pt[i] != 0)
+      return 0;
+  return 1;
+}
+
 // Free the tables below pt (a level-`level` table mapping from base) that
 // map nothing and cover part of [from, to). Returns 1 if pt itself is now
 // empty.
@@ -152,7 +175,7 @@ prunelevel(pagetable_t pt, int level, uint64 base, uint64 from, uint64 to)
       hi = 511;
     for (uint64 i = lo; i <= hi; i++) {
       pte_t pte = pt[i];
-      if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)))
+      if (!(pte & PTE_V) || (pte & PTE_RWX))
         continue;
       pagetable_t child = (pagetable_t)P2V(PTE2PA(pte));
       if (prunelevel(child, level - 1, base + i * span, from, to)) {
@@ -161,10 +184,7 @@ prunelevel(pagetable_t pt, int level, uint64 base, uint64 from, uint64 to)
       }
     }
   }
-  for (int i = 0; i < 512; i++)
-    if (pt[i] & PTE_V)
-      return 0;
-  return 1;
+  return table_empty(pt);
 }
 
 void
@@ -189,7 +209,7 @@ visitlevel(pagetable_t pt, int level, uint64 base,
       .pa = PTE2PA(pte),
       .index = i,
       .level = level,
-      .leaf = (pte & (PTE_R | PTE_W | PTE_X)) != 0,
+      .leaf = (pte & PTE_RWX) != 0,
       .bits = pte & 0x3ff,
     };
     fn(arg, &e);
@@ -206,11 +226,12 @@ pagetable_visit(pagetable_t pagetable,
   visitlevel(pagetable, 2, 0, fn, arg);
 }
 
+// A megapage counts as the LARGE_PAGES pages it maps.
 static void
 count_user_leaf(void *arg, const struct ptentry *e)
 {
   if (e->leaf && (e->bits & PTE_U))
-    (*(uint64 *)arg)++;
+    *(uint64 *)arg += entry_span(e->level) / PGSIZE;
 }
 
 static void
@@ -235,4 +256,61 @@ pagetable_user_pages(pagetable_t pagetable)
   uint64 n = 0;
   pagetable_visit(pagetable, count_user_leaf, &n);
   return n;
+}
+
+// ---- megapages: leaves in a level-1 table, LARGE_PGSIZE (2 MiB) each
+
+pte_t *
+walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size)
+{
+  if (va >= MAXVA)
+    panic("walk_leaf: va beyond MAXVA");
+  for (int level = 2;; level--) {
+    pte_t *pte = &pagetable[PX(level, va)];
+    if (!(*pte & PTE_V))
+      return 0;
+    if ((*pte & PTE_RWX) || level == 0) {
+      *size = entry_span(level);
+      return pte;
+    }
+    pagetable = (pagetable_t)P2V(PTE2PA(*pte));
+  }
+}
+
+int
+mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags)
+{
+  if (va % LARGE_PGSIZE != 0 || pa % LARGE_PGSIZE != 0)
+    panic("mappages_large: not aligned");
+  pte_t *pte = walk_to(pagetable, va, 1, 1);
+  if (pte == 0)
+    return -1;
+  pte_t old = *pte;
+  if ((old & PTE_V) && ((old & PTE_RWX) || !table_empty((pagetable_t)P2V(PTE2PA(old)))))
+    panic("mappages_large: remap");
+  // The leaf replaces the empty table before the table is freed, so that
+  // no reader of this page table follows the entry to a freed page.
+  *pte = pte_make(pa, flags);
+  if (old & PTE_V)
+    kfree(P2V(PTE2PA(old)));
+  return 0;
+}
+
+int
+pagetable_demote(pagetable_t pagetable, uint64 va)
+{
+  uint64 size;
+  pte_t *pte = walk_leaf(pagetable, va, &size);
+  if (pte == 0 || size != LARGE_PGSIZE)
+    panic("pagetable_demote: no large page at va");
+  pagetable_t table = kalloc();
+  if (table == 0)
+    return -1;
+  pte_t large = *pte;
+  uint64 pa = PTE2PA(large);
+  // Same bits (rights, U, A, D, copy-on-write) for the i-th page of the block.
+  for (int i = 0; i < 512; i++)
+    table[i] = PA2PTE(pa + (uint64)i * PGSIZE) | (large & 0x3ff);
+  *pte = PA2PTE(V2P(table)) | PTE_V;   // filled before it is hooked in
+  return 0;
 }

@@ -15,6 +15,8 @@
 
 // Bytes of address space one last-level table maps (512 PTEs of a page).
 #define PT_LEAF_SPAN (512L * PGSIZE)
+// A megapage: a leaf in a level-1 table maps that span, 2^9 pages, at once.
+#define MEGAPAGE_ORDER 9
 
 #ifndef __ASSEMBLER__
 typedef uint64 pte_t;
