@@ -120,19 +120,23 @@ qemu: kernel/kernel fs.img $(SWAPIMG)
 GDBPORT ?= 26000
 qemu-gdb: kernel/kernel fs.img $(SWAPIMG)
 	@tools/install-deps.sh gdb
-	@echo "*** now run: gdb-multiarch -ex 'target remote localhost:$(GDBPORT)' kernel/kernel"
+	@echo "*** now run: gdb-multiarch kernel/kernel -x tools/gdb/lazuli.py -ex 'target remote localhost:$(GDBPORT)'"
+	@echo "*** (lz-ps, lz-vmprint PID, lz-pte PID VA: see tools/gdb/lazuli.py)"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 # Install what is missing (a fresh Debian machine has no RISC-V toolchain).
 toolchain:
 	@tools/install-deps.sh
 
-test: toolchain
+# The tests also want gdb-multiarch, for tools/gdbcheck.py.
+test:
+	@tools/install-deps.sh gdb
 	$(MAKE) host-test
 	$(MAKE) guest-test
 
 guest-test: kernel/kernel fs.img
 	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP)
+	python3 tools/gdbcheck.py --cpus $(CPUS) --mem $(MEM)
 
 host-test:
 	$(MAKE) -C tests/host test

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the packages the build and the tests need, when any is missing.
 # Runs apt-get as root, or through sudo. `install-deps.sh gdb` also wants
-# the debugger.
+# the debugger (make qemu-gdb, and make test for tools/gdbcheck.py).
 need=""
 if [ "$1" = gdb ]; then
   command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
