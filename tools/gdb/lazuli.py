@@ -81,7 +81,11 @@ def procs():
     out = []
     for i in range(lo, hi + 1):
         p = table[i]
-        state = str(p["state"])
+        try:
+            state = str(p["state"])
+        except gdb.MemoryError:
+            raise gdb.GdbError("cannot read the proc table: stop the hart "
+                               "in kernel code (break on a system call, say)")
         if state == "UNUSED":
             continue
         name = bytes(int(c) & 0xff for c in
