@@ -318,7 +318,7 @@ def table(tree, args, labels, xv6, lz):
     """Print the table of one tree; return the reasons it left out."""
     print("\n%s (%s), %d harts, %s, grind %d s" % (
         tree, commit(tree), args.cpus, args.mem, args.grind_seconds))
-    w = 26
+    w = 30
     print("%-22s %-*s %-*s %8s %8s" % ("program", w, "xv6", w, "Lazuli",
                                        "xv6 s", "Lazuli s"))
     notes = []
