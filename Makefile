@@ -36,6 +36,11 @@ $(error POLICY must be fifo, clock, aging, random or 0-3)
 endif
 CFLAGS += -DPOLICY_DEFAULT=$(POLICY_NUM)
 endif
+# make KPTI=1: separate page tables (the kernel in no user table) by default
+ifdef KPTI
+CFLAGS += -DKPTI_DEFAULT=$(KPTI)
+endif
+KPTI_OTHER := $(if $(filter 1,$(KPTI)),0,1)
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
@@ -50,13 +55,25 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
 	@$(OBJDUMP) -S $@ > $(B)/kernel.asm
 
-# The boot defaults chosen with make variables (COW, POLICY) are compiled
+# The boot defaults chosen with make variables (COW, POLICY, KPTI) are compiled
 # into stats.c: rebuild it when they change.
-OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=%,$(CFLAGS))
+OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=%,$(CFLAGS))
 $(B)/options: FORCE
 	@mkdir -p $(B)
 	@echo '$(OPTFLAGS)' | cmp -s - $@ || echo '$(OPTFLAGS)' > $@
 $(B)/kernel/mm/stats.o: $(B)/options
+
+# The same kernel with the other page-table design by default, for
+# guest-test: only the file holding the default differs.
+KOBJS_OTHER := $(filter-out $(B)/kernel/mm/stats.o,$(KOBJS)) $(B)/kpti$(KPTI_OTHER)/stats.o
+$(B)/kernel-kpti$(KPTI_OTHER): $(KOBJS_OTHER) kernel/kernel.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS_OTHER)
+
+$(B)/kpti%/stats.o: kernel/mm/stats.c $(B)/options | toolchain
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (KPTI=$*)"
+	@$(CC) $(filter-out -DKPTI_DEFAULT=%,$(CFLAGS)) -DKPTI_DEFAULT=$* -c -o $@ $<
 
 $(B)/%.o: %.c | toolchain
 	@mkdir -p $(dir $@)
@@ -134,8 +151,11 @@ test:
 	$(MAKE) host-test
 	$(MAKE) guest-test
 
-guest-test: kernel/kernel fs.img
+# The in-guest suite in both page-table designs: this kernel's default,
+# then the other one.
+guest-test: kernel/kernel $(B)/kernel-kpti$(KPTI_OTHER) fs.img
 	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP)
+	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP) --kernel $(B)/kernel-kpti$(KPTI_OTHER)
 	python3 tools/gdbcheck.py --cpus $(CPUS) --mem $(MEM)
 
 host-test:

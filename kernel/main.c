@@ -24,13 +24,15 @@ main(void)
     if (fdt_memory(fdt_base, &base, &size) != 0)
       panic("no memory node in the device tree");
     phystop = base + size;
+    if (phystop > bootmap_end)
+      panic("RAM ends beyond what the boot page table maps");
     kinit(V2P(end), phystop);   // the device tree is no longer needed
     zeropage_init();
     printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),
            (long)kfreecount());
 
     kvminit();
-    kvminithart();
+    hart_use(kvm_pagetable(), 1);
     procinit();
     trapinithart();
     binit();
@@ -51,7 +53,7 @@ main(void)
     while (started == 0)
       ;
     __sync_synchronize();
-    kvminithart();
+    hart_use(kvm_pagetable(), 1);
     trapinithart();
     plicinithart();
   }

@@ -48,9 +48,13 @@ struct procinfo {
 #define PS_RUNNING  4
 #define PS_ZOMBIE   5
 
-// vmdump(pid, buf, max): every valid PTE of pid's page table, depth first
-// (a table's entries right after the entry pointing to it). Returns how
-// many there are (it may be more than max; only max are stored).
+// vmdump(pid, buf, max): every valid PTE of the user half of pid's page
+// table, depth first (a table's entries right after the entry pointing to
+// it). Returns how many there are (it may be more than max; only max are
+// stored). With VMDUMP_KERNEL or'ed into pid: the kernel half instead
+// (empty when the process has a separate table, VMCONF_KPTI).
+#define VMDUMP_KERNEL 0x40000000
+
 struct ptentry {
   uint64 va;       // first virtual address the entry covers
   uint64 pa;       // physical address of the page, or of the next table
@@ -67,6 +71,7 @@ struct ptentry {
 #define VMCONF_FAULTAROUND  2   // lazy heap faults map ahead for sequential touches
 #define VMCONF_ZEROPAGE     3   // reads of untouched lazy pages map the zero page
 #define VMCONF_POLICY       4   // page-replacement policy: one of POLICY_* below
+#define VMCONF_KPTI         5   // separate page tables: the kernel is in no user table
 
 // Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
 #define POLICY_FIFO    0   // the page resident longest

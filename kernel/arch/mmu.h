@@ -24,6 +24,14 @@
 #define VM_X    0x04   // executable
 #define VM_U    0x08   // user-accessible
 #define VM_COW  0x10   // shared copy-on-write: write faults copy (software bit)
+#define VM_G    0x20   // global: the kernel's, the same in every address space
+
+// A page table has two halves. The user half, [0, MAXVA), is each
+// process's own. The kernel half (addresses from KERNVA_BASE up) is the
+// kernel's: a process's table either shares the kernel's own tables there
+// (pagetable_kernel_half) or leaves it empty (separate tables, KPTI). Every
+// function below that takes a range, counts or frees works on the user
+// half only: a process never pays for, or frees, the kernel's tables.
 
 // Return the address of the leaf PTE for va in pagetable, creating inner
 // table pages on the way only if alloc is set. Returns 0 if an inner table
@@ -74,9 +82,20 @@ int pte_is_swap(pte_t pte);
 uint64 pte_swap_slot(pte_t pte);    // the slot of a pte_is_swap PTE
 
 pagetable_t pagetable_new(void);    // an empty top-level table, or 0
-// Free the table pages of pagetable. Every leaf, large pages too, must
-// already be unmapped.
+// Free the user half's table pages and drop one reference to the top-level
+// table. Every user leaf, large pages too, must already be unmapped. The
+// kernel half's entries stay: a hart that still has the table loaded (and
+// holds its own reference) keeps running on them.
 void pagetable_free(pagetable_t pagetable);
+// Point pagetable's kernel half at the tables of kpt's (the kernel's page
+// table), or empty it when kpt is 0. Only for a table no hart runs on.
+void pagetable_kernel_half(pagetable_t pagetable, pagetable_t kpt);
+// A new top-level table holding pagetable's user half and kpt's kernel
+// half (none when kpt is 0); pagetable's user half is then emptied, so
+// that its tables belong to the new one. Returns 0 when out of memory
+// (pagetable is then unchanged). For switching a live address space
+// between the two designs while other harts may still run on the old top.
+pagetable_t pagetable_reroot(pagetable_t pagetable, pagetable_t kpt);
 // Free the inner table pages that map nothing in [from, to) (and hold no
 // swapped-out page's slot), so that a page table costs only what its
 // mappings need after memory is unmapped. The top-level table stays.
@@ -86,8 +105,11 @@ int pagetable_pages(pagetable_t pagetable);
 
 // Make pagetable the hart's translation and flush stale TLB entries.
 void pagetable_activate(pagetable_t pagetable);
-// Forget cached translations after PTEs changed.
+// Forget this hart's cached translations after PTEs changed: all of them,
+// those of the page holding va, or those of the pages of [va, va+len).
 void tlb_flush(void);
+void tlb_flush_page(uint64 va);
+void tlb_flush_range(uint64 va, uint64 len);
 
 // The kernel's own mappings (RAM, devices, trampoline), for kvmmake.
 struct kmap {
@@ -98,11 +120,14 @@ struct kmap {
 // how many.
 int arch_kmaps(struct kmap *out, int max, uint64 phystop);
 
-// Call fn for every valid PTE of pagetable, described as vmdump shows it
-// (abi/memstat.h): depth first, a table's entries right after the entry
-// that points to it. fn must not change the page table.
+// Call fn for every valid PTE of pagetable's user half, described as
+// vmdump shows it (abi/memstat.h): depth first, a table's entries right
+// after the entry that points to it. fn must not change the page table.
 void pagetable_visit(pagetable_t pagetable,
                      void (*fn)(void *arg, const struct ptentry *e), void *arg);
+// The same for the kernel half (virtual addresses sign-extended).
+void pagetable_visit_kernel(pagetable_t pagetable,
+                            void (*fn)(void *arg, const struct ptentry *e), void *arg);
 // Pages mapped by valid leaf PTEs with user access, a large page counting
 // as LARGE_PAGES: the pages a process has resident.
 uint64 pagetable_user_pages(pagetable_t pagetable);

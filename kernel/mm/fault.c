@@ -157,8 +157,9 @@ apply(enum fix fix, struct vmspace *vm, uint64 va, pte_t *pte)
 
 // Handle the pages after va that need the same fix, for a sequential
 // toucher. Extra pages are a bet, never a reason to fail: stop at the first
-// page that needs something else, or when memory is short.
-static void
+// page that needs something else, or when memory is short. Returns the
+// number of pages fixed from va on, va's own included.
+static int
 fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
 {
   int window = 1;
@@ -183,6 +184,7 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
   }
   vm->seq_window = window;
   vm->seq_next = va + n * PGSIZE;
+  return n;
 }
 
 // Make page va (page-aligned) ready for an access of kind access, and set
@@ -199,12 +201,14 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
   int r = apply(fix, vm, va, pte);
   if (r != FAULT_OK)
     return r;   // refused, or no memory: no PTE changed
-  fault_around(vm, va, fix, access);
+  int n = fault_around(vm, va, fix, access);
   // A zero fill or zero map may have made the last-level table.
   *ptep = pte ? pte : walk(vm->pagetable, va, 0);
   // PTEs of the running process changed; a stale translation would only
-  // fault again, but say so to the MMU rather than rely on that.
-  tlb_flush();
+  // fault again, but say so to the MMU rather than rely on that. Only the
+  // pages fixed: the rest of the TLB (the kernel's entries above all)
+  // stays valid.
+  tlb_flush_range(va, (uint64)n * PGSIZE);
   return FAULT_OK;
 }
 

@@ -1,4 +1,9 @@
-// The kernel's page table: one for all harts, made once at boot.
+// The kernel's page table: one for all harts, made once at boot. Its
+// kernel half (the direct map of RAM and devices, and the kernel stacks)
+// never changes afterwards, so every process's page table can point at the
+// same kernel-half tables (setupkvm's idea in x86 xv6): then a trap needs
+// no page-table switch. With vm_kpti, process tables leave the kernel half
+// empty instead, and every trap switches to this table.
 #include "abi/types.h"
 #include "abi/param.h"
 #include "lib/lib.h"
@@ -25,9 +30,9 @@ kvmmake(void)
 
   for (int i = 0; i < NPROC; i++) {
     for (int j = 0; j < KSTACKPAGES; j++) {
-      void *pa = kalloc();
-      if (pa == 0 ||
-          mappages(pt, KSTACK(i) + j * PGSIZE, PGSIZE, V2P(pa), VM_R | VM_W) != 0)
+      void *page = kalloc();
+      if (page == 0 ||
+          mappages(pt, KSTACK(i) + j * PGSIZE, PGSIZE, V2P(page), VM_R | VM_W | VM_G) != 0)
         panic("kvmmake: kernel stacks");
     }
   }
@@ -40,9 +45,37 @@ kvminit(void)
   kernel_pagetable = kvmmake();
 }
 
-// Switch this hart to the kernel's page table.
-void
-kvminithart(void)
+pagetable_t
+kvm_pagetable(void)
 {
-  pagetable_activate(kernel_pagetable);
+  return kernel_pagetable;
+}
+
+// Give a new address space, on which no hart runs yet, the kernel half the
+// current design asks for.
+void
+kvm_setupvm(struct vmspace *vm)
+{
+  vm->kshared = !vm_kpti;
+  pagetable_kernel_half(vm->pagetable, vm->kshared ? kernel_pagetable : 0);
+}
+
+// Bring vm, the running process's, to the current design if it is in the
+// other one: a new top-level table with the same user half. The hart must
+// not be running on vm's table (other harts may still have the old top
+// loaded; they hold their own reference to it). Best effort: without a
+// free page, vm stays as it is, which works too (the trap path follows
+// vm->kshared), and the next return to user mode tries again.
+void
+kvm_followmode(struct vmspace *vm)
+{
+  if (vm->kshared == !vm_kpti)
+    return;
+  int share = !vm_kpti;
+  pagetable_t root = pagetable_reroot(vm->pagetable, share ? kernel_pagetable : 0);
+  if (root == 0)
+    return;
+  kfree(vm->pagetable);   // the user half moved; drop the process's reference
+  vm->pagetable = root;
+  vm->kshared = share;
 }

@@ -45,6 +45,7 @@ struct vma {
 // The heap is the region [heapbase, sz): sz is the break sbrk moves.
 struct vmspace {
   pagetable_t pagetable;
+  int kshared;   // the table's kernel half points at the kernel's (kvm.c)
   uint64 heapbase;
   uint64 sz;
   int nvma;
@@ -68,7 +69,9 @@ enum fault_result {
 // ---- the kernel's address space (kvm.c)
 extern uint64 phystop;   // end of RAM
 void kvminit(void);
-void kvminithart(void);
+pagetable_t kvm_pagetable(void);
+void kvm_setupvm(struct vmspace *vm);
+void kvm_followmode(struct vmspace *vm);
 
 // ---- user address spaces (vm.c)
 int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags);
@@ -89,6 +92,7 @@ extern int vm_cow;            // VMCONF_COW
 extern int vm_faultaround;    // VMCONF_FAULTAROUND
 extern int vm_zeropage;       // VMCONF_ZEROPAGE
 extern int vm_policy;         // VMCONF_POLICY: a POLICY_*
+extern int vm_kpti;           // VMCONF_KPTI
 int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)

@@ -13,10 +13,15 @@ struct memstat vmstat;
 #endif
 _Static_assert(POLICY_DEFAULT >= 0 && POLICY_DEFAULT < NPOLICY, "POLICY is 0-3");
 
+#ifndef KPTI_DEFAULT
+#define KPTI_DEFAULT 0  // `make KPTI=1` builds a kernel with separate page tables
+#endif
+
 int vm_cow = COW_DEFAULT;
 int vm_faultaround = 1;
 int vm_zeropage = 1;
 int vm_policy = POLICY_DEFAULT;
+int vm_kpti = KPTI_DEFAULT;
 
 // Set option key to value, or only read it when value is -1. Switches
 // take 0 or 1, VMCONF_POLICY a POLICY_* number. Returns the old value, or
@@ -31,6 +36,7 @@ vmconfig(int key, int value)
   case VMCONF_FAULTAROUND: opt = &vm_faultaround; break;
   case VMCONF_ZEROPAGE: opt = &vm_zeropage; break;
   case VMCONF_POLICY: opt = &vm_policy; max = NPOLICY - 1; break;
+  case VMCONF_KPTI: opt = &vm_kpti; break;
   default: return -1;
   }
   if (value < -1 || value > max)

@@ -103,7 +103,7 @@ uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
   if (from < to) {
     uvmunmap(vm->pagetable, from, (to - from) / PGSIZE, 1);
     pagetable_prune(vm->pagetable, from, to);
-    tlb_flush();
+    tlb_flush_range(from, to - from);
   }
   return newsz;
 }

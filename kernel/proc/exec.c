@@ -38,6 +38,10 @@ exec(char *path, char **argv)
   p->trapframe->sp = sp;
   p->trapframe->a1 = argvp;
   safestrcpy(p->name, basename(path), sizeof(p->name));
+  // Off the old table (in the default design the kernel runs on it), and
+  // let other harts leave it, before freeing it.
+  proc_vmuse(p);
+  hart_wait_unloaded(old.pagetable);
   proc_vmfree(&old);
   return argc;   // becomes a0: main's argc
 }

@@ -32,6 +32,7 @@ procinit(void)
     initlock(&proc[i].lock, "proc");
     proc[i].state = UNUSED;
     proc[i].kstack = KSTACK(i);
+    proc[i].lastcpu = -1;
   }
 }
 
@@ -102,6 +103,7 @@ allocproc(void)
 
   p->pid = allocpid();
   p->state = USED;
+  p->lastcpu = -1;
   p->trapframe = kalloc();
   if (p->trapframe == 0 || proc_vmcreate(p, &p->vm) != 0) {
     freeproc(p);
@@ -230,6 +232,7 @@ exit(int status)
   p->xstate = status;
   p->state = ZOMBIE;
   release(&wait_lock);
+  hart_use(kvm_pagetable(), 0);   // off p's table before the parent frees it
 
   sched();
   panic("zombie exit");
@@ -249,11 +252,17 @@ wait(uint64 addr)
   acquire(&wait_lock);
   for (;;) {
     int havekids = 0;
+    pagetable_t busy = 0;
     for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
       if (pp->parent != p)
         continue;
       acquire(&pp->lock);
       havekids = 1;
+      if (pp->state == ZOMBIE && hart_loaded_elsewhere(pp->vm.pagetable)) {
+        busy = pp->vm.pagetable;   // a hart passing through the scheduler
+        release(&pp->lock);
+        break;
+      }
       if (pp->state == ZOMBIE) {
         int pid = pp->pid;
         if (addr != 0 && copyout(&p->vm, addr, &pp->xstate, sizeof(pp->xstate)) != 0) {
@@ -267,6 +276,13 @@ wait(uint64 addr)
         return pid;
       }
       release(&pp->lock);
+    }
+    if (busy) {
+      // Let it leave the table, then look again; the child stays a zombie.
+      release(&wait_lock);
+      hart_wait_unloaded(busy);
+      acquire(&wait_lock);
+      continue;
     }
     if (!havekids || killed(p)) {
       release(&wait_lock);
@@ -293,6 +309,7 @@ scheduler(void)
       if (p->state == RUNNABLE) {
         p->state = RUNNING;
         c->proc = p;
+        proc_vmenter(p);
         swtch(&c->context, &p->context);
         c->proc = 0;
         found = 1;
@@ -300,6 +317,7 @@ scheduler(void)
       release(&p->lock);
     }
     if (!found) {
+      hart_use(kvm_pagetable(), 0);   // idle on no process's table
       intr_on();
       asm volatile("wfi");
     }

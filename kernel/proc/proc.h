@@ -17,6 +17,7 @@ struct cpu {
   struct context context;   // the scheduler's saved registers
   int noff;                 // depth of push_off nesting
   int intena;               // were interrupts on before the first push_off?
+  pagetable_t pagetable;    // loaded in satp, with a reference (procvm.c)
 };
 extern struct cpu cpus[NCPU];
 
@@ -37,6 +38,7 @@ struct proc {
 
   // Private to the process: no lock needed.
   uint64 kstack;            // kernel stack's virtual address
+  int lastcpu;              // hart it last ran on, -1 if none (procvm.c)
   struct vmspace vm;        // user address space: page table, regions, break
   struct trapframe *trapframe;  // saved user registers (trampoline.S)
   struct context context;   // swtch() here to run the process
@@ -72,7 +74,14 @@ void shrinkproc(uint64 n);
 int exec(char *path, char **argv);
 int proc_vmcreate(struct proc *p, struct vmspace *vm);
 void proc_vmfree(struct vmspace *vm);
-void procdump(void);   // ^P: list processes on the console
+void procdump(void);
+// procvm.c: the page table each hart runs on
+void hart_use(pagetable_t pt, int flush);
+int hart_loaded_elsewhere(pagetable_t pt);
+void hart_wait_unloaded(pagetable_t pt);
+void proc_vmenter(struct proc *p);
+void proc_vmuse(struct proc *p);
+void proc_vmreturn(struct proc *p);   // ^P: list processes on the console
 
 // Copy to or from either a user address (user != 0, in the current
 // process) or a kernel address. Return 0 or -1.

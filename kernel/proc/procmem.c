@@ -19,12 +19,14 @@ proc_vmfree(struct vmspace *vm)
 }
 
 // A user address space for p: empty, with the trampoline and p's trap
-// frame mapped at the top (no user access).
+// frame mapped at the top (no user access), and the kernel half the
+// current design asks for (kernel/mm/kvm.c).
 int
 proc_vmcreate(struct proc *p, struct vmspace *vm)
 {
   if (uvmcreate(vm) != 0)
     return -1;
+  kvm_setupvm(vm);
   if (mappages(vm->pagetable, TRAMPOLINE, PGSIZE, V2P(trampoline), VM_R | VM_X) != 0 ||
       mappages(vm->pagetable, TRAPFRAME, PGSIZE, V2P(p->trapframe), VM_R | VM_W) != 0) {
     proc_vmfree(vm);

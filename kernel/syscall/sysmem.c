@@ -149,7 +149,8 @@ dump_entry(void *arg, const struct ptentry *e)
 }
 
 // vmdump(pid, buf, max): pid's valid PTEs as struct ptentry, the first max
-// of them stored at buf. Returns how many there are, or -1 for a bad
+// of them stored at buf: the user half, or the kernel half when pid has
+// VMDUMP_KERNEL. Returns how many there are, or -1 for a bad
 // buffer, an unknown pid, or a process that kept running on another hart.
 uint64
 sys_vmdump(void)
@@ -161,6 +162,8 @@ sys_vmdump(void)
   argint(2, &max);
   if (prefault_buffer(addr, max, sizeof(struct ptentry)) != 0)
     return -1;
+  int kernel = (pid & VMDUMP_KERNEL) != 0;
+  pid &= ~VMDUMP_KERNEL;
 
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
@@ -176,7 +179,9 @@ sys_vmdump(void)
       return -1;
     }
     struct dump d = { &myproc()->vm, addr, max, 0, 0 };
-    if (p->vm.pagetable)
+    if (p->vm.pagetable && kernel)
+      pagetable_visit_kernel(p->vm.pagetable, dump_entry, &d);
+    else if (p->vm.pagetable)
       pagetable_visit(p->vm.pagetable, dump_entry, &d);
     release(&p->lock);
     return d.bad ? -1 : d.n;

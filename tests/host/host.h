@@ -23,7 +23,12 @@ int host_locks_held(void);                  // spin locks held right now
 void host_locks_reset(void);                // after a caught panic
 
 // ---- host_arch.c
-extern uint64 host_tlb_flushes;             // tlb_flush calls so far
+extern uint64 host_tlb_flushes;             // tlb_flush* calls so far
+// Since the last host_tlb_forget: was page va flushed (by a full flush or
+// one of its range)? Was everything flushed?
+int host_tlb_flushed(uint64 va);
+int host_tlb_flushed_all(void);
+void host_tlb_forget(void);
 
 // ---- machine.c: RAM and page accounting
 #define RAM_MAX_PAGES 4096

@@ -40,10 +40,14 @@ vmfault_zero_fills_heap_page(void **state)
   vm_new(&vm);
   lazy_heap(&vm, 0, 10 * PGSIZE);
   uint64 before = kfreecount();
-  uint64 flushes = host_tlb_flushes;
+  host_tlb_forget();
   assert_int_equal(vmfault(&vm, 5 * PGSIZE + 123, ACCESS_WRITE), FAULT_OK);
   assert_int_equal(kfreecount(), before - 3);   // page, level-1 and level-0 tables
-  assert_true(host_tlb_flushes > flushes);
+  // Exactly the page that changed is flushed.
+  assert_true(host_tlb_flushed(5 * PGSIZE));
+  assert_false(host_tlb_flushed(4 * PGSIZE));
+  assert_false(host_tlb_flushed(6 * PGSIZE));
+  assert_false(host_tlb_flushed_all());
   assert_int_equal(flags_at(&vm, 5 * PGSIZE), RW | VM_U);
   uchar *p = page_at(&vm, 5 * PGSIZE);
   for (int i = 0; i < PGSIZE; i++)
@@ -378,10 +382,16 @@ fault_around_grows_for_sequential_fills(void **state)
   lazy_heap(&vm, 0, 300 * PGSIZE - 100);
   uint64 before = kfreecount();
   int made[32];
+  host_tlb_forget();
   int n = touch_in_order(&vm, 300, ACCESS_WRITE, made, 32);
   const int want[] = { 1, 2, 4, 8, 16, 32, 64, 128, 45 };
   assert_windows(made, n, want, 9);
   assert_false(present(&vm, 300 * PGSIZE));
+  // Each fault flushed the pages it mapped, and no more.
+  for (int i = 0; i < 300; i++)
+    assert_true(host_tlb_flushed(i * PGSIZE));
+  assert_false(host_tlb_flushed(300 * PGSIZE));
+  assert_false(host_tlb_flushed_all());
   assert_int_equal(kfreecount(), before - 300 - 2);
   assert_int_equal(vmstat.zero_fill, 300);
   assert_int_equal(vmstat.fault_around, 300 - 9);

@@ -22,6 +22,12 @@ vmconfig_sets_and_reads(void **state)
     assert_int_equal(vmconfig(keys[k], 1), 1);
     assert_int_equal(*options[k], 1);
   }
+  // Separate page tables are off unless the kernel is built with KPTI=1.
+  assert_int_equal(vmconfig(VMCONF_KPTI, -1), 0);
+  assert_int_equal(vmconfig(VMCONF_KPTI, 1), 0);
+  assert_int_equal(vm_kpti, 1);
+  assert_int_equal(vmconfig(VMCONF_KPTI, 0), 1);
+  assert_int_equal(vm_kpti, 0);
 }
 
 // Unknown keys and values other than -1, 0 and 1 are refused with -1 and
@@ -30,7 +36,7 @@ static void
 vmconfig_refuses_bad_arguments(void **state)
 {
   (void)state;
-  const int badkeys[] = { 0, VMCONF_POLICY + 1, -1, 1000 };
+  const int badkeys[] = { 0, VMCONF_KPTI + 1, -1, 1000 };
   for (int i = 0; i < 4; i++) {
     assert_int_equal(vmconfig(badkeys[i], -1), -1);
     assert_int_equal(vmconfig(badkeys[i], 0), -1);

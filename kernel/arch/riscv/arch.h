@@ -7,6 +7,7 @@
 #define TIMER_INTERVAL 1000000   // timebase units per tick: 0.1 s at 10 MHz
 
 extern uint64 fdt_base;
+extern uint64 bootmap_end;   // start.c: the boot page table maps [0, this)
 
 // fdt.c: RAM from the device tree's /memory node. 0 on success.
 int fdt_memory(uint64 fdt, uint64 *base, uint64 *size);

@@ -1,5 +1,8 @@
 // The physical and kernel-virtual layout of QEMU virt (SPEC.md).
-// The kernel maps RAM and devices at their physical addresses.
+// The kernel runs in the upper half of the Sv39 address space (addresses
+// with bit 38 set, sign-extended), where all of physical memory, RAM and
+// devices, appears at a fixed offset: the direct map. The lower half is
+// user space.
 #ifndef LAZULI_MEMLAYOUT_H
 #define LAZULI_MEMLAYOUT_H
 
@@ -25,22 +28,28 @@
 // P2V and V2P convert: the kernel never dereferences a physical address.
 // Page-table entries, kalloc's reference counts, satp and the disk's DMA
 // descriptors hold physical addresses; the kernel's code holds pointers.
-// Still 0: the kernel runs at physical addresses. tests/host (LAZULI_HOST),
-// whose "physical" pages are host memory, keeps 0 for good.
+// tests/host (LAZULI_HOST), whose "physical" pages are host memory,
+// converts with the identity.
+#ifdef LAZULI_HOST
 #define KERNOFFSET 0L
+#else
+#define KERNOFFSET 0xFFFFFFC000000000L   // = KERNVA_BASE: pa 0 at the bottom
+#endif
 #ifndef __ASSEMBLER__
 #define P2V(pa) ((void *)((uint64)(pa) + KERNOFFSET))
 #define V2P(va) ((uint64)(va) - KERNOFFSET)
 #endif
 
-// At the top of every address space, kernel and user alike: the trampoline
-// page (trap entry and exit code), and in user space the trap frame below it.
+// At the top of the user half of every page table, the kernel's and each
+// process's: the trampoline page (trap entry and exit code, which must stay
+// mapped while satp changes under it), and in user tables the trap frame
+// below it. Neither has the U bit.
 #define TRAMPOLINE (MAXVA - PGSIZE)
 #define TRAPFRAME  (TRAMPOLINE - PGSIZE)
-// Kernel stacks sit below the trampoline, each with an unmapped guard page
-// below it, so that overflowing a kernel stack faults instead of silently
-// overwriting its neighbour.
+// Kernel stacks sit at the very top of the kernel half, each with an
+// unmapped guard page below it, so that overflowing a kernel stack faults
+// instead of silently overwriting its neighbour.
 #define KSTACKPAGES 2
-#define KSTACK(i)  (TRAMPOLINE - ((i) + 1) * (KSTACKPAGES + 1) * PGSIZE)
+#define KSTACK(i)  (0UL - ((i) + 1) * (KSTACKPAGES + 1) * PGSIZE)
 
 #endif

@@ -15,8 +15,8 @@
 static pte_t *
 walk_to(pagetable_t pagetable, uint64 va, int level, int alloc)
 {
-  if (va >= MAXVA)
-    panic("walk: va beyond MAXVA");
+  if (va >= MAXVA && va < KERNVA_BASE)
+    panic("walk: va beyond MAXVA and below the kernel half");
 
   for (int l = 2; l > level; l--) {
     pte_t *pte = &pagetable[PX(l, va)];
@@ -65,6 +65,7 @@ pte_flags(pte_t pte)
   if (pte & PTE_X) f |= VM_X;
   if (pte & PTE_U) f |= VM_U;
   if (pte & PTE_COW) f |= VM_COW;
+  if (pte & PTE_G) f |= VM_G;
   return f;
 }
 
@@ -83,6 +84,7 @@ pte_make(uint64 pa, int flags)
   if (flags & VM_X) pte |= PTE_X;
   if (flags & VM_U) pte |= PTE_U;
   if (flags & VM_COW) pte |= PTE_COW;
+  if (flags & VM_G) pte |= PTE_G;
   return pte;
 }
 
@@ -119,11 +121,12 @@ pagetable_new(void)
   return (pagetable_t)kalloc();   // kalloc zeroes: every PTE invalid
 }
 
-// Free a table page and, recursively, the inner tables below it.
+// Free the inner tables that entries [from, to) of the level-`level`
+// table pt point to, recursively.
 static void
-freelevel(pagetable_t pt, int level)
+freebelow(pagetable_t pt, int level, int from, int to)
 {
-  for (int i = 0; i < 512; i++) {
+  for (int i = from; i < to; i++) {
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
@@ -132,15 +135,38 @@ freelevel(pagetable_t pt, int level)
     // Unhook the table before freeing it: a reader of this page table
     // (vmdump) must never follow an entry to a freed page.
     pt[i] = 0;
-    freelevel((pagetable_t)P2V(PTE2PA(pte)), level - 1);
+    pagetable_t child = (pagetable_t)P2V(PTE2PA(pte));
+    freebelow(child, level - 1, 0, 512);
+    kfree(child);
   }
-  kfree(pt);
 }
 
 void
 pagetable_free(pagetable_t pagetable)
 {
-  freelevel(pagetable, 2);
+  freebelow(pagetable, 2, 0, KROOT_FIRST);
+  kfree(pagetable);
+}
+
+void
+pagetable_kernel_half(pagetable_t pagetable, pagetable_t kpt)
+{
+  for (int i = KROOT_FIRST; i < 512; i++)
+    pagetable[i] = kpt ? kpt[i] : 0;
+}
+
+pagetable_t
+pagetable_reroot(pagetable_t pagetable, pagetable_t kpt)
+{
+  pagetable_t root = pagetable_new();
+  if (root == 0)
+    return 0;
+  for (int i = 0; i < KROOT_FIRST; i++) {
+    root[i] = pagetable[i];
+    pagetable[i] = 0;
+  }
+  pagetable_kernel_half(root, kpt);
+  return root;
 }
 
 // Bytes of address space one entry of a level-`level` table maps.
@@ -194,18 +220,26 @@ pagetable_prune(pagetable_t pagetable, uint64 from, uint64 to)
     prunelevel(pagetable, 2, 0, from, to > MAXVA ? MAXVA : to);
 }
 
-// Report every valid entry of the level-`level` table pt, which maps from
-// base, then descend into the table it points to before the next entry.
+// An Sv39 address as the hardware sees it: bit 38 copied to the bits above.
+static uint64
+sext(uint64 va)
+{
+  return va & (1UL << 38) ? va | KERNVA_BASE : va;
+}
+
+// Report every valid entry in [from, to) of the level-`level` table pt,
+// which maps from base, then descend into the table it points to before
+// the next entry.
 static void
-visitlevel(pagetable_t pt, int level, uint64 base,
+visitlevel(pagetable_t pt, int level, uint64 base, int from, int to,
            void (*fn)(void *arg, const struct ptentry *e), void *arg)
 {
-  for (int i = 0; i < 512; i++) {
+  for (int i = from; i < to; i++) {
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
     struct ptentry e = {
-      .va = base + i * entry_span(level),
+      .va = sext(base + i * entry_span(level)),
       .pa = PTE2PA(pte),
       .index = i,
       .level = level,
@@ -215,7 +249,7 @@ visitlevel(pagetable_t pt, int level, uint64 base,
     fn(arg, &e);
     // A level-0 entry without rights is no leaf but points nowhere either.
     if (!e.leaf && level > 0)
-      visitlevel((pagetable_t)P2V(e.pa), level - 1, e.va, fn, arg);
+      visitlevel((pagetable_t)P2V(e.pa), level - 1, e.va, 0, 512, fn, arg);
   }
 }
 
@@ -223,7 +257,14 @@ void
 pagetable_visit(pagetable_t pagetable,
                 void (*fn)(void *arg, const struct ptentry *e), void *arg)
 {
-  visitlevel(pagetable, 2, 0, fn, arg);
+  visitlevel(pagetable, 2, 0, 0, KROOT_FIRST, fn, arg);
+}
+
+void
+pagetable_visit_kernel(pagetable_t pagetable,
+                       void (*fn)(void *arg, const struct ptentry *e), void *arg)
+{
+  visitlevel(pagetable, 2, 0, KROOT_FIRST, 512, fn, arg);
 }
 
 // A megapage counts as the LARGE_PAGES pages it maps.

@@ -47,6 +47,9 @@ static inline void intr_off(void) { csr_clear(sstatus, SSTATUS_SIE); }
 static inline int intr_get(void) { return (csr_read(sstatus) & SSTATUS_SIE) != 0; }
 
 static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero"); }
+// Only the translations of the page holding va (in every address space:
+// Lazuli uses no ASIDs).
+static inline void sfence_vma_va(uint64 va) { asm volatile("sfence.vma %0, zero" : : "r"(va)); }
 
 #endif
 #endif

@@ -13,6 +13,12 @@
 // set and needs sign extension.
 #define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
 
+// The kernel half: Sv39 addresses with bit 38 set are sign-extended, so it
+// runs from here to the top of the 64-bit space. The root table's entries
+// KROOT_FIRST..511 map it.
+#define KERNVA_BASE (~((1UL << 38) - 1))
+#define KROOT_FIRST 256
+
 // Bytes of address space one last-level table maps (512 PTEs of a page).
 #define PT_LEAF_SPAN (512L * PGSIZE)
 // A megapage: a leaf in a level-1 table maps that span, 2^9 pages, at once.
@@ -28,6 +34,7 @@ typedef uint64 *pagetable_t;   // 512 PTEs
 #define PTE_W (1L << 2)
 #define PTE_X (1L << 3)
 #define PTE_U (1L << 4)
+#define PTE_G (1L << 5)        // global: the same in every address space
 #define PTE_A (1L << 6)
 #define PTE_D (1L << 7)
 #define PTE_COW (1L << 8)      // RSW bit: software's own

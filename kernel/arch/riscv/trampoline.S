@@ -1,6 +1,9 @@
 # The trampoline page: mapped at the same address (TRAMPOLINE) in the
 # kernel's and in every user page table, so that the code switching satp
 # keeps running across the switch. Offsets follow struct trapframe.
+# A process whose table holds the kernel half (the default) switches
+# nothing: kernel_satp and userret's argument are 0 then. With separate
+# tables (vm_kpti) every trap switches to the kernel's table and back.
 #include "arch/riscv/memlayout.h"
 
 .section trampsec
@@ -9,7 +12,7 @@
 .globl userret
 .align 4
 
-# Traps from user mode land here (stvec), still on the user page table.
+# Traps from user mode land here (stvec), on the process's page table.
 uservec:
         # Borrow sscratch for a0 while a0 points at the trap frame.
         csrw sscratch, a0
@@ -55,19 +58,21 @@ uservec:
         ld t1, 0(a0)
 
         # Finish user memory accesses before leaving the user page table.
+        beqz t1, 1f
         sfence.vma zero, zero
         csrw satp, t1
         sfence.vma zero, zero
-
+1:
         jr t0
 
 # userret(satp): usertrapret() jumps here to return to user mode with the
-# user page table in a0.
+# user page table in a0 (0: the hart is on it already).
 userret:
+        beqz a0, 1f
         sfence.vma zero, zero
         csrw satp, a0
         sfence.vma zero, zero
-
+1:
         li a0, TRAPFRAME
         ld ra, 40(a0)
         ld sp, 48(a0)

@@ -134,7 +134,8 @@ user_pagefault(struct proc *p, uint64 scause, uint64 va)
 }
 
 // A trap from user mode: trampoline.S's uservec jumps here, on the
-// process's kernel stack with the kernel page table.
+// process's kernel stack, on the process's own page table (the default) or
+// the kernel's (vm_kpti).
 void
 usertrap(void)
 {
@@ -187,9 +188,12 @@ usertrapret(void)
 
   // stvec will point at the user trap vector: no traps until sret.
   intr_off();
+  proc_vmreturn(p);
   csr_write(stvec, TRAMPOLINE + (uservec - trampoline));
 
-  p->trapframe->kernel_satp = csr_read(satp);
+  // 0: the kernel is in p's table, the trampoline switches nothing.
+  int kshared = p->vm.kshared;
+  p->trapframe->kernel_satp = kshared ? 0 : MAKE_SATP(V2P(kvm_pagetable()));
   p->trapframe->kernel_sp = p->kstack + KSTACKPAGES * PGSIZE;
   p->trapframe->kernel_trap = (uint64)usertrap;
   p->trapframe->kernel_hartid = r_tp();
@@ -201,7 +205,7 @@ usertrapret(void)
   csr_write(sstatus, s);
   csr_write(sepc, p->trapframe->epc);
 
-  uint64 satp = MAKE_SATP(V2P(p->vm.pagetable));
+  uint64 satp = kshared ? 0 : MAKE_SATP(V2P(p->vm.pagetable));
   uint64 fn = TRAMPOLINE + (userret - trampoline);
   ((void (*)(uint64))fn)(satp);
   __builtin_unreachable();

@@ -1,0 +1,115 @@
+// Which page table each hart runs on.
+//
+// With the kernel in every process's table (the default), a hart in the
+// kernel stays on the table of the process it last ran: traps do not
+// switch, and the scheduler writes satp only when the next process needs
+// another table. Two things follow.
+//
+// A table may stay loaded on a hart after its process left: the scheduler
+// runs on it until it picks the next process. So loading a table takes a
+// reference to its top-level page (kalloc's counts), and loading another
+// drops it: when the process's memory is freed, the top-level page, whose
+// kernel half the hart still runs on, is freed only by whoever drops the
+// last reference. So that free-page counts are exact as soon as a parent
+// has reaped its child (testrun's leak checks), an exiting process's hart
+// leaves its table before the parent can run, a hart with nothing to run
+// idles on the kernel's table, not on a process's, and wait and exec wait
+// for the other harts to leave a table they free (they are only passing
+// through the scheduler on it).
+//
+// Without ASIDs a hart's TLB may hold entries of a table it had loaded
+// while the process ran elsewhere and changed its PTEs, so the table is
+// flushed when its process comes back from another hart, even if it is
+// still loaded. Code that changes the PTEs of a process that is not
+// running (evicting its pages, say) must set its lastcpu to -1, so that
+// the next hart to run it flushes too.
+//
+// With vm_kpti the kernel's own table is loaded while in the kernel, and
+// the trampoline switches to the process's table only in user mode.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "proc/proc.h"
+
+// Run this hart on pt, holding a reference to it; flush forces a TLB flush
+// even when pt is loaded already.
+void
+hart_use(pagetable_t pt, int flush)
+{
+  push_off();
+  struct cpu *c = mycpu();
+  if (c->pagetable == pt) {
+    if (flush)
+      tlb_flush();
+  } else {
+    kref_inc(V2P(pt));
+    pagetable_activate(pt);
+    pagetable_t old = c->pagetable;
+    c->pagetable = pt;
+    if (old)
+      kfree(old);
+  }
+  pop_off();
+}
+
+// Does a hart other than this one have pt loaded?
+int
+hart_loaded_elsewhere(pagetable_t pt)
+{
+  if (pt == 0)
+    return 0;
+  push_off();
+  struct cpu *me = mycpu();
+  int found = 0;
+  for (struct cpu *c = cpus; c < &cpus[NCPU]; c++)
+    if (c != me && __atomic_load_n(&c->pagetable, __ATOMIC_ACQUIRE) == pt)
+      found = 1;
+  pop_off();
+  return found;
+}
+
+// Wait until no other hart has pt loaded. Only for a table that no hart
+// will load again (its process exited, or exec replaced it): the harts that
+// have it are in the scheduler, about to load another. The caller holds no
+// spin lock (those harts may need it to get on).
+void
+hart_wait_unloaded(pagetable_t pt)
+{
+  while (hart_loaded_elsewhere(pt))
+    ;
+}
+
+// The table the kernel runs on for p.
+static pagetable_t
+kernel_table_of(struct proc *p)
+{
+  return p->vm.kshared ? p->vm.pagetable : kvm_pagetable();
+}
+
+// Before the scheduler switches to p (p->lock held, interrupts off).
+void
+proc_vmenter(struct proc *p)
+{
+  int me = cpuid();
+  hart_use(kernel_table_of(p), p->vm.kshared && p->lastcpu != me);
+  p->lastcpu = me;
+}
+
+// Run this hart on the table the kernel uses for p, the running process.
+void
+proc_vmuse(struct proc *p)
+{
+  hart_use(kernel_table_of(p), 0);
+}
+
+// Before returning to user mode: the running process's table follows the
+// current design (vm_kpti may have changed), and the hart runs on the
+// table the kernel uses for p. Interrupts are off.
+void
+proc_vmreturn(struct proc *p)
+{
+  if (p->vm.kshared == vm_kpti) {
+    hart_use(kvm_pagetable(), 0);   // off p's table before it changes
+    kvm_followmode(&p->vm);
+  }
+  proc_vmuse(p);
+}
