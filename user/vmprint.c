@@ -1,22 +1,26 @@
-// vmprint [pid]: print a process's page table (default: vmprint's own) as
-// the three-level tree the MMU walks, from vmdump (docs/syscalls.md).
+// vmprint [-k] [pid]: print a process's page table (default: vmprint's
+// own) as the three-level tree the MMU walks, from vmdump
+// (docs/syscalls.md): its user half, or with -k its kernel half (the
+// kernel's own tables, shared by every process; empty when the process has
+// a separate table, VMCONF_KPTI).
 //
 //   page table of pid 4 (vmdemo): 45 valid PTEs, 7 table pages, 37 user pages
-//   ..0: va 0x0-0x3fffffff table 0x80153000 V-------
-//   .. ..0: va 0x0-0x1fffff table 0x80154000 V-------
-//   .. .. ..0: va 0x0-0xfff page 0x80152000 VR-XUAD-
-//   .. .. ..1: va 0x1000-0x1fff page 0x80155000 VR-XUAD-
-//   .. .. ..2: va 0x2000-0x2fff page 0x80156000 VRW-UAD-
-//   .. .. ..4: va 0x4000-0x4fff page 0x80157000 VRW-UAD-
+//   ..0: va 0x0-0x3fffffff table 0x80153000 V--------
+//   .. ..0: va 0x0-0x1fffff table 0x80154000 V--------
+//   .. .. ..0: va 0x0-0xfff page 0x80152000 VR-XU-AD-
+//   .. .. ..1: va 0x1000-0x1fff page 0x80155000 VR-XU-AD-
+//   .. .. ..2: va 0x2000-0x2fff page 0x80156000 VRW-U-AD-
+//   .. .. ..4: va 0x4000-0x4fff page 0x80157000 VRW-U-AD-
 //   .. .. ..   30 more leaves like the above, va 0x5000-0x22fff
-//   .. .. ..35: va 0x23000-0x23fff page 0x8016c000 VRW-UAD-
+//   .. .. ..35: va 0x23000-0x23fff page 0x8016c000 VRW-U-AD-
 //   ...
 //
 // One line per valid PTE: its index in its table (one ".." per level
 // down), the virtual addresses it covers, what it points to (the next
 // table, or the page mapped: a page in a level-1 table is a 2 MiB large
 // page, and its va range shows it), and its bits: V valid, R W X the rights,
-// U user, A accessed, D dirty, C copy-on-write (software bit 8); - for a
+// U user, G global (the kernel's), A accessed, D dirty, C copy-on-write
+// (software bit 8); - for a
 // bit that is clear. A run of FOLD_MIN or more leaves with consecutive
 // indexes and the same bits shows as its first and last line with one
 // line for the rest between them. tools/vmsvg.py draws this as a picture.
@@ -25,14 +29,13 @@
 #define PGSIZE 4096
 #define FOLD_MIN 6   // runs at least this long are folded
 
-// The bits shown, by their number in the PTE (bit 5, G, is never set in
-// a user page table; bit 9 is unused).
+// The bits shown, by their number in the PTE (bit 9 is unused).
 static const struct {
   char letter;
   int bit;
 } bitnames[] = {
-  { 'V', 0 }, { 'R', 1 }, { 'W', 2 }, { 'X', 3 }, { 'U', 4 }, { 'A', 6 },
-  { 'D', 7 }, { 'C', 8 },
+  { 'V', 0 }, { 'R', 1 }, { 'W', 2 }, { 'X', 3 }, { 'U', 4 }, { 'G', 5 },
+  { 'A', 6 }, { 'D', 7 }, { 'C', 8 },
 };
 #define NBITS (int)(sizeof(bitnames) / sizeof(bitnames[0]))
 #define BIT_U (1 << 4)
@@ -113,9 +116,14 @@ procname(int pid)
 int
 main(int argc, char *argv[])
 {
+  int kernel = argc > 1 && strcmp(argv[1], "-k") == 0;
+  if (kernel) {
+    argc--;
+    argv++;
+  }
   int pid = argc > 1 ? atoi(argv[1]) : getpid();
   int n;
-  struct ptentry *e = dump(pid, &n);
+  struct ptentry *e = dump(kernel ? pid | VMDUMP_KERNEL : pid, &n);
   if (e == 0) {
     fprintf(2, "vmprint: cannot read the page table of pid %d\n", pid);
     exit(1);
@@ -133,11 +141,16 @@ main(int argc, char *argv[])
     if (e[i].leaf && e[i].level > 0)
       large++;
   }
-  printf("page table of pid %d (%s): %d valid PTEs, %d table pages, %lu user pages",
-         pid, procname(pid), n, tables, user);
-  if (large)
-    printf(", %d of them large pages", large);
-  printf("\n");
+  if (kernel) {
+    printf("kernel half of the page table of pid %d (%s): %d valid PTEs, %d table pages\n",
+           pid, procname(pid), n, tables - 1);
+  } else {
+    printf("page table of pid %d (%s): %d valid PTEs, %d table pages, %lu user pages",
+           pid, procname(pid), n, tables, user);
+    if (large)
+      printf(", %d of them large pages", large);
+    printf("\n");
+  }
 
   for (int i = 0; i < n;) {
     int j = i + 1;
