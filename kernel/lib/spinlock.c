@@ -49,7 +49,8 @@ void
 push_off(void)
 {
   int was_on = intr_get();
-  intr_off();
+  if (was_on)
+    intr_off();   // a CSR write costs a trip out of QEMU's translated code
   struct cpu *c = mycpu();
   if (c->noff == 0)
     c->intena = was_on;

@@ -189,12 +189,17 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
 
 // Make page va (page-aligned) ready for an access of kind access, and set
 // *ptep to its PTE when it is. Returns a FAULT_* code as vmfault does.
+// hardware: the MMU faulted on this access (else a kernel copy asks).
 static int
-resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
+resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int hardware)
 {
   pte_t *pte = walk(vm->pagetable, va, 0);
   enum fix fix = classify(vm, va, access, pte);
   if (fix == FIX_NONE) {
+    // A hardware fault on a page that allows the access: the TLB held a
+    // translation from before the PTE was fixed (see below).
+    if (hardware)
+      tlb_flush_page(va);
     *ptep = pte;
     return FAULT_OK;
   }
@@ -204,11 +209,15 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
   int n = fault_around(vm, va, fix, access);
   // A zero fill or zero map may have made the last-level table.
   *ptep = pte ? pte : walk(vm->pagetable, va, 0);
-  // PTEs of the running process changed; a stale translation would only
-  // fault again, but say so to the MMU rather than rely on that. Only the
-  // pages fixed: the rest of the TLB (the kernel's entries above all)
-  // stays valid.
-  tlb_flush_range(va, (uint64)n * PGSIZE);
+  // A copy-on-write break replaced valid translations: the TLB may hold
+  // the old page, which another process may go on to write, so the pages
+  // fixed are flushed (and no more: the kernel's entries above all stay).
+  // Zero fills and zero maps only made invalid PTEs valid; a TLB that
+  // kept the invalid entry costs one more fault, which vmfault answers
+  // with the flush (and QEMU keeps no invalid entries at all, where any
+  // sfence.vma flushes the whole TLB).
+  if (fix == FIX_COW)
+    tlb_flush_range(va, (uint64)n * PGSIZE);
   return FAULT_OK;
 }
 
@@ -222,7 +231,7 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
   pte_t *pte;
   if (va >= MAXVA)
     return FAULT_BADADDR;
-  return resolve(vm, PGROUNDDOWN(va), access, &pte);
+  return resolve(vm, PGROUNDDOWN(va), access, &pte, 1);
 }
 
 // The physical address of the page holding user address va, made ready
@@ -233,7 +242,7 @@ uint64
 vmfault_pa(struct vmspace *vm, uint64 va, enum access access)
 {
   pte_t *pte;
-  if (va >= MAXVA || resolve(vm, PGROUNDDOWN(va), access, &pte) != FAULT_OK)
+  if (va >= MAXVA || resolve(vm, PGROUNDDOWN(va), access, &pte, 0) != FAULT_OK)
     return 0;
   return pte_pa(*pte);
 }

@@ -275,11 +275,17 @@ cow_fault_around(void **state)
 
   uint64 nfree = kfreecount();
   int made[16];
+  host_tlb_forget();
   int n = touch_in_order(&c, 40, ACCESS_WRITE, made, 16);
   // 0 | 1 2 | 3-6 | 7-14 | 15-30 | 31-37 (38 is the child's own) | 39
   // (not right after 37)
   const int want_child[] = { 1, 2, 4, 8, 16, 7, 1 };
   assert_windows(made, n, want_child, 7);
+  // Each break flushed the pages it replaced, in ranges, never all.
+  for (int i = 0; i < 40; i++)
+    assert_true(i == 38 || host_tlb_flushed(i * PGSIZE));
+  assert_false(host_tlb_flushed(40 * PGSIZE));
+  assert_false(host_tlb_flushed_all());
   assert_int_equal(nfree - kfreecount(), 39);
   assert_int_equal(vmstat.cow_copy, 40);
   assert_int_equal(vmstat.fault_around, 1 + 3 + 7 + 15 + 6);

@@ -15,6 +15,8 @@
 #define VIRTIO0_IRQ 1             // its PLIC source; slot n has VIRTIO0_IRQ + n
 #define VIRTIO_NSLOT 8            // slots, one every 0x1000
 #define VIRTIO_SLOT(n) (VIRTIO0 + (n) * 0x1000L)
+#define CLINT      0x02000000L    // core-local interruptor: the machine timer
+#define CLINT_MTIMECMP(hart) (CLINT + 0x4000 + 8 * (hart))
 #define PLIC       0x0c000000L
 #define PLIC_SIZE  0x400000L
 #define PLIC_PRIORITY (PLIC + 0x0)

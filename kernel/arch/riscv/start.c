@@ -63,6 +63,10 @@ start(uint64 hartid, uint64 fdt)
   csr_set(0x30a, MENVCFG_STCE);   // menvcfg
   csr_set(mcounteren, MCOUNTEREN_TM);
   csr_write(0x14d, r_time() + TIMER_INTERVAL);  // stimecmp
+  // The machine timer is never used: push its compare value out of reach.
+  // Left at 0 it would keep MTIP pending (though masked), and QEMU then
+  // checks for interrupts at every exit from its translated code.
+  *(volatile uint64 *)CLINT_MTIMECMP(hartid) = ~0UL;
 
   w_tp(hartid);   // cpuid() reads it
   asm volatile("mret");
