@@ -127,6 +127,42 @@ child_exec(void)
   die("exec failed");
 }
 
+// One byte back and forth between this process and a child through two
+// pipes: every round trip is two writes, two reads and two switches
+// between the processes.
+static long
+do_pipe(void)
+{
+  int there[2], back[2];
+  if (pipe(there) != 0 || pipe(back) != 0)
+    die("pipe failed");
+  int pid = fork();
+  if (pid < 0)
+    die("fork failed");
+  char c = 0;
+  if (pid == 0) {
+    close(there[1]);
+    close(back[0]);
+    while (read(there[0], &c, 1) == 1)
+      if (write(back[1], &c, 1) != 1)
+        die("child write failed");
+    exit(0);
+  }
+  close(there[0]);
+  close(back[1]);
+  for (int r = 0; r < rounds; r++) {
+    c = r;
+    if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1 || c != (char)r)
+      die("the round trip failed");
+  }
+  close(there[1]);
+  close(back[0]);
+  int st;
+  if (wait(&st) != pid || st != 0)
+    die("the child failed");
+  return rounds;
+}
+
 static long do_fork(void) { return forks(child_exit); }
 static long do_forkwrite(void) { return forks(child_write); }
 static long do_forkexec(void) { return forks(child_exec); }
@@ -143,25 +179,36 @@ struct bench {
   int parent_heap;    // the fork cases: the parent holds mib MiB touched
   int cow;            // VMCONF_COW for the case, or KEEP
   int faultaround;    // VMCONF_FAULTAROUND for the case, or KEEP
+  int kpti;           // VMCONF_KPTI for the case, or KEEP
   const char *what;
 };
 
 static struct bench benches[] = {
-  { "null", do_null, "calls", 100000, 0, KEEP, KEEP, "getpid" },
-  { "eager", do_eager, "pages", 10, 0, KEEP, KEEP, "sbrk, touch every page, shrink" },
-  { "lazy", do_lazy, "pages", 10, 0, KEEP, 1, "sbrklazy, touch every page, shrink" },
-  { "lazy-nofa", do_lazy, "pages", 2, 0, KEEP, 0, "the same, fault-around off" },
-  { "sparse", do_sparse, "touches", 4, 0, KEEP, 1,
+  { "null", do_null, "calls", 100000, 0, KEEP, KEEP, 0, "getpid" },
+  { "null-kpti", do_null, "calls", 100000, 0, KEEP, KEEP, 1,
+    "getpid, separate page tables" },
+  { "eager", do_eager, "pages", 10, 0, KEEP, KEEP, KEEP, "sbrk, touch every page, shrink" },
+  { "lazy", do_lazy, "pages", 10, 0, KEEP, 1, KEEP, "sbrklazy, touch every page, shrink" },
+  { "lazy-nofa", do_lazy, "pages", 2, 0, KEEP, 0, 0, "the same, fault-around off" },
+  { "lazy-nofa-kpti", do_lazy, "pages", 2, 0, KEEP, 0, 1,
+    "the same, separate page tables" },
+  { "sparse", do_sparse, "touches", 4, 0, KEEP, 1, KEEP,
     "sbrklazy 1 GiB, touch 1024 scattered pages, shrink" },
-  { "fork", do_fork, "forks", 10, 1, 1, KEEP, "fork, exit, wait (copy-on-write)" },
-  { "fork-copy", do_fork, "forks", 10, 1, 0, KEEP, "fork, exit, wait (copying fork)" },
-  { "forkwrite", do_forkwrite, "forks", 5, 1, 1, KEEP,
+  { "pipe", do_pipe, "round trips", 10000, 0, KEEP, KEEP, 0,
+    "a byte to a child and back through two pipes" },
+  { "pipe-kpti", do_pipe, "round trips", 10000, 0, KEEP, KEEP, 1,
+    "the same, separate page tables" },
+  { "fork", do_fork, "forks", 10, 1, 1, KEEP, KEEP, "fork, exit, wait (copy-on-write)" },
+  { "fork-copy", do_fork, "forks", 10, 1, 0, KEEP, KEEP, "fork, exit, wait (copying fork)" },
+  { "forkwrite", do_forkwrite, "forks", 5, 1, 1, KEEP, KEEP,
     "fork, the child writes every page, exit, wait (copy-on-write)" },
-  { "forkwrite-copy", do_forkwrite, "forks", 5, 1, 0, KEEP,
+  { "forkwrite-copy", do_forkwrite, "forks", 5, 1, 0, KEEP, KEEP,
     "the same with a copying fork" },
-  { "forkexec", do_forkexec, "forks", 10, 1, 1, KEEP,
+  { "forkexec", do_forkexec, "forks", 10, 1, 1, KEEP, 0,
     "fork, exec, exit, wait (copy-on-write)" },
-  { "forkexec-copy", do_forkexec, "forks", 10, 1, 0, KEEP,
+  { "forkexec-kpti", do_forkexec, "forks", 10, 1, 1, KEEP, 1,
+    "the same, separate page tables" },
+  { "forkexec-copy", do_forkexec, "forks", 10, 1, 0, KEEP, KEEP,
     "the same with a copying fork" },
 };
 #define NBENCH (int)(sizeof(benches) / sizeof(benches[0]))
@@ -187,6 +234,7 @@ run(struct bench *b)
   }
   int oldcow = setopt(VMCONF_COW, b->cow);
   int oldfa = setopt(VMCONF_FAULTAROUND, b->faultaround);
+  int oldkpti = setopt(VMCONF_KPTI, b->kpti);
   printf("vmbench: begin %s\n", b->name);
   int t0 = uptime();
   long units = b->run();
@@ -194,6 +242,7 @@ run(struct bench *b)
   printf("vmbench: end %s %ld %s %d ticks\n", b->name, units, b->unit, t1 - t0);
   vmconfig(VMCONF_COW, oldcow);
   vmconfig(VMCONF_FAULTAROUND, oldfa);
+  vmconfig(VMCONF_KPTI, oldkpti);
 }
 
 static void
