@@ -32,7 +32,6 @@ procinit(void)
     initlock(&proc[i].lock, "proc");
     proc[i].state = UNUSED;
     proc[i].kstack = KSTACK(i);
-    proc[i].lastcpu = -1;
   }
 }
 
