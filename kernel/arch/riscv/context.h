@@ -16,7 +16,7 @@ struct context {
 // One page per process, mapped at TRAPFRAME in its user page table.
 // The first five fields let the trampoline enter the kernel.
 struct trapframe {
-  /*   0 */ uint64 kernel_satp;   // the kernel's page table
+  /*   0 */ uint64 kernel_satp;   // the kernel's page table; 0: stay on this one
   /*   8 */ uint64 kernel_sp;     // top of the process's kernel stack
   /*  16 */ uint64 kernel_trap;   // usertrap()
   /*  24 */ uint64 epc;           // user pc
