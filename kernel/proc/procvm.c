@@ -44,7 +44,7 @@ hart_use(pagetable_t pt, int flush)
     kref_inc(V2P(pt));
     pagetable_activate(pt);
     pagetable_t old = c->pagetable;
-    c->pagetable = pt;
+    __atomic_store_n(&c->pagetable, pt, __ATOMIC_RELEASE);   // hart_loaded_elsewhere
     if (old)
       kfree(old);
   }
@@ -103,7 +103,8 @@ proc_vmuse(struct proc *p)
 
 // Before returning to user mode: the running process's table follows the
 // current design (vm_kpti may have changed), and the hart runs on the
-// table the kernel uses for p. Interrupts are off.
+// table the kernel uses for p. Interrupts are off. Every system call comes
+// here, and nearly always there is nothing to do: say so in few steps.
 void
 proc_vmreturn(struct proc *p)
 {
@@ -111,5 +112,6 @@ proc_vmreturn(struct proc *p)
     hart_use(kvm_pagetable(), 0);   // off p's table before it changes
     kvm_followmode(&p->vm);
   }
-  proc_vmuse(p);
+  if (mycpu()->pagetable != kernel_table_of(p))
+    proc_vmuse(p);
 }
