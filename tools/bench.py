@@ -2,6 +2,7 @@
 """Time Lazuli's memory operations from the host; write docs/benchmarks.md.
 
     python3 tools/bench.py [--mib 64] [--trials 5] [--mem 512M] [--quick]
+                           [--only CASE,...]
 
 Boots the kernel on one hart, on a copy of fs.img (build/fs-bench.img)
 with a swap disk of --swap bytes (build/swap-bench.img, 64M by default),
@@ -13,7 +14,8 @@ every 0.1 s). Every case runs --trials times, the cases taking turns, and
 the median counts. Then the tables between the `<!-- bench:NAME -->` and
 `<!-- /bench:NAME -->` markers of docs/benchmarks.md are rewritten; the
 text around them is left alone. --quick runs each case once with few
-rounds and writes nothing, to check that everything runs.
+rounds and writes nothing, to check that everything runs. --only runs
+the cases named and rewrites only the blocks that show nothing else.
 Python 3 standard library only.
 """
 
@@ -48,7 +50,17 @@ CASES = [
     ("forkwrite-copy", 15),
     ("forkexec", 150),
     ("forkexec-copy", 30),
+    ("shexec", 150),
 ]
+# The cases each marked block of docs/benchmarks.md shows.
+BLOCK_CASES = {
+    "null": ["null"],
+    "touch": ["eager", "lazy", "lazy-nofa"],
+    "sparse": ["sparse", "lazy-nofa"],
+    "fork": ["fork", "fork-copy", "forkwrite", "forkwrite-copy", "forkexec",
+             "forkexec-copy"],
+    "exec": ["shexec"],
+}
 QUICK_ROUNDS = 2
 CASE_TIMEOUT = 120     # seconds one vmbench command may take
 END = re.compile(r"^vmbench: end (\S+) (\d+) (\w+) -?\d+ ticks\n", re.M)
@@ -81,11 +93,12 @@ def run_case(g, case, mib, rounds):
 
 def measure(g, args):
     """{case: (median seconds per unit, unit, rounds)}"""
-    times = {case: [] for case, _ in CASES}
+    cases = [(c, n) for c, n in CASES if c in args.only]
+    times = {case: [] for case, _ in cases}
     units = {}
     trials = 1 if args.quick else args.trials
     for trial in range(trials):
-        for case, rounds in CASES:
+        for case, rounds in cases:
             if args.quick:
                 rounds = min(rounds, QUICK_ROUNDS)
             secs, n, unit = run_case(g, case, args.mib, rounds)
@@ -94,7 +107,7 @@ def measure(g, args):
             print("trial %d: %-15s %8.3f s for %d %s" % (trial + 1, case, secs,
                                                          n, unit), flush=True)
     return {case: (statistics.median(times[case]),) + units[case]
-            for case, _ in CASES}
+            for case, _ in cases}
 
 
 def dur(s):
@@ -110,63 +123,85 @@ def ratio(a, b):
 
 
 def blocks(r, args):
-    """The text of each marked block of docs/benchmarks.md."""
+    """The text of each marked block of docs/benchmarks.md whose cases were
+    all measured. "setup" describes the run; a run of only some cases (not
+    describing the others) gives each block it writes its own line instead."""
     def per(case):
         return r[case][0]
 
     out = {}
     pages = (args.mib << 20) // 4096
-    out["setup"] = "\n".join([
-        "Measured %s on %s with %s, `-smp 1 -m %s`, a %d MiB heap (%d pages), "
-        "median of %d trials; commit %s." % (
-            time.strftime("%Y-%m-%d"), host_cpu(), qemu_version(args.qemu),
-            args.mem, args.mib, pages, args.trials, commit()),
-        "",
-        "| case | rounds per trial | what it does |",
-        "| --- | --- | --- |",
-    ] + ["| `%s` | %d | %s |" % (c, r[c][2], DESCRIBE[c]) for c, _ in CASES])
+    measured = ("Measured %s on %s with %s, `-smp 1 -m %s`, a %d MiB heap (%d pages), "
+                "median of %d trials; commit %s." % (
+                    time.strftime("%Y-%m-%d"), host_cpu(), qemu_version(args.qemu),
+                    args.mem, args.mib, pages, args.trials, commit()))
+    complete = all(c in r for c, _ in CASES)
+    if complete:
+        out["setup"] = "\n".join([
+            measured,
+            "",
+            "| case | rounds per trial | what it does |",
+            "| --- | --- | --- |",
+        ] + ["| `%s` | %d | %s |" % (c, r[c][2], DESCRIBE[c]) for c, _ in CASES])
 
-    out["null"] = "\n".join([
-        "| case | time |",
-        "| --- | --- |",
-        "| a null system call (`getpid`) | %s per call |" % dur(per("null")),
-    ])
+    def null():
+        return [
+            "| case | time |",
+            "| --- | --- |",
+            "| a null system call (`getpid`) | %s per call |" % dur(per("null")),
+        ]
 
-    eager, lazy, nofa = per("eager") * 1000, per("lazy") * 1000, per("lazy-nofa") * 1000
-    fault = (nofa - eager) / 1000
-    out["touch"] = "\n".join([
-        "| case | per 1000 pages | vs eager |",
-        "| --- | --- | --- |",
-        "| `sbrk` (eager), then touch | %s | 1.00× |" % dur(eager),
-        "| `sbrklazy`, then touch, fault-around on | %s | **%s** (target: at most 1.5×) |"
-        % (dur(lazy), ratio(lazy, eager)),
-        "| `sbrklazy`, then touch, fault-around off | %s | %s |"
-        % (dur(nofa), ratio(nofa, eager)),
-        "",
-        "With fault-around off every page costs one fault: %s more than an "
-        "eager page, which is %s per page in all (a fault is worth about "
-        "%.0f eager pages)." % (dur(fault), dur(eager / 1000), fault / (eager / 1000)),
-    ])
+    def touch():
+        eager, lazy, nofa = per("eager") * 1000, per("lazy") * 1000, per("lazy-nofa") * 1000
+        fault = (nofa - eager) / 1000
+        return [
+            "| case | per 1000 pages | vs eager |",
+            "| --- | --- | --- |",
+            "| `sbrk` (eager), then touch | %s | 1.00× |" % dur(eager),
+            "| `sbrklazy`, then touch, fault-around on | %s | **%s** (target: at most 1.5×) |"
+            % (dur(lazy), ratio(lazy, eager)),
+            "| `sbrklazy`, then touch, fault-around off | %s | %s |"
+            % (dur(nofa), ratio(nofa, eager)),
+            "",
+            "With fault-around off every page costs one fault: %s more than an "
+            "eager page, which is %s per page in all (a fault is worth about "
+            "%.0f eager pages)." % (dur(fault), dur(eager / 1000), fault / (eager / 1000)),
+        ]
 
-    out["sparse"] = "\n".join([
-        "| case | per touch |",
-        "| --- | --- |",
-        "| `sbrklazy` 1 GiB, 1024 scattered touches, shrink | %s |" % dur(per("sparse")),
-        "| for comparison: one page of a sequential lazy touch, fault-around off | %s |"
-        % dur(per("lazy-nofa")),
-    ])
+    def sparse():
+        return [
+            "| case | per touch |",
+            "| --- | --- |",
+            "| `sbrklazy` 1 GiB, 1024 scattered touches, shrink | %s |" % dur(per("sparse")),
+            "| for comparison: one page of a sequential lazy touch, fault-around off | %s |"
+            % dur(per("lazy-nofa")),
+        ]
 
-    rows = [("fork + exit + wait", "fork"),
-            ("fork, the child writes every page, exit, wait", "forkwrite"),
-            ("fork + exec + wait", "forkexec")]
-    lines = ["| case (parent holds %d MiB touched) | copying fork | copy-on-write "
-             "| copying / copy-on-write |" % args.mib,
-             "| --- | --- | --- | --- |"]
-    for what, case in rows:
-        copy, cow = per(case + "-copy"), per(case)
-        lines.append("| %s | %s | %s | %s |" % (what, dur(copy), dur(cow),
-                                                ratio(copy, cow)))
-    out["fork"] = "\n".join(lines)
+    def fork():
+        rows = [("fork + exit + wait", "fork"),
+                ("fork, the child writes every page, exit, wait", "forkwrite"),
+                ("fork + exec + wait", "forkexec")]
+        lines = ["| case (parent holds %d MiB touched) | copying fork | copy-on-write "
+                 "| copying / copy-on-write |" % args.mib,
+                 "| --- | --- | --- | --- |"]
+        for what, case in rows:
+            copy, cow = per(case + "-copy"), per(case)
+            lines.append("| %s | %s | %s | %s |" % (what, dur(copy), dur(cow),
+                                                    ratio(copy, cow)))
+        return lines
+
+    def exec_():
+        return [
+            "| case | time |",
+            "| --- | --- |",
+            "| fork + exec + wait from a small parent (`vmbench exit`) | %s |"
+            % dur(per("shexec")),
+        ]
+
+    for name, make in (("null", null), ("touch", touch), ("sparse", sparse),
+                       ("fork", fork), ("exec", exec_)):
+        if all(c in r for c in BLOCK_CASES[name]):
+            out[name] = "\n".join(make() + ([] if complete else ["", measured]))
     return out
 
 
@@ -182,6 +217,7 @@ DESCRIBE = {
     "forkwrite-copy": "the same with a copying fork",
     "forkexec": "fork, the child execs `vmbench exit`, wait; copy-on-write",
     "forkexec-copy": "the same with a copying fork",
+    "shexec": "fork, the child execs `vmbench exit`, wait; the parent has no heap",
 }
 
 
@@ -226,6 +262,8 @@ def main():
     p.add_argument("--trials", type=int, default=5)
     p.add_argument("--mem", default="512M")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", type=lambda s: s.split(","),
+                   default=[c for c, _ in CASES])
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     p.add_argument("--kernel", default=os.path.join(ROOT, "kernel", "kernel"))
     p.add_argument("--image", default=os.path.join(ROOT, "fs.img"))
@@ -233,6 +271,9 @@ def main():
                    help="size of the swap disk (default 64M; 0: none)")
     p.add_argument("--qemu", default="qemu-system-riscv64")
     args = p.parse_args()
+    unknown = [c for c in args.only if c not in dict(CASES)]
+    if unknown:
+        p.error("unknown case %s" % ", ".join(unknown))
 
     def stop(signum, frame):
         raise KeyboardInterrupt
@@ -263,8 +304,9 @@ def main():
         log.close()
 
     texts = blocks(results, args)
-    for name in ("null", "touch", "sparse", "fork"):
-        print("\n" + texts[name])
+    for name in texts:
+        if name != "setup":
+            print("\n" + texts[name])
     if not args.quick:
         rewrite_blocks(args.out, "bench", texts)
         print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))

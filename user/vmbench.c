@@ -163,6 +163,8 @@ static struct bench benches[] = {
     "fork, exec, exit, wait (copy-on-write)" },
   { "forkexec-copy", do_forkexec, "forks", 10, 1, 0, KEEP,
     "the same with a copying fork" },
+  { "shexec", do_forkexec, "forks", 10, 0, KEEP, KEEP,
+    "fork, exec, exit, wait from a small parent, as the shell does it" },
 };
 #define NBENCH (int)(sizeof(benches) / sizeof(benches[0]))
 
