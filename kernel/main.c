@@ -26,6 +26,7 @@ main(void)
     phystop = base + size;
     kinit(V2P(end), phystop);   // the device tree is no longer needed
     zeropage_init();
+    pcache_init();
     printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),
            (long)kfreecount());
 

@@ -27,6 +27,13 @@ struct memstat {
   uint64 swap_used;     // of those, holding a page now
   uint64 swap_outs;     // pages written to swap
   uint64 swap_ins;      // pages read back from swap
+  uint64 cached;        // pages in the page cache (filled in on demand)
+  uint64 reclaimable;   // of those, clean and mapped by nobody: as good as free
+  uint64 pc_hits;       // file pages found in the page cache
+  uint64 pc_misses;     // file pages that were not
+  uint64 file_reads;    // pages read from files into the cache
+  uint64 writebacks;    // dirty cached pages written back to their files
+  uint64 file_mapped;   // file pages mapped into a process by a fault
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.
@@ -38,6 +45,7 @@ struct procinfo {
   uint64 size;          // bytes of address space below the break
   uint64 resident;      // user pages mapped now
   uint64 tables;        // page-table pages
+  uint64 shared;        // of the resident pages, those others map too
 };
 // resident and tables of a process that kept running on another hart while
 // procinfo waited to look at its page table.

@@ -174,6 +174,7 @@ iget(uint dev, uint inum)
     return 0;
   }
   ip = empty;
+  pcache_forget(ip);   // the pages of the file it held before
   ip->dev = dev;
   ip->inum = inum;
   ip->ref = 1;
@@ -358,6 +359,7 @@ bmap(struct inode *ip, uint bn, int alloc)
 void
 itrunc(struct inode *ip)
 {
+  pcache_truncate(ip, 0);
   for (int i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i]) {
       bfree(ip->dev, ip->addrs[i]);
@@ -409,12 +411,21 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     uint addr = bmap(ip, off / BSIZE, 0);
     if (addr == 0)
       break;
-    struct buf *bp = bread(ip->dev, addr);
     m = BSIZE - off % BSIZE;
     if (m > n - tot)
       m = n - tot;
-    int r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
-    brelse(bp);
+    // A cached page may hold stores through a shared mapping that the
+    // disk has not seen yet: it is the file's content.
+    uint64 cpa = pcache_peek(ip, off / PGSIZE);
+    int r;
+    if (cpa) {
+      r = either_copyout(user_dst, dst, (char *)P2V(cpa) + off % PGSIZE, m);
+      kfree(P2V(cpa));
+    } else {
+      struct buf *bp = bread(ip->dev, addr);
+      r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
+      brelse(bp);
+    }
     if (r < 0)
       return -1;
   }
@@ -446,8 +457,10 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
       m = n - tot;
     int r = either_copyin(bp->data + off % BSIZE, user_src, src, m);
     // A failed copy may have changed part of the block already; log it
-    // anyway, so that the cached block and the disk never disagree.
+    // anyway, so that the cached block and the disk never disagree. The
+    // page cache's copy, which mappings see, follows too.
     log_write(bp);
+    pcache_update(ip, off, bp->data + off % BSIZE, m);
     brelse(bp);
     if (r < 0)
       break;
