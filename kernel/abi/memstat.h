@@ -75,6 +75,7 @@ struct ptentry {
 #define VMCONF_FAULTAROUND  2   // lazy heap faults map ahead for sequential touches
 #define VMCONF_ZEROPAGE     3   // reads of untouched lazy pages map the zero page
 #define VMCONF_POLICY       4   // page-replacement policy: one of POLICY_* below
+#define VMCONF_DEMANDEXEC   5   // exec maps segments from the file (else reads them in)
 
 // Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
 #define POLICY_FIFO    0   // the page resident longest

@@ -167,6 +167,8 @@ filewrite(struct file *f, uint64 addr, int n)
     // the data written, never a damaged file system.
     if (vm_prefault_files(&myproc()->vm, addr, n, ACCESS_READ) != 0)
       return -1;
+    if (__atomic_load_n(&f->ip->textref, __ATOMIC_SEQ_CST) > 0)
+      return -1;   // a program runs from it (fmap_denywrite)
     int tot = 0;
     while (tot < n) {
       begin_op();

@@ -83,3 +83,13 @@ fmap_release(struct inode *ip)
   iput(ip);
   end_op();
 }
+
+// One more (delta 1) or one fewer (-1) segment of a running program maps
+// ip: while there are any, write() to it and O_TRUNC fail (as ETXTBSY
+// does), so that the pages a program has yet to fault in stay its own.
+// Atomic: fork calls it holding a spin lock.
+void
+fmap_denywrite(struct inode *ip, int delta)
+{
+  __sync_fetch_and_add(&ip->textref, delta);
+}

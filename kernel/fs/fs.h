@@ -15,6 +15,7 @@ struct inode {
   uint dev;
   uint inum;
   int ref;               // C pointers to it; protected by the inode table lock
+  int textref;           // segments of running programs mapping it (atomic)
   struct sleeplock lock; // protects everything below
   int valid;             // read from disk yet?
   short type;            // copy of the disk inode

@@ -72,8 +72,33 @@ load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint64 off, uint64 f
   return 0;
 }
 
-// Map and fill every PT_LOAD segment of ip into vm. Returns 0 or -1;
-// vm->sz ends at the last segment.
+// Put segment ph of ip in vm. A segment whose file offset is page-aligned
+// (as every linker lays them out for 4096-byte pages) is demand-paged: a
+// private region backed by its bytes of the file, then zeros (bss), read
+// through the page cache on first touch, so that every process running
+// the program shares its text pages. Any other segment is read in now.
+static int
+map_segment(struct vmspace *vm, struct inode *ip, struct proghdr *ph)
+{
+  uint64 end = PGROUNDUP(ph->vaddr + ph->memsz);
+  int prot = elf_prot(ph->flags);
+  if (vm_demandexec && ph->off % PGSIZE == 0) {
+    struct vma v = { ph->vaddr, end, prot, VMA_SEGMENT, 0, 0, 1, ip, ph->off, ph->filesz };
+    // The region's end is page-aligned; bytes past filesz are bss.
+    if (vma_insert(vm, &v) != 0)
+      return -1;
+    vma_pager(&v)->hold(&v);
+    return 0;
+  }
+  if (uvmalloc(vm, ph->vaddr, end, prot) == 0)
+    return -1;
+  if (vma_add(vm, ph->vaddr, end, prot, VMA_SEGMENT) != 0)
+    return -1;
+  return load_bytes(vm, ip, ph->vaddr, ph->off, ph->filesz);
+}
+
+// Map every PT_LOAD segment of ip into vm. Returns 0 or -1; vm->sz ends at
+// the last segment.
 static int
 load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
 {
@@ -91,14 +116,9 @@ load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
       continue;
     if (elf_check_segment(&ph, vm->sz, ip->size) != 0)
       return -1;
-    uint64 end = ph.vaddr + ph.memsz;
-    if (uvmalloc(vm, ph.vaddr, end, elf_prot(ph.flags)) == 0)
+    if (map_segment(vm, ip, &ph) != 0)
       return -1;
-    vm->sz = PGROUNDUP(end);
-    if (vma_add(vm, ph.vaddr, PGROUNDUP(end), elf_prot(ph.flags), VMA_SEGMENT) != 0)
-      return -1;
-    if (load_bytes(vm, ip, ph.vaddr, ph.off, ph.filesz) != 0)
-      return -1;
+    vm->sz = PGROUNDUP(ph.vaddr + ph.memsz);
   }
   return 0;
 }

@@ -54,8 +54,9 @@ struct vma {
   uint64 start, end;   // [start, end), page-aligned
   int prot;            // VM_R | VM_W | VM_X
   enum vma_kind kind;
-  int shared;          // stores reach the backing; fork shares the pages
-  int noprot;          // rights mprotect may never give (VM_W: read-only file)
+  uint8 shared;        // stores reach the backing; fork shares the pages
+  uint8 noprot;        // rights mprotect may never give (VM_W: read-only file)
+  uint8 denywrite;     // a running program's segment: writes to the file fail
   struct inode *file;  // the file, with a reference held by the region; or 0
   uint64 off;          // file offset of start (page-aligned)
   uint64 filelen;      // bytes from start backed by the file; zeros after
@@ -132,6 +133,7 @@ int fmap_writepage(struct inode *ip, uint64 index, const void *page);
 uint64 fmap_size(struct inode *ip);
 void fmap_hold(struct inode *ip);
 void fmap_release(struct inode *ip);   // not in a transaction
+void fmap_denywrite(struct inode *ip, int delta);   // +1/-1: a program runs from ip
 
 // ---- the page cache (pagecache.c)
 void pcache_init(void);
@@ -153,6 +155,7 @@ extern int vm_cow;            // VMCONF_COW
 extern int vm_faultaround;    // VMCONF_FAULTAROUND
 extern int vm_zeropage;       // VMCONF_ZEROPAGE
 extern int vm_policy;         // VMCONF_POLICY: a POLICY_*
+extern int vm_demandexec;     // VMCONF_DEMANDEXEC
 int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)

@@ -120,11 +120,15 @@ static void
 file_hold(struct vma *v)
 {
   fmap_hold(v->file);
+  if (v->denywrite)
+    fmap_denywrite(v->file, 1);
 }
 
 static void
 file_release(struct vma *v)
 {
+  if (v->denywrite)
+    fmap_denywrite(v->file, -1);
   fmap_release(v->file);
 }
 

@@ -217,7 +217,7 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
   if (ip && off + (end - addr) < off)
     return -1;
 
-  struct vma v = { addr, end, prot, VMA_MMAP, (flags & VMMAP_SHARED) != 0, noprot,
+  struct vma v = { addr, end, prot, VMA_MMAP, (flags & VMMAP_SHARED) != 0, noprot, 0,
                    ip, off, ip ? end - addr : 0 };
   if (flags & VMMAP_FIXED)
     cut(vm, addr, end);

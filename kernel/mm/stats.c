@@ -17,6 +17,7 @@ int vm_cow = COW_DEFAULT;
 int vm_faultaround = 1;
 int vm_zeropage = 1;
 int vm_policy = POLICY_DEFAULT;
+int vm_demandexec = 1;
 
 // Set option key to value, or only read it when value is -1. Switches
 // take 0 or 1, VMCONF_POLICY a POLICY_* number. Returns the old value, or
@@ -31,6 +32,7 @@ vmconfig(int key, int value)
   case VMCONF_FAULTAROUND: opt = &vm_faultaround; break;
   case VMCONF_ZEROPAGE: opt = &vm_zeropage; break;
   case VMCONF_POLICY: opt = &vm_policy; max = NPOLICY - 1; break;
+  case VMCONF_DEMANDEXEC: opt = &vm_demandexec; break;
   default: return -1;
   }
   if (value < -1 || value > max)

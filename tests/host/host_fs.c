@@ -18,6 +18,7 @@ static struct fakefile {
 } files[NFAKEFILE];
 
 static int nops;        // open transactions
+int fakefs_pagereads, fakefs_pagewrites;   // pages read and written by mm
 
 void
 fakefs_reset(void)
@@ -27,6 +28,7 @@ fakefs_reset(void)
     memset(&files[i], 0, sizeof(files[i]));
   }
   nops = 0;
+  fakefs_pagereads = fakefs_pagewrites = 0;
 }
 
 void
@@ -150,7 +152,6 @@ iunlockput(struct inode *ip)
 
 // ---- the narrow interface kernel/mm reaches files through (fs/fmap.c)
 
-int fakefs_pagereads, fakefs_pagewrites;   // pages read and written by mm
 
 int
 fmap_readpage(struct inode *ip, uint64 index, void *page)
@@ -224,4 +225,13 @@ fakefs_data(const char *name)
     if (files[i].name[0] && strcmp(files[i].name, name) == 0)
       return files[i].data;
   return 0;
+}
+
+void
+fmap_denywrite(struct inode *ip, int delta)
+{
+  file_of(ip);
+  ip->textref += delta;
+  if (ip->textref < 0)
+    panic("fakefs: fmap_denywrite below zero");
 }
