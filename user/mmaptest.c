@@ -460,6 +460,110 @@ cache_shares_pages(void)
   unlink("mm.fc");
 }
 
+// Copy file from to file to; returns 0 or -1.
+static int
+copy_file(const char *from, const char *to)
+{
+  int in = open(from, O_RDONLY), out = open(to, O_CREATE | O_TRUNC | O_WRONLY);
+  int n = 0;
+  while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+    if (write(out, buf, n) != n)
+      n = -1;
+  close(in);
+  close(out);
+  return in >= 0 && out >= 0 && n == 0 ? 0 : -1;
+}
+
+// Start "PROG hold R W" with the pipes ready and go: it says it runs by a
+// byte to ready's write end W, then waits for go to reach its end (the
+// caller closes go[1]). Returns its pid.
+static int
+start_holder(const char *prog, int *readyp, int *gop)
+{
+  int ready = readyp[1], go = gop[0];
+  int pid = fork();
+  if (pid == 0) {
+    close(readyp[0]);
+    close(gop[1]);
+    char r[4] = { '0' + go / 10, '0' + go % 10, 0 }, w[4] = { '0' + ready / 10, '0' + ready % 10, 0 };
+    char *argv[] = { (char *)prog, "hold", r, w, 0 };
+    exec(prog, argv);
+    exit(1);
+  }
+  return pid;
+}
+
+// The page vmdump shows at va in pid's table, and its PTI_* facts.
+static uint64
+page_of(int pid, uint64 va, int *info)
+{
+  static struct ptentry e[300];
+  int n = vmdump(pid, e, 300);
+  for (int i = 0; i < n && i < 300; i++) {
+    if (e[i].leaf && e[i].va == va) {
+      *info = e[i].info;
+      return e[i].pa;
+    }
+  }
+  return 0;
+}
+
+// "mmaptest hold R W" (running_program): one byte to fd W, then wait for
+// fd R to reach its end.
+static void
+hold(char *r, char *w)
+{
+  char c;
+  write(atoi(w), "r", 1);
+  read(atoi(r), &c, 1);
+  exit(0);
+}
+
+// Two processes running one program share its text pages through the
+// page cache. While it runs, its file refuses write() and O_TRUNC; it
+// may be unlinked, and it runs on.
+static void
+running_program(void)
+{
+  expect(copy_file("mmaptest", "mm.prog") == 0, "cannot copy mmaptest");
+  warm();
+  int info;
+  page_of(getpid(), 0, &info);   // vmdump's buffer: its pages are taken now
+  long before = freepages();
+  int ready[2], go[2];
+  pipe(ready);
+  pipe(go);
+  int p1 = start_holder("mm.prog", ready, go);
+  int p2 = start_holder("mm.prog", ready, go);
+  close(ready[1]);
+  close(go[0]);
+  char c;
+  expect(read(ready[0], &c, 1) == 1 && read(ready[0], &c, 1) == 1, "the programs did not start");
+  // The page holding hold(), which both have run.
+  uint64 text = (uint64)hold & ~(uint64)(PGSIZE - 1);
+  int i1 = 0, i2 = 0;
+  uint64 a1 = page_of(p1, text, &i1), a2 = page_of(p2, text, &i2);
+  expect(a1 != 0 && a1 == a2, "the two processes map text page 0 at %lx and %lx", a1, a2);
+  expect((i1 & PTI_FILE) && (i1 & PTI_SHARED), "vmdump says %d for a shared text page", i1);
+
+  int fd = open("mm.prog", O_RDWR);
+  expect(fd >= 0, "cannot open the running program");
+  expect(read(fd, buf, 16) == 16, "cannot read the running program");
+  close(fd);
+  fd = open("mm.prog", O_RDWR);
+  expect(write(fd, buf, 16) == -1, "a write to a running program was allowed");
+  close(fd);
+  expect(open("mm.prog", O_RDWR | O_TRUNC) < 0, "a running program was truncated");
+  expect(unlink("mm.prog") == 0, "a running program could not be unlinked");
+
+  close(go[1]);
+  int st1, st2;
+  expect(wait(&st1) > 0 && wait(&st2) > 0 && st1 == 0 && st2 == 0,
+         "the programs ended with %d and %d", st1, st2);
+  close(ready[0]);
+  expect(freepages() == before, "%ld pages are missing", before - freepages());
+}
+
 static struct test tests[] = {
   { "mmap:anonymous", anonymous },
   { "mmap:file_private_read", file_private_read },
@@ -476,11 +580,14 @@ static struct test tests[] = {
   { "mmap:bad_input", bad_input },
   { "mmap:heap_limit", heap_limit },
   { "mmap:cache_shares_pages", cache_shares_pages },
+  { "mmap:running_program", running_program },
 };
 
 int
 main(int argc, char *argv[])
 {
+  if (argc == 4 && strcmp(argv[1], "hold") == 0)
+    hold(argv[2], argv[3]);
   run_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
   test_exit();
 }

@@ -42,6 +42,7 @@ void *mmap(void *addr, uint64 len, int prot, int flags, int fd, uint64 off);  //
 int munmap(void *addr, uint64 len);
 int mprotect(void *addr, uint64 len, int prot);
 int msync(void *addr, uint64 len, int flags);
+int vmregions(int pid, struct vmregion *buf, int max);   // regions (abi/memstat.h)
 
 // user/lib: sbrk grows eagerly, sbrklazy lazily; both return the old break.
 char *sbrk(int n);

@@ -66,7 +66,27 @@ struct ptentry {
   uint8 level;     // 2 = top-level table ... 0 = last level
   uint8 leaf;      // 1: maps a page; 0: points to a table
   uint32 bits;     // the PTE's low 10 bits as the hardware has them
+  uint8 info;      // leaves: PTI_* below
 };
+#define PTI_FILE   1   // the page is in a file-backed region
+#define PTI_SHARED 2   // another PTE maps the same page (fork, MAP_SHARED, text)
+
+// vmregions(pid, buf, max): pid's regions in address order, the heap among
+// them. Returns how many there are (only max are stored), or -1.
+struct vmregion {
+  uint64 start, end;    // [start, end)
+  uint64 off;           // file offset of start (file-backed regions)
+  uint64 resident;      // pages mapped now
+  uint32 inum;          // inode number of the file, 0 if anonymous
+  uint8 prot;           // PROT_* (abi/mman.h)
+  uint8 kind;           // VR_* below
+  uint8 shared;         // MAP_SHARED
+};
+#define VR_SEGMENT 1   // program text or data
+#define VR_GUARD   2   // stack guard page
+#define VR_STACK   3
+#define VR_HEAP    4   // [heapbase, break)
+#define VR_MMAP    5
 
 // vmconfig(key, value): switch a memory-system option at run time; value
 // -1 only reads it. Returns the old value, or -1 for an unknown key or

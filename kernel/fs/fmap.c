@@ -93,3 +93,10 @@ fmap_denywrite(struct inode *ip, int delta)
 {
   __sync_fetch_and_add(&ip->textref, delta);
 }
+
+// ip's inode number: fixed while a region holds ip, so no lock is needed.
+uint
+fmap_inum(struct inode *ip)
+{
+  return ip->inum;
+}

@@ -110,6 +110,8 @@ int vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot);
 int vm_sync(struct vmspace *vm, uint64 addr, uint64 len);
 void vm_dropfiles(struct vmspace *vm);
 int vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access);
+int vm_page_info(struct vmspace *vm, uint64 va, uint64 pa);
+void vm_describe(struct vmspace *vm, void (*fn)(void *arg, const struct vmregion *r), void *arg);
 
 // ---- backings of regions (pager.c): one set of operations per kind
 struct pager {
@@ -134,6 +136,7 @@ uint64 fmap_size(struct inode *ip);
 void fmap_hold(struct inode *ip);
 void fmap_release(struct inode *ip);   // not in a transaction
 void fmap_denywrite(struct inode *ip, int delta);   // +1/-1: a program runs from ip
+uint fmap_inum(struct inode *ip);     // its inode number, for pmap; no lock taken
 
 // ---- the page cache (pagecache.c)
 void pcache_init(void);
@@ -147,6 +150,7 @@ void pcache_update(struct inode *ip, uint64 off, const void *src, uint64 n);
 void pcache_truncate(struct inode *ip, uint64 size);
 void pcache_forget(struct inode *ip);
 void pcache_visit(void (*fn)(void *arg, uint64 pa), void *arg);
+int pcache_holds(struct inode *ip, uint64 index, uint64 pa);
 
 // ---- counters and run-time options (stats.c)
 extern struct memstat vmstat;   // total and free are filled in on demand

@@ -241,6 +241,18 @@ pcache_count(uint64 *cached, uint64 *reclaimable)
   *reclaimable = r;
 }
 
+// Is pa the cached page index of ip? For counting who maps a page. Takes
+// only the cache's spin lock.
+int
+pcache_holds(struct inode *ip, uint64 index, uint64 pa)
+{
+  acquire(&pc.lock);
+  struct cpage *e = lookup(ip, index);
+  int r = e && e->pa == pa;
+  release(&pc.lock);
+  return r;
+}
+
 // ---- hooks for kernel/fs
 
 // If page index of ip is cached, a reference to it (the caller kfrees it

@@ -13,6 +13,7 @@
 // address space as it was.
 #include "abi/types.h"
 #include "lib/lib.h"
+#include "abi/mman.h"
 #include "mm/mm.h"
 
 // Record region *v in vm's sorted list. Regions may not overlap. Returns
@@ -348,6 +349,71 @@ vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access)
       return -1;
   }
   return 0;
+}
+
+// PTI_* facts about page pa mapped at va in vm, for vmdump and procinfo:
+// whether its region is file-backed, and whether another PTE maps it too
+// (its references, less the page cache's and the kernel's on the zero
+// page, are PTEs). Takes only spin locks.
+int
+vm_page_info(struct vmspace *vm, uint64 va, uint64 pa)
+{
+  int info = 0, owners = 0;
+  struct vma *v = (va >= vm->heapbase && va < vm->sz) ? 0 : vma_find(vm, va);
+  if (v && v->file) {
+    info |= PTI_FILE;
+    owners = pcache_holds(v->file, (v->off + (va - v->start)) / PGSIZE, pa);
+  }
+  if (is_zeropage(pa))
+    owners = 1;
+  if (kref_get(pa) - owners > 1)
+    info |= PTI_SHARED;
+  return info;
+}
+
+// Pages mapped in [from, to) of vm.
+static uint64
+resident(struct vmspace *vm, uint64 from, uint64 to)
+{
+  uint64 n = 0;
+  for (uint64 a = from; a < to;) {
+    uint64 stop = (a | (PT_LEAF_SPAN - 1)) + 1;
+    if (stop > to)
+      stop = to;
+    pte_t *pte = walk(vm->pagetable, a, 0);   // 0: a whole empty span
+    for (; pte && a < stop; a += PGSIZE, pte++)
+      n += pte_valid(*pte);
+    a = stop;
+  }
+  return n;
+}
+
+// Describe vm's regions, the heap among them in address order, for
+// vmregions: fn is called with each. Takes no lock.
+void
+vm_describe(struct vmspace *vm, void (*fn)(void *arg, const struct vmregion *r), void *arg)
+{
+  int heapdone = 0;
+  for (int i = 0; i <= vm->nvma; i++) {
+    struct vma *v = i < vm->nvma ? &vm->vma[i] : 0;
+    if (!heapdone && vm->sz > vm->heapbase && (v == 0 || v->start >= vm->sz)) {
+      struct vmregion h = { vm->heapbase, vm->sz, 0, resident(vm, vm->heapbase, PGROUNDUP(vm->sz)),
+                            0, PROT_READ | PROT_WRITE, VR_HEAP, 0 };
+      fn(arg, &h);
+      heapdone = 1;
+    }
+    if (v == 0)
+      break;
+    static const uint8 kinds[] = { VR_SEGMENT, VR_GUARD, VR_STACK, VR_MMAP };
+    struct vmregion r = {
+      v->start, v->end, v->off, resident(vm, v->start, v->end),
+      v->file ? fmap_inum(v->file) : 0,
+      ((v->prot & VM_R) ? PROT_READ : 0) | ((v->prot & VM_W) ? PROT_WRITE : 0) |
+        ((v->prot & VM_X) ? PROT_EXEC : 0),
+      kinds[v->kind], v->shared,
+    };
+    fn(arg, &r);
+  }
 }
 
 // Remove every file-backed region of vm, writing back shared pages and

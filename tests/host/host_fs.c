@@ -235,3 +235,10 @@ fmap_denywrite(struct inode *ip, int delta)
   if (ip->textref < 0)
     panic("fakefs: fmap_denywrite below zero");
 }
+
+uint
+fmap_inum(struct inode *ip)
+{
+  file_of(ip);
+  return ip->inum;
+}
