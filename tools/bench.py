@@ -51,6 +51,11 @@ CASES = [
     ("forkexec", 150),
     ("forkexec-copy", 30),
     ("shexec", 150),
+    ("shexec-eager", 150),
+    ("bigexec", 100),
+    ("bigexec-eager", 30),
+    ("mmapread", 40),
+    ("readread", 40),
 ]
 # The cases each marked block of docs/benchmarks.md shows.
 BLOCK_CASES = {
@@ -59,11 +64,14 @@ BLOCK_CASES = {
     "sparse": ["sparse", "lazy-nofa"],
     "fork": ["fork", "fork-copy", "forkwrite", "forkwrite-copy", "forkexec",
              "forkexec-copy"],
-    "exec": ["shexec"],
+    "exec": ["shexec", "shexec-eager", "bigexec", "bigexec-eager"],
+    "fileread": ["mmapread", "readread"],
 }
 QUICK_ROUNDS = 2
 CASE_TIMEOUT = 120     # seconds one vmbench command may take
 END = re.compile(r"^vmbench: end (\S+) (\d+) (\w+) -?\d+ ticks\n", re.M)
+READS = re.compile(r"^vmbench: file pages read (\d+) per round", re.M)
+FILE_READS = {}        # case: pages read from files per round, last trial
 
 
 class BenchError(Exception):
@@ -88,6 +96,9 @@ def run_case(g, case, mib, rounds):
     if status != "ok" or not m or m.group(1) != case:
         raise BenchError("vmbench %s: %s; output %r"
                          % (case, status, g.text(start)[-300:]))
+    reads = READS.search(g.text(start))
+    if reads:
+        FILE_READS[case] = int(reads.group(1))
     return t1 - t0, int(m.group(2)), m.group(3)
 
 
@@ -191,15 +202,30 @@ def blocks(r, args):
         return lines
 
     def exec_():
+        rows = [("fork + exec + wait from a small parent (`vmbench exit`)", "shexec"),
+                ("fork + exec + wait of `bigprog` (200 KiB of data, one page touched)",
+                 "bigexec")]
+        lines = ["| case | demand-paged exec | exec reading every segment | eager / demand "
+                 "| file pages read per exec (demand) |",
+                 "| --- | --- | --- | --- | --- |"]
+        for what, case in rows:
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                what, dur(per(case)), dur(per(case + "-eager")),
+                ratio(per(case + "-eager"), per(case)), FILE_READS.get(case, "?")))
+        return lines
+
+    def fileread():
         return [
-            "| case | time |",
-            "| --- | --- |",
-            "| fork + exec + wait from a small parent (`vmbench exit`) | %s |"
-            % dur(per("shexec")),
+            "| case | per MiB | vs read() |",
+            "| --- | --- | --- |",
+            "| `mmap` a cached 256 KiB file, read every byte, `munmap` | %s | %s |"
+            % (dur(per("mmapread") * (1 << 20)), ratio(per("mmapread"), per("readread"))),
+            "| `read()` it into a buffer, read every byte | %s | 1.00× |"
+            % dur(per("readread") * (1 << 20)),
         ]
 
     for name, make in (("null", null), ("touch", touch), ("sparse", sparse),
-                       ("fork", fork), ("exec", exec_)):
+                       ("fork", fork), ("exec", exec_), ("fileread", fileread)):
         if all(c in r for c in BLOCK_CASES[name]):
             out[name] = "\n".join(make() + ([] if complete else ["", measured]))
     return out
@@ -218,6 +244,11 @@ DESCRIBE = {
     "forkexec": "fork, the child execs `vmbench exit`, wait; copy-on-write",
     "forkexec-copy": "the same with a copying fork",
     "shexec": "fork, the child execs `vmbench exit`, wait; the parent has no heap",
+    "shexec-eager": "the same, exec reading every segment in (`VMCONF_DEMANDEXEC` off)",
+    "bigexec": "fork, the child execs `bigprog` (200 KiB of data, touches one page), wait",
+    "bigexec-eager": "the same, exec reading every segment in",
+    "mmapread": "`mmap` a cached 256 KiB file, sum its bytes, `munmap`",
+    "readread": "`read()` the same file into a buffer, sum its bytes",
 }
 
 

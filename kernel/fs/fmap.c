@@ -76,9 +76,12 @@ fmap_hold(struct inode *ip)
 }
 
 // Drop a region's reference; the last one of an unlinked file frees it.
+// Only the last one needs a transaction: exit and exec drop many.
 void
 fmap_release(struct inode *ip)
 {
+  if (iput_notlast(ip) == 0)
+    return;
   begin_op();
   iput(ip);
   end_op();

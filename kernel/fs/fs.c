@@ -160,7 +160,10 @@ iget(uint dev, uint inum)
 
   acquire(&itable.lock);
   for (ip = itable.inode; ip < itable.inode + NINODE; ip++) {
-    if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+    // An entry nobody references that still holds (dev, inum), read from
+    // disk and not freed since (iput clears valid), is as good as the disk:
+    // taking it again keeps the file's cached pages (mm/pagecache.c).
+    if ((ip->ref > 0 || ip->valid) && ip->dev == dev && ip->inum == inum) {
       ip->ref++;
       release(&itable.lock);
       return ip;
@@ -293,6 +296,20 @@ iput(struct inode *ip)
   }
   ip->ref--;
   release(&itable.lock);
+}
+
+// Drop a reference to ip that is not the last one, without a transaction:
+// then nothing can be written. Returns 0 when it did, -1 when it is the
+// last reference and the caller must iput in a transaction.
+int
+iput_notlast(struct inode *ip)
+{
+  acquire(&itable.lock);
+  int r = ip->ref > 1 ? 0 : -1;
+  if (r == 0)
+    ip->ref--;
+  release(&itable.lock);
+  return r;
 }
 
 // Unlock ip, then drop the reference.

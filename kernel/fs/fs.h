@@ -72,6 +72,7 @@ struct inode *idup(struct inode *ip);
 void ilock(struct inode *ip);
 void iunlock(struct inode *ip);
 void iput(struct inode *ip);
+int iput_notlast(struct inode *ip);
 void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);

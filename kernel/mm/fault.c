@@ -39,6 +39,7 @@
 #include "mm/mm.h"
 
 #define FAULT_AROUND_MAX 256   // 1 MiB
+#define MAP_AROUND 16          // file pages: the aligned block map_around fills
 
 enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_FILE, FIX_COW, FIX_NOTIFY };
 
@@ -235,6 +236,38 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
   vm->seq_next = va + n * PGSIZE;
 }
 
+// A file page was just brought in for reading. The pages around it that
+// the cache holds already cost nothing but the trap a later touch would
+// take, so map them now: the pages of va's aligned block of MAP_AROUND
+// pages, in its region, that are absent and cached. (This is what makes
+// an exec of a program others run, whose text is cached, take a fault
+// per block instead of per page.)
+static void
+map_around(struct vmspace *vm, uint64 va)
+{
+  int heap;
+  struct vma *v = region_of(vm, va, &heap);
+  uint64 from = va & ~((uint64)MAP_AROUND * PGSIZE - 1);
+  uint64 to = from + MAP_AROUND * PGSIZE;
+  if (from < v->start)
+    from = v->start;
+  if (to > v->end)
+    to = v->end;
+  const struct pager *pg = vma_pager(v);
+  for (uint64 a = from; a < to; a += PGSIZE) {
+    pte_t *pte = walk(vm->pagetable, a, 0);
+    uint64 pa;
+    int flags;
+    if (a == va || (pte && pte_valid(*pte)) || pg->peek(v, a, &pa, &flags) != FAULT_OK)
+      continue;
+    if (mappages(vm->pagetable, a, PGSIZE, pa, flags) != 0) {
+      kfree(P2V(pa));
+      return;
+    }
+    VMSTAT_INC(fault_around);
+  }
+}
+
 // Make page va (page-aligned) ready for an access of kind access, and set
 // *ptep to its PTE when it is. Returns a FAULT_* code as vmfault does.
 static int
@@ -250,6 +283,8 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep)
   if (r != FAULT_OK)
     return r;   // refused, or no memory: no PTE changed
   fault_around(vm, va, fix, access);
+  if (fix == FIX_FILE && access != ACCESS_WRITE && vm_faultaround)
+    map_around(vm, va);
   // A zero fill or zero map may have made the last-level table.
   *ptep = pte ? pte : walk(vm->pagetable, va, 0);
   // PTEs of the running process changed; a stale translation would only

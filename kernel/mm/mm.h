@@ -119,6 +119,10 @@ struct pager {
   // access v allows. On FAULT_OK, *pa holds one reference for the new
   // mapping and *flags its VM_* rights. May sleep (a file page is read).
   int (*get)(struct vma *v, uint64 va, enum access access, uint64 *pa, int *flags);
+  // As get for a read, but only when the page is at hand without reading
+  // or allocating anything (a cached file page); else FAULT_NOMEM. Takes
+  // only spin locks. For mapping ahead of a fault.
+  int (*peek)(struct vma *v, uint64 va, uint64 *pa, int *flags);
   // The page pa, mapped at va with rights flags, leaves v: write it back
   // if the backing keeps stores. May sleep.
   void (*put)(struct vma *v, uint64 va, uint64 pa, int flags);

@@ -47,11 +47,17 @@ anon_get(struct vma *v, uint64 va, enum access access, uint64 *pa, int *flags)
   return FAULT_OK;
 }
 
+static int
+anon_peek(struct vma *v, uint64 va, uint64 *pa, int *flags)
+{
+  return FAULT_NOMEM;   // nothing is at hand: a fresh page costs as much now as later
+}
+
 static void anon_put(struct vma *v, uint64 va, uint64 pa, int flags) { }
 static void anon_hold(struct vma *v) { }
 static void anon_release(struct vma *v) { }
 
-static const struct pager anon_pager = { anon_get, anon_put, anon_hold, anon_release };
+static const struct pager anon_pager = { anon_get, anon_peek, anon_put, anon_hold, anon_release };
 
 // Page index in v's file of the page at va.
 static uint64
@@ -104,6 +110,24 @@ file_get(struct vma *v, uint64 va, enum access access, uint64 *pa, int *flags)
   return FAULT_OK;
 }
 
+// A whole page of the file that is in the cache already, mapped for
+// reading as file_get would.
+static int
+file_peek(struct vma *v, uint64 va, uint64 *pa, int *flags)
+{
+  uint64 rel = va - v->start;
+  if (rel >= v->filelen || v->filelen - rel < PGSIZE)
+    return FAULT_NOMEM;
+  uint64 cpa = pcache_peek(v->file, file_index(v, va));
+  if (cpa == 0)
+    return FAULT_NOMEM;
+  *pa = cpa;
+  *flags = v->shared ? VM_U | VM_R | (v->prot & VM_X) : readonly_flags(v->prot);
+  VMSTAT_INC(pc_hits);
+  VMSTAT_INC(file_mapped);
+  return FAULT_OK;
+}
+
 // A shared mapping's page leaves: a writable PTE may have been stored
 // through since the last write-back, so it counts as dirty.
 static void
@@ -132,7 +156,7 @@ file_release(struct vma *v)
   fmap_release(v->file);
 }
 
-static const struct pager file_pager = { file_get, file_put, file_hold, file_release };
+static const struct pager file_pager = { file_get, file_peek, file_put, file_hold, file_release };
 
 // The pager of region v (0: the heap).
 const struct pager *
