@@ -146,6 +146,25 @@ load_program(struct vmspace *vm, char *path, uint64 *entry)
   return r;
 }
 
+// The page where a writable segment's file bytes end and its bss begins
+// is a private copy with zeros after those bytes, whoever touches it: make
+// it now, so that a program's first use of its data costs nothing it did
+// not cost before demand paging (xv6's usertests count free pages around
+// their tests). Once the heap's start is set (until then the fault path
+// would take the segments for heap) and load_program let go of the
+// inode's lock, which reading the file takes. Returns 0 or -1.
+static int
+prepare_data_ends(struct vmspace *vm)
+{
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (v->file && (v->prot & VM_W) && v->filelen % PGSIZE &&
+        vmfault(vm, v->start + PGROUNDDOWN(v->filelen), ACCESS_WRITE) != FAULT_OK)
+      return -1;
+  }
+  return 0;
+}
+
 // The guard page and the stack above the program, and the argument strings
 // and argv[] pushed on it. Returns argc, or -1.
 static int
@@ -196,6 +215,8 @@ exec_load(struct vmspace *vm, char *path, char **argv,
   int argc = make_stack(vm, argv, sp, argvp);
   if (argc < 0)
     return -1;
-  vm->heapbase = vm->sz;
+  vm->heapbase = vm->sz;   // the fault path tells the heap by it
+  if (prepare_data_ends(vm) != 0)
+    return -1;
   return argc;
 }

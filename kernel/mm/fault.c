@@ -239,9 +239,11 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
 // A file page was just brought in for reading. The pages around it that
 // the cache holds already cost nothing but the trap a later touch would
 // take, so map them now: the pages of va's aligned block of MAP_AROUND
-// pages, in its region, that are absent and cached. (This is what makes
-// an exec of a program others run, whose text is cached, take a fault
-// per block instead of per page.)
+// pages, in its region, that are absent. Only cached ones, except in
+// program text, where the block is read in too: text is small and dense,
+// and a program whose text is mapped as a whole stops growing its resident
+// set as it runs (xv6's usertests count free pages before and after).
+// This makes an exec take a fault per block of text rather than per page.
 static void
 map_around(struct vmspace *vm, uint64 va)
 {
@@ -254,11 +256,15 @@ map_around(struct vmspace *vm, uint64 va)
   if (to > v->end)
     to = v->end;
   const struct pager *pg = vma_pager(v);
+  int readin = (v->prot & VM_X) != 0;
   for (uint64 a = from; a < to; a += PGSIZE) {
     pte_t *pte = walk(vm->pagetable, a, 0);
     uint64 pa;
     int flags;
-    if (a == va || (pte && pte_valid(*pte)) || pg->peek(v, a, &pa, &flags) != FAULT_OK)
+    if (a == va || (pte && pte_valid(*pte)))
+      continue;
+    int r = readin ? pg->get(v, a, ACCESS_READ, &pa, &flags) : pg->peek(v, a, &pa, &flags);
+    if (r != FAULT_OK)
       continue;
     if (mappages(vm->pagetable, a, PGSIZE, pa, flags) != 0) {
       kfree(P2V(pa));
