@@ -165,6 +165,32 @@ prepare_data_ends(struct vmspace *vm)
   return 0;
 }
 
+// Map the pages of the program's file that the page cache holds already
+// (the text of a program that runs elsewhere, or ran lately): they cost
+// no reading, and each would cost a fault (a trap) on first touch.
+// Nothing is read here.
+static void
+map_cached(struct vmspace *vm)
+{
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (!v->file)
+      continue;
+    const struct pager *pg = vma_pager(v);
+    for (uint64 a = v->start; a < v->start + v->filelen && a < v->end; a += PGSIZE) {
+      pte_t *pte = walk(vm->pagetable, a, 0);
+      uint64 pa;
+      int flags;
+      if ((pte && pte_valid(*pte)) || pg->peek(v, a, &pa, &flags) != FAULT_OK)
+        continue;
+      if (mappages(vm->pagetable, a, PGSIZE, pa, flags) != 0) {
+        kfree(P2V(pa));
+        return;   // only a head start: faults bring in the rest
+      }
+    }
+  }
+}
+
 // The guard page and the stack above the program, and the argument strings
 // and argv[] pushed on it. Returns argc, or -1.
 static int
@@ -218,5 +244,6 @@ exec_load(struct vmspace *vm, char *path, char **argv,
   vm->heapbase = vm->sz;   // the fault path tells the heap by it
   if (prepare_data_ends(vm) != 0)
     return -1;
+  map_cached(vm);
   return argc;
 }
