@@ -19,9 +19,8 @@
 // U user, A accessed, D dirty, C copy-on-write (software bit 8); then what
 // the kernel knows of a user page: F in a file-backed region, S mapped by
 // another PTE too (shared); - for what is not so. A run of FOLD_MIN or more
-// leaves with consecutive
-// indexes and the same bits shows as its first and last line with one
-// line for the rest between them. tools/vmsvg.py draws this as a picture.
+// leaves with consecutive indexes and the same bits shows as its first and
+// last line with one line for the rest between them. tools/vmsvg.py draws this as a picture.
 #include "user.h"
 
 #define PGSIZE 4096
