@@ -28,6 +28,7 @@ main(void)
       panic("RAM ends beyond what the boot page table maps");
     kinit(V2P(end), phystop);   // the device tree is no longer needed
     zeropage_init();
+    pcache_init();
     printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),
            (long)kfreecount());
 

@@ -2,7 +2,7 @@
 """Time Lazuli's memory operations from the host; write docs/benchmarks.md.
 
     python3 tools/bench.py [--mib 64] [--trials 5] [--mem 512M] [--quick]
-                           [--other-kernel build/kernel-kpti1]
+                           [--other-kernel build/kernel-kpti1] [--only CASE,...]
 
 Boots the kernel on one hart, on a copy of fs.img (build/fs-bench.img)
 with a swap disk of --swap bytes (build/swap-bench.img, 64M by default),
@@ -19,7 +19,8 @@ runs it) is timed, wall clock, once with this kernel and once with
 `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers of
 docs/benchmarks.md are rewritten; the text around them is left alone.
 --quick runs each case once with few rounds, skips the test suite and
-writes nothing, to check that everything runs.
+writes nothing, to check that everything runs. --only runs the cases
+named and rewrites only the blocks that show nothing else.
 Python 3 standard library only.
 """
 
@@ -59,10 +60,29 @@ CASES = [
     ("forkexec", 150),
     ("forkexec-kpti", 150),
     ("forkexec-copy", 30),
+    ("shexec", 150),
+    ("shexec-eager", 150),
+    ("bigexec", 100),
+    ("bigexec-eager", 30),
+    ("mmapread", 40),
+    ("readread", 40),
 ]
+# The cases each marked block of docs/benchmarks.md shows.
+BLOCK_CASES = {
+    "designs": ["null", "null-kpti", "lazy-nofa", "lazy-nofa-kpti", "pipe", "pipe-kpti",
+                "forkexec", "forkexec-kpti"],
+    "touch": ["eager", "lazy", "lazy-nofa"],
+    "sparse": ["sparse", "lazy-nofa"],
+    "fork": ["fork", "fork-copy", "forkwrite", "forkwrite-copy", "forkexec",
+             "forkexec-copy"],
+    "exec": ["shexec", "shexec-eager", "bigexec", "bigexec-eager"],
+    "fileread": ["mmapread", "readread"],
+}
 QUICK_ROUNDS = 2
 CASE_TIMEOUT = 120     # seconds one vmbench command may take
 END = re.compile(r"^vmbench: end (\S+) (\d+) (\w+) -?\d+ ticks\n", re.M)
+READS = re.compile(r"^vmbench: file pages read (\d+) per round", re.M)
+FILE_READS = {}        # case: pages read from files per round, last trial
 
 
 class BenchError(Exception):
@@ -94,16 +114,20 @@ def run_case(g, case, mib, rounds):
     if status != "ok" or not m or m.group(1) != case:
         raise BenchError("vmbench %s: %s; output %r"
                          % (case, status, g.text(start)[-300:]))
+    reads = READS.search(g.text(start))
+    if reads:
+        FILE_READS[case] = int(reads.group(1))
     return t1 - t0, int(m.group(2)), m.group(3)
 
 
 def measure(g, args):
     """{case: (median seconds per unit, unit, rounds)}"""
-    times = {case: [] for case, _ in CASES}
+    cases = [(c, n) for c, n in CASES if c in args.only]
+    times = {case: [] for case, _ in cases}
     units = {}
     trials = 1 if args.quick else args.trials
     for trial in range(trials):
-        for case, rounds in CASES:
+        for case, rounds in cases:
             if args.quick:
                 rounds = min(rounds, QUICK_ROUNDS)
             secs, n, unit = run_case(g, case, args.mib, rounds)
@@ -112,7 +136,7 @@ def measure(g, args):
             print("trial %d: %-15s %8.3f s for %d %s" % (trial + 1, case, secs,
                                                          n, unit), flush=True)
     return {case: (statistics.median(times[case]),) + units[case]
-            for case, _ in CASES}
+            for case, _ in cases}
 
 
 def dur(s):
@@ -128,82 +152,113 @@ def ratio(a, b):
 
 
 def blocks(r, args):
-    """The text of each marked block of docs/benchmarks.md."""
+    """The text of each marked block of docs/benchmarks.md whose cases were
+    all measured. "setup" describes the run; a run of only some cases (not
+    describing the others) gives each block it writes its own line instead."""
     def per(case):
         return r[case][0]
 
     out = {}
     pages = (args.mib << 20) // 4096
-    out["setup"] = "\n".join([
-        "Measured %s on %s with %s, `-smp 1 -m %s`, a %d MiB heap (%d pages), "
-        "QEMU's CPU time, median of %d trials; commit %s." % (
-            time.strftime("%Y-%m-%d"), host_cpu(), qemu_version(args.qemu),
-            args.mem, args.mib, pages, args.trials, commit()),
-        "",
-        "| case | rounds per trial | what it does |",
-        "| --- | --- | --- |",
-    ] + ["| `%s` | %d | %s |" % (c, r[c][2], DESCRIBE[c]) for c, _ in CASES])
+    measured = ("Measured %s on %s with %s, `-smp 1 -m %s`, a %d MiB heap (%d pages), "
+                "QEMU's CPU time, median of %d trials; commit %s." % (
+                    time.strftime("%Y-%m-%d"), host_cpu(), qemu_version(args.qemu),
+                    args.mem, args.mib, pages, args.trials, commit()))
+    complete = all(c in r for c, _ in CASES)
+    if complete:
+        out["setup"] = "\n".join([
+            measured,
+            "",
+            "| case | rounds per trial | what it does |",
+            "| --- | --- | --- |",
+        ] + ["| `%s` | %d | %s |" % (c, r[c][2], DESCRIBE[c]) for c, _ in CASES])
 
-    out["null"] = "\n".join([
-        "| case | time |",
-        "| --- | --- |",
-        "| a null system call (`getpid`) | %s per call |" % dur(per("null")),
-    ])
+    def designs():
+        lines = ["| case | the kernel in every table (default) | separate tables "
+                 "(`VMCONF_KPTI`) | separate / shared |",
+                 "| --- | --- | --- | --- |"]
+        for what, case in (("a null system call (`getpid`)", "null"),
+                           ("a lazy fault, fault-around off (per page, zeroing included)",
+                            "lazy-nofa"),
+                           ("a pipe round trip between two processes", "pipe"),
+                           ("fork + exec + wait (parent holds %d MiB)" % args.mib,
+                            "forkexec")):
+            shared, kpti = per(case), per(case + "-kpti")
+            lines.append("| %s | %s | %s | **%s** |" % (what, dur(shared), dur(kpti),
+                                                         ratio(kpti, shared)))
+        if args.suite:
+            shared, kpti = args.suite
+            lines.append("| `make test`'s in-guest suite, %d harts (wall clock) "
+                         "| %s | %s | %s |" % (args.suite_cpus, dur(shared), dur(kpti),
+                                               ratio(kpti, shared)))
+        return lines
 
-    lines = ["| case | the kernel in every table (default) | separate tables "
-             "(`VMCONF_KPTI`) | separate / shared |",
-             "| --- | --- | --- | --- |"]
-    for what, case in (("a null system call (`getpid`)", "null"),
-                       ("a lazy fault, fault-around off (per page, zeroing included)",
-                        "lazy-nofa"),
-                       ("a pipe round trip between two processes", "pipe"),
-                       ("fork + exec + wait (parent holds %d MiB)" % args.mib,
-                        "forkexec")):
-        shared, kpti = per(case), per(case + "-kpti")
-        lines.append("| %s | %s | %s | **%s** |" % (what, dur(shared), dur(kpti),
-                                                     ratio(kpti, shared)))
-    if args.suite:
-        shared, kpti = args.suite
-        lines.append("| `make test`'s in-guest suite, %d harts (wall clock) "
-                     "| %s | %s | %s |" % (args.suite_cpus, dur(shared), dur(kpti),
-                                           ratio(kpti, shared)))
-    out["designs"] = "\n".join(lines)
+    def touch():
+        eager, lazy, nofa = per("eager") * 1000, per("lazy") * 1000, per("lazy-nofa") * 1000
+        fault = (nofa - eager) / 1000
+        return [
+            "| case | per 1000 pages | vs eager |",
+            "| --- | --- | --- |",
+            "| `sbrk` (eager), then touch | %s | 1.00× |" % dur(eager),
+            "| `sbrklazy`, then touch, fault-around on | %s | **%s** (target: at most 1.5×) |"
+            % (dur(lazy), ratio(lazy, eager)),
+            "| `sbrklazy`, then touch, fault-around off | %s | %s |"
+            % (dur(nofa), ratio(nofa, eager)),
+            "",
+            "With fault-around off every page costs one fault: %s more than an "
+            "eager page, which is %s per page in all (a fault is worth about "
+            "%.0f eager pages)." % (dur(fault), dur(eager / 1000), fault / (eager / 1000)),
+        ]
 
-    eager, lazy, nofa = per("eager") * 1000, per("lazy") * 1000, per("lazy-nofa") * 1000
-    fault = (nofa - eager) / 1000
-    out["touch"] = "\n".join([
-        "| case | per 1000 pages | vs eager |",
-        "| --- | --- | --- |",
-        "| `sbrk` (eager), then touch | %s | 1.00× |" % dur(eager),
-        "| `sbrklazy`, then touch, fault-around on | %s | **%s** (target: at most 1.5×) |"
-        % (dur(lazy), ratio(lazy, eager)),
-        "| `sbrklazy`, then touch, fault-around off | %s | %s |"
-        % (dur(nofa), ratio(nofa, eager)),
-        "",
-        "With fault-around off every page costs one fault: %s more than an "
-        "eager page, which is %s per page in all (a fault is worth about "
-        "%.0f eager pages)." % (dur(fault), dur(eager / 1000), fault / (eager / 1000)),
-    ])
+    def sparse():
+        return [
+            "| case | per touch |",
+            "| --- | --- |",
+            "| `sbrklazy` 1 GiB, 1024 scattered touches, shrink | %s |" % dur(per("sparse")),
+            "| for comparison: one page of a sequential lazy touch, fault-around off | %s |"
+            % dur(per("lazy-nofa")),
+        ]
 
-    out["sparse"] = "\n".join([
-        "| case | per touch |",
-        "| --- | --- |",
-        "| `sbrklazy` 1 GiB, 1024 scattered touches, shrink | %s |" % dur(per("sparse")),
-        "| for comparison: one page of a sequential lazy touch, fault-around off | %s |"
-        % dur(per("lazy-nofa")),
-    ])
+    def fork():
+        rows = [("fork + exit + wait", "fork"),
+                ("fork, the child writes every page, exit, wait", "forkwrite"),
+                ("fork + exec + wait", "forkexec")]
+        lines = ["| case (parent holds %d MiB touched) | copying fork | copy-on-write "
+                 "| copying / copy-on-write |" % args.mib,
+                 "| --- | --- | --- | --- |"]
+        for what, case in rows:
+            copy, cow = per(case + "-copy"), per(case)
+            lines.append("| %s | %s | %s | %s |" % (what, dur(copy), dur(cow),
+                                                    ratio(copy, cow)))
+        return lines
 
-    rows = [("fork + exit + wait", "fork"),
-            ("fork, the child writes every page, exit, wait", "forkwrite"),
-            ("fork + exec + wait", "forkexec")]
-    lines = ["| case (parent holds %d MiB touched) | copying fork | copy-on-write "
-             "| copying / copy-on-write |" % args.mib,
-             "| --- | --- | --- | --- |"]
-    for what, case in rows:
-        copy, cow = per(case + "-copy"), per(case)
-        lines.append("| %s | %s | %s | %s |" % (what, dur(copy), dur(cow),
-                                                ratio(copy, cow)))
-    out["fork"] = "\n".join(lines)
+    def exec_():
+        rows = [("fork + exec + wait from a small parent (`vmbench exit`)", "shexec"),
+                ("fork + exec + wait of `bigprog` (200 KiB of data, one page touched)",
+                 "bigexec")]
+        lines = ["| case | demand-paged exec | exec reading every segment | eager / demand "
+                 "| file pages read per exec (demand) |",
+                 "| --- | --- | --- | --- | --- |"]
+        for what, case in rows:
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                what, dur(per(case)), dur(per(case + "-eager")),
+                ratio(per(case + "-eager"), per(case)), FILE_READS.get(case, "?")))
+        return lines
+
+    def fileread():
+        return [
+            "| case | per MiB | vs read() |",
+            "| --- | --- | --- |",
+            "| `mmap` a cached 256 KiB file, read every byte, `munmap` | %s | %s |"
+            % (dur(per("mmapread") * (1 << 20)), ratio(per("mmapread"), per("readread"))),
+            "| `read()` it into a buffer, read every byte | %s | 1.00× |"
+            % dur(per("readread") * (1 << 20)),
+        ]
+
+    for name, make in (("designs", designs), ("touch", touch), ("sparse", sparse),
+                       ("fork", fork), ("exec", exec_), ("fileread", fileread)):
+        if all(c in r for c in BLOCK_CASES[name]):
+            out[name] = "\n".join(make() + ([] if complete else ["", measured]))
     return out
 
 
@@ -224,6 +279,12 @@ DESCRIBE = {
     "forkwrite-copy": "the same with a copying fork",
     "forkexec": "fork, the child execs `vmbench exit`, wait; copy-on-write",
     "forkexec-copy": "the same with a copying fork",
+    "shexec": "fork, the child execs `vmbench exit`, wait; the parent has no heap",
+    "shexec-eager": "the same, exec reading every segment in (`VMCONF_DEMANDEXEC` off)",
+    "bigexec": "fork, the child execs `bigprog` (200 KiB of data, touches one page), wait",
+    "bigexec-eager": "the same, exec reading every segment in",
+    "mmapread": "`mmap` a cached 256 KiB file, sum its bytes, `munmap`",
+    "readread": "`read()` the same file into a buffer, sum its bytes",
 }
 
 
@@ -281,6 +342,8 @@ def main():
     p.add_argument("--trials", type=int, default=5)
     p.add_argument("--mem", default="512M")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", type=lambda s: s.split(","),
+                   default=[c for c, _ in CASES])
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     p.add_argument("--kernel", default=os.path.join(ROOT, "kernel", "kernel"))
     p.add_argument("--other-kernel", default=os.path.join(BUILD, "kernel-kpti1"),
@@ -292,6 +355,9 @@ def main():
                    help="size of the swap disk (default 64M; 0: none)")
     p.add_argument("--qemu", default="qemu-system-riscv64")
     args = p.parse_args()
+    unknown = [c for c in args.only if c not in dict(CASES)]
+    if unknown:
+        p.error("unknown case %s" % ", ".join(unknown))
 
     def stop(signum, frame):
         raise KeyboardInterrupt
@@ -330,8 +396,9 @@ def main():
             print("bench: %s" % e, file=sys.stderr)
             sys.exit(1)
     texts = blocks(results, args)
-    for name in ("null", "designs", "touch", "sparse", "fork"):
-        print("\n" + texts[name])
+    for name in texts:
+        if name != "setup":
+            print("\n" + texts[name])
     if not args.quick:
         rewrite_blocks(args.out, "bench", texts)
         print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))

@@ -14,7 +14,9 @@
 // complete, never partly written; tmp may hold a prefix. Every generation's
 // content is a function of G alone (its first 4 bytes hold G), so check
 // knows what every file it finds must contain. It also makes and removes
-// /ct/dir on alternate steps.
+// /ct/dir on alternate steps, and stores G + 1 in word G of /ct/m (one
+// page, made before step 0) through a shared mapping, then msyncs it: once
+// step G is done, words 0..G of the file hold their values.
 #include "user.h"
 #include "abi/fs.h"
 #include "test.h"
@@ -23,6 +25,8 @@
 #define MAXSTEPS 1000
 #define MAXSIZE (4 + 16000)   // generation sizes stay below this
 #define CHUNK 1000            // bytes per write: a step takes many calls
+#define PGSIZE 4096
+_Static_assert(MAXSTEPS <= PGSIZE / sizeof(int), "a word of /ct/m per step");
 
 static char buf[MAXSIZE + 1];
 
@@ -82,6 +86,23 @@ clear(void)
   return bad ? -1 : 0;
 }
 
+// /ct/m, a page of zeros, mapped shared and writable.
+static int *
+mapped_words(void)
+{
+  int fd = open("/ct/m", O_CREATE | O_RDWR);
+  if (fd < 0)
+    die("creating /ct/m");
+  memset(buf, 0, PGSIZE);
+  if (write(fd, buf, PGSIZE) != PGSIZE)
+    die("writing /ct/m");
+  int *words = mmap(0, PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (words == MAP_FAILED)
+    die("mmap /ct/m");
+  close(fd);
+  return words;
+}
+
 static void
 writer(void)
 {
@@ -90,6 +111,7 @@ writer(void)
 
   if (clear() != 0 || mkdir("/ct") != 0)
     die("setting up /ct");
+  int *words = mapped_words();
   for (int g = 0; g < MAXSTEPS; g++) {
     fd = open("/ct/tmp", O_CREATE | O_WRONLY | O_TRUNC);
     if (fd < 0)
@@ -113,6 +135,9 @@ writer(void)
       die("mkdir /ct/dir");
     if (g % 2 == 1 && unlink("/ct/dir") != 0)
       die("unlinking /ct/dir");
+    words[g] = g + 1;
+    if (msync(words, PGSIZE, 0) != 0)
+      die("msync");
     printf("crashtest: step %d\n", g);
   }
   printf("crashtest: done\n");
@@ -268,6 +293,33 @@ usable(void)
   pass("crash:usable");
 }
 
+// /ct/m after the crash: words 0..last hold their values (msync made them
+// durable), later words their value or 0.
+static void
+check_words(int last)
+{
+  int fd = open("/ct/m", O_RDONLY);
+  if (fd < 0) {
+    if (last >= 0)
+      fail("crash:msync", "/ct/m is gone, though step %d finished", last);
+    return;
+  }
+  int n = read(fd, buf, PGSIZE);
+  close(fd);
+  int *w = (int *)buf;
+  if (n != PGSIZE) {
+    fail("crash:msync", "/ct/m holds %d bytes, not %d", n, PGSIZE);
+    return;
+  }
+  for (int g = 0; g < MAXSTEPS; g++) {
+    if (w[g] != g + 1 && (g <= last || w[g] != 0)) {
+      fail("crash:msync", "word %d of /ct/m is %d after step %d finished", g, w[g], last);
+      return;
+    }
+  }
+  pass("crash:msync");
+}
+
 static void
 checker(int last)
 {
@@ -295,6 +347,8 @@ checker(int last)
       examine(name, &tmp, 0);
     else if (strcmp(name, "dir") == 0)
       hasdir = 1;
+    else if (strcmp(name, "m") == 0)
+      ;   // checked by check_words
     else if (name[0] == 'f' && name[1] >= '0' && name[1] < '0' + NSLOT && name[2] == 0)
       examine(name, &slots[name[1] - '0'], 1);
     else
@@ -357,6 +411,7 @@ checker(int last)
     else
       pass("crash:durable");
   }
+  check_words(last);
   usable();
 }
 

@@ -20,6 +20,9 @@ main(void)
   printf("Swap:  %10lu %10lu %10lu\n", KIB(st.swap_total), KIB(st.swap_used),
          KIB(st.swap_total - st.swap_used));
   printf("pages  %10lu %10lu %10lu\n", st.total, used, st.free);
+  printf("\npage cache: %lu pages (%lu KiB), %lu of them clean and mapped by nobody\n",
+         st.cached, st.cached * (PGSIZE / 1024), st.reclaimable);
+  printf("  (those count as free for freepages(): memory is taken back from them first)\n");
   // The free pages as the buddy allocator holds them: blocks of 2^k pages.
   printf("\nfree blocks by size (2 MiB ones can back a large page):\n");
   for (int k = 0; k < MEMSTAT_ORDERS; k++) {
@@ -37,5 +40,8 @@ main(void)
   printf("%10lu of all these handled ahead by fault-around\n", st.fault_around);
   printf("%10lu processes killed for a bad access\n", st.kills);
   printf("%10lu pages written to swap, %lu read back\n", st.swap_outs, st.swap_ins);
+  printf("%10lu file pages found in the page cache, %lu not\n", st.pc_hits, st.pc_misses);
+  printf("%10lu pages read from files, %lu written back\n", st.file_reads, st.writebacks);
+  printf("%10lu file pages mapped by a fault\n", st.file_mapped);
   exit(0);
 }

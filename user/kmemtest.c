@@ -148,7 +148,7 @@ kernel_half_shared(void)
       kbuf[top++] = dumpbuf[i];
   }
   expect(top > 0, "no top-level entries in the kernel half");
-  struct procinfo pi[NPROC];
+  static struct procinfo pi[NPROC];
   int np = procinfo(pi, NPROC);
   int tables = -1;
   for (int i = 0; i < np; i++)

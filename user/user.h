@@ -7,6 +7,7 @@
 #include "abi/fcntl.h"
 #include "abi/param.h"
 #include "abi/memstat.h"
+#include "abi/mman.h"
 #include <stdarg.h>
 
 // System calls (user/lib/usys.S, numbers in kernel/abi/syscalls.def).
@@ -37,6 +38,11 @@ int memstat(struct memstat *st);   // memory counters (abi/memstat.h)
 int procinfo(struct procinfo *buf, int max);        // processes (abi/memstat.h)
 int vmdump(int pid, struct ptentry *buf, int max);  // a page table's valid PTEs
 int vmconfig(int key, int value);  // switch a memory option; -1 reads it
+void *mmap(void *addr, uint64 len, int prot, int flags, int fd, uint64 off);  // abi/mman.h
+int munmap(void *addr, uint64 len);
+int mprotect(void *addr, uint64 len, int prot);
+int msync(void *addr, uint64 len, int flags);
+int vmregions(int pid, struct vmregion *buf, int max);   // regions (abi/memstat.h)
 
 // user/lib: sbrk grows eagerly, sbrklazy lazily; both return the old break.
 char *sbrk(int n);

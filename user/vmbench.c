@@ -163,9 +163,83 @@ do_pipe(void)
   return rounds;
 }
 
+static void
+child_bigexec(void)
+{
+  char *argv[] = { "bigprog", 0 };
+  exec("/bigprog", argv);
+  die("exec bigprog failed");
+}
+
 static long do_fork(void) { return forks(child_exit); }
+static long do_bigexec(void) { return forks(child_bigexec); }
 static long do_forkwrite(void) { return forks(child_write); }
 static long do_forkexec(void) { return forks(child_exec); }
+
+// ---- reading a file through mmap or read()
+
+#define BIGFILE (256 * 1024)   // about the largest file the file system holds
+static char *filebuf;          // read()'s buffer, BIGFILE bytes
+static long sum;               // keeps the reads from being optimized away
+
+// /benchfile, BIGFILE bytes, in the page cache (mapped and touched once,
+// so both cases find its pages there).
+static void
+make_bigfile(void)
+{
+  filebuf = sbrk(BIGFILE);
+  for (int i = 0; i < BIGFILE; i++)
+    filebuf[i] = i;
+  int fd = open("/benchfile", O_CREATE | O_TRUNC | O_RDWR);
+  if (fd < 0 || write(fd, filebuf, BIGFILE) != BIGFILE)
+    die("cannot write /benchfile");
+  char *p = mmap(0, BIGFILE, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED)
+    die("cannot mmap /benchfile");
+  for (int i = 0; i < BIGFILE; i += PGSIZE)
+    sum += p[i];
+  munmap(p, BIGFILE);
+  close(fd);
+}
+
+static long
+sum_bytes(const char *p)
+{
+  long s = 0;
+  for (int i = 0; i < BIGFILE; i += 8)
+    s += *(const long *)(p + i);
+  return s;
+}
+
+static long
+do_mmapread(void)
+{
+  int fd = open("/benchfile", O_RDONLY);
+  for (int r = 0; r < rounds; r++) {
+    char *p = mmap(0, BIGFILE, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+      die("mmap failed");
+    sum += sum_bytes(p);
+    munmap(p, BIGFILE);
+  }
+  close(fd);
+  return (long)rounds * BIGFILE;
+}
+
+static long
+do_readread(void)
+{
+  int fd = open("/benchfile", O_RDONLY);
+  for (int r = 0; r < rounds; r++) {
+    if (read(fd, filebuf, BIGFILE) != BIGFILE)
+      die("read failed");
+    sum += sum_bytes(filebuf);
+    close(fd);
+    fd = open("/benchfile", O_RDONLY);
+  }
+  close(fd);
+  return (long)rounds * BIGFILE;
+}
 
 // ---- the cases
 
@@ -181,6 +255,8 @@ struct bench {
   int faultaround;    // VMCONF_FAULTAROUND for the case, or KEEP
   int kpti;           // VMCONF_KPTI for the case, or KEEP
   const char *what;
+  int eagerexec;      // 1: VMCONF_DEMANDEXEC off for the case
+  void (*setup)(void); // before the begin line, if not 0
 };
 
 static struct bench benches[] = {
@@ -210,6 +286,18 @@ static struct bench benches[] = {
     "the same, separate page tables" },
   { "forkexec-copy", do_forkexec, "forks", 10, 1, 0, KEEP, KEEP,
     "the same with a copying fork" },
+  { "shexec", do_forkexec, "forks", 10, 0, KEEP, KEEP, KEEP,
+    "fork, exec, exit, wait from a small parent, as the shell does it" },
+  { "shexec-eager", do_forkexec, "forks", 10, 0, KEEP, KEEP, KEEP,
+    "the same, exec reading every segment in (VMCONF_DEMANDEXEC off)", 1 },
+  { "bigexec", do_bigexec, "forks", 10, 0, KEEP, KEEP, KEEP,
+    "fork, exec bigprog (200 KiB of data, touches one page), wait" },
+  { "bigexec-eager", do_bigexec, "forks", 10, 0, KEEP, KEEP, KEEP,
+    "the same, exec reading every segment in", 1 },
+  { "mmapread", do_mmapread, "bytes", 10, 0, KEEP, KEEP, KEEP,
+    "mmap a cached 256 KiB file, read every byte, munmap", 0, make_bigfile },
+  { "readread", do_readread, "bytes", 10, 0, KEEP, KEEP, KEEP,
+    "read() the same cached file into a buffer, read every byte", 0, make_bigfile },
 };
 #define NBENCH (int)(sizeof(benches) / sizeof(benches[0]))
 
@@ -232,17 +320,28 @@ run(struct bench *b)
       die("cannot grow the parent's heap");
     touch(heap, heap_bytes(), 1);
   }
+  if (b->setup)
+    b->setup();
   int oldcow = setopt(VMCONF_COW, b->cow);
   int oldfa = setopt(VMCONF_FAULTAROUND, b->faultaround);
   int oldkpti = setopt(VMCONF_KPTI, b->kpti);
+  int olddemand = setopt(VMCONF_DEMANDEXEC, b->eagerexec ? 0 : KEEP);
+  struct memstat st0, st1;
+  memstat(&st0);
   printf("vmbench: begin %s\n", b->name);
   int t0 = uptime();
   long units = b->run();
   int t1 = uptime();
   printf("vmbench: end %s %ld %s %d ticks\n", b->name, units, b->unit, t1 - t0);
+  memstat(&st1);
+  // Pages read from files into the page cache (demand paging, mmap), per
+  // round: what an exec costs in reads.
+  printf("vmbench: file pages read %ld per round\n",
+         (long)(st1.file_reads - st0.file_reads) / rounds);
   vmconfig(VMCONF_COW, oldcow);
   vmconfig(VMCONF_FAULTAROUND, oldfa);
   vmconfig(VMCONF_KPTI, oldkpti);
+  vmconfig(VMCONF_DEMANDEXEC, olddemand);
 }
 
 static void

@@ -5,14 +5,14 @@
 // a separate table, VMCONF_KPTI).
 //
 //   page table of pid 4 (vmdemo): 45 valid PTEs, 7 table pages, 37 user pages
-//   ..0: va 0x0-0x3fffffff table 0x80153000 V--------
-//   .. ..0: va 0x0-0x1fffff table 0x80154000 V--------
-//   .. .. ..0: va 0x0-0xfff page 0x80152000 VR-XU-AD-
-//   .. .. ..1: va 0x1000-0x1fff page 0x80155000 VR-XU-AD-
-//   .. .. ..2: va 0x2000-0x2fff page 0x80156000 VRW-U-AD-
-//   .. .. ..4: va 0x4000-0x4fff page 0x80157000 VRW-U-AD-
+//   ..0: va 0x0-0x3fffffff table 0x80153000 V----------
+//   .. ..0: va 0x0-0x1fffff table 0x80154000 V----------
+//   .. .. ..0: va 0x0-0xfff page 0x80152000 VR-XU-AD-FS
+//   .. .. ..1: va 0x1000-0x1fff page 0x80155000 VR-XU-AD-FS
+//   .. .. ..2: va 0x2000-0x2fff page 0x80156000 VRW-U-AD---
+//   .. .. ..4: va 0x4000-0x4fff page 0x80157000 VRW-U-AD---
 //   .. .. ..   30 more leaves like the above, va 0x5000-0x22fff
-//   .. .. ..35: va 0x23000-0x23fff page 0x8016c000 VRW-U-AD-
+//   .. .. ..35: va 0x23000-0x23fff page 0x8016c000 VRW-U-AD---
 //   ...
 //
 // One line per valid PTE: its index in its table (one ".." per level
@@ -20,10 +20,11 @@
 // table, or the page mapped: a page in a level-1 table is a 2 MiB large
 // page, and its va range shows it), and its bits: V valid, R W X the rights,
 // U user, G global (the kernel's), A accessed, D dirty, C copy-on-write
-// (software bit 8); - for a
-// bit that is clear. A run of FOLD_MIN or more leaves with consecutive
-// indexes and the same bits shows as its first and last line with one
-// line for the rest between them. tools/vmsvg.py draws this as a picture.
+// (software bit 8); then what the kernel knows of a user page: F in a
+// file-backed region, S mapped by another PTE too (shared); - for what
+// is not so. A run of FOLD_MIN or more leaves with consecutive indexes
+// and the same bits shows as its first and last line with one line for
+// the rest between them. tools/vmsvg.py draws this as a picture.
 #include "user.h"
 
 #define PGSIZE 4096
@@ -41,11 +42,13 @@ static const struct {
 #define BIT_U (1 << 4)
 
 static void
-flags(char *out, uint bits)
+flags(char *out, uint bits, uint info)
 {
   for (int i = 0; i < NBITS; i++)
     out[i] = bits & (1 << bitnames[i].bit) ? bitnames[i].letter : '-';
-  out[NBITS] = 0;
+  out[NBITS] = info & PTI_FILE ? 'F' : '-';
+  out[NBITS + 1] = info & PTI_SHARED ? 'S' : '-';
+  out[NBITS + 2] = 0;
 }
 
 static uint64
@@ -65,8 +68,8 @@ indent(int level)
 static void
 line(struct ptentry *e)
 {
-  char f[NBITS + 1];
-  flags(f, e->bits);
+  char f[NBITS + 3];
+  flags(f, e->bits, e->info);
   indent(e->level);
   printf("%d: va 0x%lx-0x%lx %s 0x%lx %s\n", e->index, e->va,
          e->va + span(e->level) - 1, e->leaf ? "page" : "table", e->pa, f);
@@ -77,7 +80,7 @@ static int
 alike(struct ptentry *a, struct ptentry *b)
 {
   return a->leaf && b->leaf && a->level == b->level && a->bits == b->bits &&
-         b->index == a->index + 1;
+         a->info == b->info && b->index == a->index + 1;
 }
 
 // All valid PTEs of pid, in vmdump's order, in a buffer from malloc;

@@ -27,6 +27,13 @@ struct memstat {
   uint64 swap_used;     // of those, holding a page now
   uint64 swap_outs;     // pages written to swap
   uint64 swap_ins;      // pages read back from swap
+  uint64 cached;        // pages in the page cache (filled in on demand)
+  uint64 reclaimable;   // of those, clean and mapped by nobody: as good as free
+  uint64 pc_hits;       // file pages found in the page cache
+  uint64 pc_misses;     // file pages that were not
+  uint64 file_reads;    // pages read from files into the cache
+  uint64 writebacks;    // dirty cached pages written back to their files
+  uint64 file_mapped;   // file pages mapped into a process by a fault
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.
@@ -38,6 +45,7 @@ struct procinfo {
   uint64 size;          // bytes of address space below the break
   uint64 resident;      // user pages mapped now
   uint64 tables;        // page-table pages
+  uint64 shared;        // of the resident pages, those others map too
 };
 // resident and tables of a process that kept running on another hart while
 // procinfo waited to look at its page table.
@@ -62,7 +70,27 @@ struct ptentry {
   uint8 level;     // 2 = top-level table ... 0 = last level
   uint8 leaf;      // 1: maps a page; 0: points to a table
   uint32 bits;     // the PTE's low 10 bits as the hardware has them
+  uint8 info;      // leaves: PTI_* below
 };
+#define PTI_FILE   1   // the page is in a file-backed region
+#define PTI_SHARED 2   // another PTE maps the same page (fork, MAP_SHARED, text)
+
+// vmregions(pid, buf, max): pid's regions in address order, the heap among
+// them. Returns how many there are (only max are stored), or -1.
+struct vmregion {
+  uint64 start, end;    // [start, end)
+  uint64 off;           // file offset of start (file-backed regions)
+  uint64 resident;      // pages mapped now
+  uint32 inum;          // inode number of the file, 0 if anonymous
+  uint8 prot;           // PROT_* (abi/mman.h)
+  uint8 kind;           // VR_* below
+  uint8 shared;         // MAP_SHARED
+};
+#define VR_SEGMENT 1   // program text or data
+#define VR_GUARD   2   // stack guard page
+#define VR_STACK   3
+#define VR_HEAP    4   // [heapbase, break)
+#define VR_MMAP    5
 
 // vmconfig(key, value): switch a memory-system option at run time; value
 // -1 only reads it. Returns the old value, or -1 for an unknown key or
@@ -71,7 +99,8 @@ struct ptentry {
 #define VMCONF_FAULTAROUND  2   // lazy heap faults map ahead for sequential touches
 #define VMCONF_ZEROPAGE     3   // reads of untouched lazy pages map the zero page
 #define VMCONF_POLICY       4   // page-replacement policy: one of POLICY_* below
-#define VMCONF_KPTI         5   // separate page tables: the kernel is in no user table
+#define VMCONF_DEMANDEXEC   5   // exec maps segments from the file (else reads them in)
+#define VMCONF_KPTI         6   // separate page tables: the kernel is in no user table
 
 // Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
 #define POLICY_FIFO    0   // the page resident longest

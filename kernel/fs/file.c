@@ -125,6 +125,10 @@ fileread(struct file *f, uint64 addr, int n)
       return -1;
     return devsw[f->major].read(1, addr, n);
   case FD_INODE: {
+    // readi copies out holding the inode's lock; a fault on a file page
+    // there would take an inode lock, perhaps the same one.
+    if (vm_prefault_files(&myproc()->vm, addr, n, ACCESS_WRITE) != 0)
+      return -1;
     // The inode lock also serializes the use of f->off.
     ilock(f->ip);
     int r = readi(f->ip, 1, addr, f->off, n);
@@ -161,6 +165,10 @@ filewrite(struct file *f, uint64 addr, int n)
     // piece ends on a block boundary so that it touches no more than
     // FILEWRITE_BLOCKS data blocks. A crash may thus leave a prefix of
     // the data written, never a damaged file system.
+    if (vm_prefault_files(&myproc()->vm, addr, n, ACCESS_READ) != 0)
+      return -1;
+    if (__atomic_load_n(&f->ip->textref, __ATOMIC_SEQ_CST) > 0)
+      return -1;   // a program runs from it (fmap_denywrite)
     int tot = 0;
     while (tot < n) {
       begin_op();

@@ -160,7 +160,10 @@ iget(uint dev, uint inum)
 
   acquire(&itable.lock);
   for (ip = itable.inode; ip < itable.inode + NINODE; ip++) {
-    if (ip->ref > 0 && ip->dev == dev && ip->inum == inum) {
+    // An entry nobody references that still holds (dev, inum), read from
+    // disk and not freed since (iput clears valid), is as good as the disk:
+    // taking it again keeps the file's cached pages (mm/pagecache.c).
+    if ((ip->ref > 0 || ip->valid) && ip->dev == dev && ip->inum == inum) {
       ip->ref++;
       release(&itable.lock);
       return ip;
@@ -174,6 +177,7 @@ iget(uint dev, uint inum)
     return 0;
   }
   ip = empty;
+  pcache_forget(ip);   // the pages of the file it held before
   ip->dev = dev;
   ip->inum = inum;
   ip->ref = 1;
@@ -294,6 +298,20 @@ iput(struct inode *ip)
   release(&itable.lock);
 }
 
+// Drop a reference to ip that is not the last one, without a transaction:
+// then nothing can be written. Returns 0 when it did, -1 when it is the
+// last reference and the caller must iput in a transaction.
+int
+iput_notlast(struct inode *ip)
+{
+  acquire(&itable.lock);
+  int r = ip->ref > 1 ? 0 : -1;
+  if (r == 0)
+    ip->ref--;
+  release(&itable.lock);
+  return r;
+}
+
 // Unlock ip, then drop the reference.
 void
 iunlockput(struct inode *ip)
@@ -358,6 +376,7 @@ bmap(struct inode *ip, uint bn, int alloc)
 void
 itrunc(struct inode *ip)
 {
+  pcache_truncate(ip, 0);
   for (int i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i]) {
       bfree(ip->dev, ip->addrs[i]);
@@ -409,12 +428,21 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     uint addr = bmap(ip, off / BSIZE, 0);
     if (addr == 0)
       break;
-    struct buf *bp = bread(ip->dev, addr);
     m = BSIZE - off % BSIZE;
     if (m > n - tot)
       m = n - tot;
-    int r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
-    brelse(bp);
+    // A cached page may hold stores through a shared mapping that the
+    // disk has not seen yet: it is the file's content.
+    uint64 cpa = pcache_peek(ip, off / PGSIZE);
+    int r;
+    if (cpa) {
+      r = either_copyout(user_dst, dst, (char *)P2V(cpa) + off % PGSIZE, m);
+      kfree(P2V(cpa));
+    } else {
+      struct buf *bp = bread(ip->dev, addr);
+      r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
+      brelse(bp);
+    }
     if (r < 0)
       return -1;
   }
@@ -446,8 +474,10 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
       m = n - tot;
     int r = either_copyin(bp->data + off % BSIZE, user_src, src, m);
     // A failed copy may have changed part of the block already; log it
-    // anyway, so that the cached block and the disk never disagree.
+    // anyway, so that the cached block and the disk never disagree. The
+    // page cache's copy, which mappings see, follows too.
     log_write(bp);
+    pcache_update(ip, off, bp->data + off % BSIZE, m);
     brelse(bp);
     if (r < 0)
       break;

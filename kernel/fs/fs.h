@@ -15,6 +15,7 @@ struct inode {
   uint dev;
   uint inum;
   int ref;               // C pointers to it; protected by the inode table lock
+  int textref;           // segments of running programs mapping it (atomic)
   struct sleeplock lock; // protects everything below
   int valid;             // read from disk yet?
   short type;            // copy of the disk inode
@@ -71,6 +72,7 @@ struct inode *idup(struct inode *ip);
 void ilock(struct inode *ip);
 void iunlock(struct inode *ip);
 void iput(struct inode *ip);
+int iput_notlast(struct inode *ip);
 void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);

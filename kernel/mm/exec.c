@@ -72,8 +72,33 @@ load_bytes(struct vmspace *vm, struct inode *ip, uint64 va, uint64 off, uint64 f
   return 0;
 }
 
-// Map and fill every PT_LOAD segment of ip into vm. Returns 0 or -1;
-// vm->sz ends at the last segment.
+// Put segment ph of ip in vm. A segment whose file offset is page-aligned
+// (as every linker lays them out for 4096-byte pages) is demand-paged: a
+// private region backed by its bytes of the file, then zeros (bss), read
+// through the page cache on first touch, so that every process running
+// the program shares its text pages. Any other segment is read in now.
+static int
+map_segment(struct vmspace *vm, struct inode *ip, struct proghdr *ph)
+{
+  uint64 end = PGROUNDUP(ph->vaddr + ph->memsz);
+  int prot = elf_prot(ph->flags);
+  if (vm_demandexec && ph->off % PGSIZE == 0) {
+    struct vma v = { ph->vaddr, end, prot, VMA_SEGMENT, 0, 0, 1, ip, ph->off, ph->filesz };
+    // The region's end is page-aligned; bytes past filesz are bss.
+    if (vma_insert(vm, &v) != 0)
+      return -1;
+    vma_pager(&v)->hold(&v);
+    return 0;
+  }
+  if (uvmalloc(vm, ph->vaddr, end, prot) == 0)
+    return -1;
+  if (vma_add(vm, ph->vaddr, end, prot, VMA_SEGMENT) != 0)
+    return -1;
+  return load_bytes(vm, ip, ph->vaddr, ph->off, ph->filesz);
+}
+
+// Map every PT_LOAD segment of ip into vm. Returns 0 or -1; vm->sz ends at
+// the last segment.
 static int
 load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
 {
@@ -91,14 +116,9 @@ load_segments(struct vmspace *vm, struct inode *ip, struct elfhdr *eh)
       continue;
     if (elf_check_segment(&ph, vm->sz, ip->size) != 0)
       return -1;
-    uint64 end = ph.vaddr + ph.memsz;
-    if (uvmalloc(vm, ph.vaddr, end, elf_prot(ph.flags)) == 0)
+    if (map_segment(vm, ip, &ph) != 0)
       return -1;
-    vm->sz = PGROUNDUP(end);
-    if (vma_add(vm, ph.vaddr, PGROUNDUP(end), elf_prot(ph.flags), VMA_SEGMENT) != 0)
-      return -1;
-    if (load_bytes(vm, ip, ph.vaddr, ph.off, ph.filesz) != 0)
-      return -1;
+    vm->sz = PGROUNDUP(ph.vaddr + ph.memsz);
   }
   return 0;
 }
@@ -124,6 +144,51 @@ load_program(struct vmspace *vm, char *path, uint64 *entry)
   iunlockput(ip);
   end_op();
   return r;
+}
+
+// The page where a writable segment's file bytes end and its bss begins
+// is a private copy with zeros after those bytes, whoever touches it: make
+// it now, so that a program's first use of its data costs nothing it did
+// not cost before demand paging (xv6's usertests count free pages around
+// their tests). Once the heap's start is set (until then the fault path
+// would take the segments for heap) and load_program let go of the
+// inode's lock, which reading the file takes. Returns 0 or -1.
+static int
+prepare_data_ends(struct vmspace *vm)
+{
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (v->file && (v->prot & VM_W) && v->filelen % PGSIZE &&
+        vmfault(vm, v->start + PGROUNDDOWN(v->filelen), ACCESS_WRITE) != FAULT_OK)
+      return -1;
+  }
+  return 0;
+}
+
+// Map the pages of the program's file that the page cache holds already
+// (the text of a program that runs elsewhere, or ran lately): they cost
+// no reading, and each would cost a fault (a trap) on first touch.
+// Nothing is read here.
+static void
+map_cached(struct vmspace *vm)
+{
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (!v->file)
+      continue;
+    const struct pager *pg = vma_pager(v);
+    for (uint64 a = v->start; a < v->start + v->filelen && a < v->end; a += PGSIZE) {
+      pte_t *pte = walk(vm->pagetable, a, 0);
+      uint64 pa;
+      int flags;
+      if ((pte && pte_valid(*pte)) || pg->peek(v, a, &pa, &flags) != FAULT_OK)
+        continue;
+      if (mappages(vm->pagetable, a, PGSIZE, pa, flags) != 0) {
+        kfree(P2V(pa));
+        return;   // only a head start: faults bring in the rest
+      }
+    }
+  }
 }
 
 // The guard page and the stack above the program, and the argument strings
@@ -176,6 +241,9 @@ exec_load(struct vmspace *vm, char *path, char **argv,
   int argc = make_stack(vm, argv, sp, argvp);
   if (argc < 0)
     return -1;
-  vm->heapbase = vm->sz;
+  vm->heapbase = vm->sz;   // the fault path tells the heap by it
+  if (prepare_data_ends(vm) != 0)
+    return -1;
+  map_cached(vm);
   return argc;
 }

@@ -7,10 +7,15 @@
 //
 //   page present, access allowed             -> FIX_NONE      nothing to do
 //   page present, a write, copy-on-write     -> FIX_COW       cow_break
+//   page present, a write, shared file page  -> FIX_NOTIFY    mark it dirty
 //   page present, otherwise                  -> FIX_DENY      kill
-//   page absent, in the heap, a read         -> FIX_ZERO_MAP  map_zero_page
-//   page absent, in the heap, a write        -> FIX_ZERO_FILL zero_fill
-//   page absent, otherwise (or an exec)      -> FIX_DENY      kill
+//   page absent, anonymous backing, a read   -> FIX_ZERO_MAP  the backing's get
+//   page absent, anonymous backing, a write  -> FIX_ZERO_FILL the backing's get
+//   page absent, file backing                -> FIX_FILE      the backing's get
+//   page absent, no region, or not allowed   -> FIX_DENY      kill
+//
+// An absent page belongs to the heap ([heapbase, sz), anonymous) or to a
+// region; the region's backing (pager.c) says where the page comes from.
 //
 // Copy-on-write: fork shares every page (vm.c uvmcopy). A page that may be
 // written is mapped read-only with VM_COW in both processes; the first
@@ -34,8 +39,9 @@
 #include "mm/mm.h"
 
 #define FAULT_AROUND_MAX 256   // 1 MiB
+#define MAP_AROUND 16          // file pages: the aligned block map_around fills
 
-enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_COW };
+enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_FILE, FIX_COW, FIX_NOTIFY };
 
 static uint64 zeropage;   // physical address of the shared page of zeros;
                           // the kernel keeps a reference
@@ -56,6 +62,14 @@ is_zeropage(uint64 pa)
   return pa == zeropage;
 }
 
+// The zero page with one more reference, for a new read-only mapping.
+uint64
+zeropage_get(void)
+{
+  kref_inc(zeropage);
+  return zeropage;
+}
+
 // Is the access allowed by a present page's rights?
 static int
 permits(int flags, enum access access)
@@ -70,49 +84,84 @@ permits(int flags, enum access access)
   return 0;
 }
 
+// The region holding user page va, with *heap set when it is the heap's
+// (which has no region); 0 when there is none.
+static struct vma *
+region_of(struct vmspace *vm, uint64 va, int *heap)
+{
+  *heap = va >= vm->heapbase && va < vm->sz;
+  return *heap ? 0 : vma_find(vm, va);
+}
+
+// Does region v (0: the heap) allow an access of this kind at all?
+static int
+region_allows(struct vma *v, enum access access)
+{
+  int prot = v ? v->prot : VM_R | VM_W;
+  switch (access) {
+  case ACCESS_READ: return (prot & (VM_R | VM_W)) != 0;
+  case ACCESS_WRITE: return (prot & VM_W) != 0;
+  case ACCESS_EXEC: return (prot & VM_X) != 0;
+  }
+  return 0;
+}
+
 // What an access of kind access to page va, whose PTE is pte (0 if there
 // is no last-level table), needs.
 static enum fix
 classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
 {
+  int heap;
   if (pte && pte_valid(*pte)) {
     int flags = pte_flags(*pte);
     if (permits(flags, access))
       return FIX_NONE;
-    if (access == ACCESS_WRITE && (flags & VM_COW) && (flags & VM_U))
+    if (access != ACCESS_WRITE || !(flags & VM_U))
+      return FIX_DENY;
+    if (flags & VM_COW)
       return FIX_COW;
+    struct vma *v = region_of(vm, va, &heap);
+    if (v && v->shared && v->file && (v->prot & VM_W))
+      return FIX_NOTIFY;
     return FIX_DENY;
   }
-  if (va < vm->heapbase || va >= vm->sz || access == ACCESS_EXEC)
+  struct vma *v = region_of(vm, va, &heap);
+  if ((v == 0 && !heap) || !region_allows(v, access))
     return FIX_DENY;
+  if (v && v->kind == VMA_GUARD)
+    return FIX_DENY;
+  if (v && v->file)
+    return FIX_FILE;
   return access == ACCESS_READ && vm_zeropage ? FIX_ZERO_MAP : FIX_ZERO_FILL;
 }
 
-// A lazy heap page is written for the first time: back it with a fresh
-// page (kalloc zeroes it).
+// An absent page: ask the backing of its region for it, and map it.
 static int
-zero_fill(struct vmspace *vm, uint64 va)
+get_page(struct vmspace *vm, uint64 va, enum access access)
 {
-  void *pa = kalloc();
-  if (pa == 0)
-    return FAULT_NOMEM;
-  if (mappages(vm->pagetable, va, PGSIZE, V2P(pa), VM_R | VM_W | VM_U) != 0) {
-    kfree(pa);
+  int heap;
+  struct vma *v = region_of(vm, va, &heap);
+  uint64 pa;
+  int flags;
+  int r = vma_pager(v)->get(v, va, access, &pa, &flags);
+  if (r != FAULT_OK)
+    return r;
+  if (mappages(vm->pagetable, va, PGSIZE, pa, flags) != 0) {
+    kfree(P2V(pa));
     return FAULT_NOMEM;
   }
-  VMSTAT_INC(zero_fill);
   return FAULT_OK;
 }
 
-// A lazy heap page is read before it was ever written: map the shared zero
-// page, read-only and copy-on-write.
+// A store to a shared file page mapped read-only since it was last clean:
+// mark it dirty and let the store through.
 static int
-map_zero_page(struct vmspace *vm, uint64 va)
+notify_write(struct vmspace *vm, uint64 va, pte_t *pte)
 {
-  if (mappages(vm->pagetable, va, PGSIZE, zeropage, VM_R | VM_U | VM_COW) != 0)
-    return FAULT_NOMEM;
-  kref_inc(zeropage);
-  VMSTAT_INC(zero_map);
+  int heap;
+  struct vma *v = region_of(vm, va, &heap);
+  pcache_dirty(v->file, (v->off + (va - v->start)) / PGSIZE);
+  *pte = pte_make(pte_pa(*pte), pte_flags(*pte) | VM_W);
   return FAULT_OK;
 }
 
@@ -143,13 +192,15 @@ cow_break(pte_t *pte)
 }
 
 static int
-apply(enum fix fix, struct vmspace *vm, uint64 va, pte_t *pte)
+apply(enum fix fix, struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
 {
   switch (fix) {
   case FIX_NONE: return FAULT_OK;
-  case FIX_ZERO_FILL: return zero_fill(vm, va);
-  case FIX_ZERO_MAP: return map_zero_page(vm, va);
+  case FIX_ZERO_FILL: return get_page(vm, va, ACCESS_WRITE);
+  case FIX_ZERO_MAP: return get_page(vm, va, ACCESS_READ);
+  case FIX_FILE: return get_page(vm, va, access);
   case FIX_COW: return cow_break(pte);
+  case FIX_NOTIFY: return notify_write(vm, va, pte);
   case FIX_DENY: break;
   }
   return FAULT_BADADDR;
@@ -178,13 +229,51 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
       pte = walk(vm->pagetable, a, 0);
     else
       pte++;
-    if (classify(vm, a, access, pte) != fix || apply(fix, vm, a, pte) != FAULT_OK)
+    if (classify(vm, a, access, pte) != fix || apply(fix, vm, a, access, pte) != FAULT_OK)
       break;
     VMSTAT_INC(fault_around);
   }
   vm->seq_window = window;
   vm->seq_next = va + n * PGSIZE;
   return n;
+}
+
+// A file page was just brought in for reading. The pages around it that
+// the cache holds already cost nothing but the trap a later touch would
+// take, so map them now: the pages of va's aligned block of MAP_AROUND
+// pages, in its region, that are absent. Only cached ones, except in
+// program text, where the block is read in too: text is small and dense,
+// and a program whose text is mapped as a whole stops growing its resident
+// set as it runs (xv6's usertests count free pages before and after).
+// This makes an exec take a fault per block of text rather than per page.
+static void
+map_around(struct vmspace *vm, uint64 va)
+{
+  int heap;
+  struct vma *v = region_of(vm, va, &heap);
+  uint64 from = va & ~((uint64)MAP_AROUND * PGSIZE - 1);
+  uint64 to = from + MAP_AROUND * PGSIZE;
+  if (from < v->start)
+    from = v->start;
+  if (to > v->end)
+    to = v->end;
+  const struct pager *pg = vma_pager(v);
+  int readin = (v->prot & VM_X) != 0;
+  for (uint64 a = from; a < to; a += PGSIZE) {
+    pte_t *pte = walk(vm->pagetable, a, 0);
+    uint64 pa;
+    int flags;
+    if (a == va || (pte && pte_valid(*pte)))
+      continue;
+    int r = readin ? pg->get(v, a, ACCESS_READ, &pa, &flags) : pg->peek(v, a, &pa, &flags);
+    if (r != FAULT_OK)
+      continue;
+    if (mappages(vm->pagetable, a, PGSIZE, pa, flags) != 0) {
+      kfree(P2V(pa));
+      return;
+    }
+    VMSTAT_INC(fault_around);
+  }
 }
 
 // Make page va (page-aligned) ready for an access of kind access, and set
@@ -203,10 +292,12 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int har
     *ptep = pte;
     return FAULT_OK;
   }
-  int r = apply(fix, vm, va, pte);
+  int r = apply(fix, vm, va, access, pte);
   if (r != FAULT_OK)
     return r;   // refused, or no memory: no PTE changed
   int n = fault_around(vm, va, fix, access);
+  if (fix == FIX_FILE && access != ACCESS_WRITE && vm_faultaround)
+    map_around(vm, va);
   // A zero fill or zero map may have made the last-level table.
   *ptep = pte ? pte : walk(vm->pagetable, va, 0);
   // A copy-on-write break replaced valid translations: the TLB may hold

@@ -228,13 +228,27 @@ take_block(int order)
   return b;
 }
 
+#define RECLAIM_BATCH 32   // cached pages given back at once when memory runs out
+
+// A free page, with one reference; 0 if none. When there is none, the
+// page cache's clean pages that nobody maps go back first: no allocation
+// of a page fails while they are there.
+static void *
+take_page(void)
+{
+  void *page = take_block(0);
+  while (page == 0 && pcache_reclaim(RECLAIM_BATCH) > 0)
+    page = take_block(0);
+  return page;
+}
+
 // Returns a zeroed page with one reference, or 0 when memory is exhausted.
 // Zeroing here is the only time a fresh page is cleared: a new page never
 // shows another process's old data, and callers do not clear it again.
 void *
 kalloc(void)
 {
-  void *page = take_block(0);
+  void *page = take_page();
   if (page)
     memset(page, 0, PGSIZE);
   return page;
@@ -245,7 +259,7 @@ kalloc(void)
 void *
 kalloc_copy(const void *src)
 {
-  void *page = take_block(0);
+  void *page = take_page();
   if (page)
     memmove(page, src, PGSIZE);
   return page;

@@ -8,6 +8,8 @@
 #include "abi/memstat.h"
 #include "arch/mmu.h"
 
+struct inode;   // kernel/fs's; kernel/mm only passes pointers to it on
+
 // ---- physical pages (kalloc.c)
 // Pages are kernel pointers (P2V of their physical address); page-table
 // entries and reference counts name them by physical address.
@@ -26,20 +28,41 @@ uint64 ktotalpages(void);               // pages managed by kalloc
 // User memory ends below the trap frame and the trampoline.
 #define USERTOP TRAPFRAME
 
+// Kinds of access, for vmfault.
+enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
+
+// What vmfault decided.
+enum fault_result {
+  FAULT_OK = 0,        // the page is there now: retry the access
+  FAULT_BADADDR = -1,  // the process may not make this access
+  FAULT_NOMEM = -2,    // allowed, but no memory to back it
+};
+
 // ---- regions of a user address space
 enum vma_kind {
   VMA_SEGMENT,   // program segment loaded by exec
   VMA_GUARD,     // no access: catches stack overflow
   VMA_STACK,     // user stack
+  VMA_MMAP,      // made by mmap
 };
 
+// A region and its backing: where its absent pages come from (pager.c).
+// With file == 0 the backing is anonymous (zero-fill); else the bytes
+// [off, off + filelen) of the file, then zeros. The fields after kind are
+// zero for an anonymous private region.
 struct vma {
   uint64 start, end;   // [start, end), page-aligned
   int prot;            // VM_R | VM_W | VM_X
   enum vma_kind kind;
+  uint8 shared;        // stores reach the backing; fork shares the pages
+  uint8 noprot;        // rights mprotect may never give (VM_W: read-only file)
+  uint8 denywrite;     // a running program's segment: writes to the file fail
+  struct inode *file;  // the file, with a reference held by the region; or 0
+  uint64 off;          // file offset of start (page-aligned)
+  uint64 filelen;      // bytes from start backed by the file; zeros after
 };
 
-#define NVMA 32   // room for exec's segments (MAXPHNUM), guard, stack, more
+#define NVMA 64   // exec's segments (MAXPHNUM), guard, stack, and mmap's regions
 
 // A user address space: a page table plus a short sorted list of regions.
 // The heap is the region [heapbase, sz): sz is the break sbrk moves.
@@ -56,15 +79,6 @@ struct vmspace {
   int seq_window;
 };
 
-// Kinds of access, for vmfault.
-enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
-
-// What vmfault decided.
-enum fault_result {
-  FAULT_OK = 0,        // the page is there now: retry the access
-  FAULT_BADADDR = -1,  // the process may not make this access
-  FAULT_NOMEM = -2,    // allowed, but no memory to back it
-};
 
 // ---- the kernel's address space (kvm.c)
 extern uint64 phystop;   // end of RAM
@@ -85,6 +99,66 @@ int vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kin
 struct vma *vma_find(struct vmspace *vm, uint64 va);
 const char *vma_name(struct vmspace *vm, uint64 va);
 
+// ---- regions made and changed at run time (region.c): mmap and friends.
+// Mappings go top-down from MMAPTOP; the heap may grow up to the lowest.
+#define MMAPTOP USERTOP
+#define VMMAP_SHARED 1    // abi/mman.h MAP_SHARED
+#define VMMAP_FIXED  2    // replace whatever is at addr
+int vma_insert(struct vmspace *vm, const struct vma *v);
+uint64 vm_heaplimit(struct vmspace *vm);
+uint64 vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
+              struct inode *ip, uint64 off, int noprot);
+int vm_unmap(struct vmspace *vm, uint64 addr, uint64 len);
+int vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot);
+int vm_sync(struct vmspace *vm, uint64 addr, uint64 len);
+void vm_dropfiles(struct vmspace *vm);
+int vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access);
+int vm_page_info(struct vmspace *vm, uint64 va, uint64 pa);
+void vm_describe(struct vmspace *vm, void (*fn)(void *arg, const struct vmregion *r), void *arg);
+
+// ---- backings of regions (pager.c): one set of operations per kind
+struct pager {
+  // Find the page for va (page-aligned) in region v (0: the heap) for an
+  // access v allows. On FAULT_OK, *pa holds one reference for the new
+  // mapping and *flags its VM_* rights. May sleep (a file page is read).
+  int (*get)(struct vma *v, uint64 va, enum access access, uint64 *pa, int *flags);
+  // As get for a read, but only when the page is at hand without reading
+  // or allocating anything (a cached file page); else FAULT_NOMEM. Takes
+  // only spin locks. For mapping ahead of a fault.
+  int (*peek)(struct vma *v, uint64 va, uint64 *pa, int *flags);
+  // The page pa, mapped at va with rights flags, leaves v: write it back
+  // if the backing keeps stores. May sleep.
+  void (*put)(struct vma *v, uint64 va, uint64 pa, int flags);
+  void (*hold)(struct vma *v);      // v was copied (fork, a split)
+  void (*release)(struct vma *v);   // v is gone; may sleep
+};
+const struct pager *vma_pager(struct vma *v);
+void vma_put_pages(struct vmspace *vm, struct vma *v, uint64 from, uint64 to);
+
+// ---- files, as kernel/mm reaches them (fs/fmap.c; tests/host fakes them).
+// None may be called holding a spin lock; all may sleep.
+int fmap_readpage(struct inode *ip, uint64 index, void *page);   // 0 or -1
+int fmap_writepage(struct inode *ip, uint64 index, const void *page);
+uint64 fmap_size(struct inode *ip);
+void fmap_hold(struct inode *ip);
+void fmap_release(struct inode *ip);   // not in a transaction
+void fmap_denywrite(struct inode *ip, int delta);   // +1/-1: a program runs from ip
+uint fmap_inum(struct inode *ip);     // its inode number, for pmap; no lock taken
+
+// ---- the page cache (pagecache.c)
+void pcache_init(void);
+int pcache_get(struct inode *ip, uint64 index, uint64 *pa);
+void pcache_dirty(struct inode *ip, uint64 index);
+int pcache_writeback(struct inode *ip, uint64 index);
+int pcache_reclaim(int want);
+void pcache_count(uint64 *cached, uint64 *reclaimable);
+uint64 pcache_peek(struct inode *ip, uint64 index);
+void pcache_update(struct inode *ip, uint64 off, const void *src, uint64 n);
+void pcache_truncate(struct inode *ip, uint64 size);
+void pcache_forget(struct inode *ip);
+void pcache_visit(void (*fn)(void *arg, uint64 pa), void *arg);
+int pcache_holds(struct inode *ip, uint64 index, uint64 pa);
+
 // ---- counters and run-time options (stats.c)
 extern struct memstat vmstat;   // total and free are filled in on demand
 #define VMSTAT_INC(field) __sync_fetch_and_add(&vmstat.field, 1)
@@ -92,12 +166,14 @@ extern int vm_cow;            // VMCONF_COW
 extern int vm_faultaround;    // VMCONF_FAULTAROUND
 extern int vm_zeropage;       // VMCONF_ZEROPAGE
 extern int vm_policy;         // VMCONF_POLICY: a POLICY_*
+extern int vm_demandexec;     // VMCONF_DEMANDEXEC
 extern int vm_kpti;           // VMCONF_KPTI
 int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)
 void zeropage_init(void);
 int is_zeropage(uint64 pa);
+uint64 zeropage_get(void);
 int vmfault(struct vmspace *vm, uint64 va, enum access access);
 uint64 vmfault_pa(struct vmspace *vm, uint64 va, enum access access);
 
@@ -147,7 +223,6 @@ void repl_age(struct replacer *r);                // one aging step
 int repl_victim(struct replacer *r, int policy);  // chosen and removed, or -1
 
 // ---- loading a program (exec.c); proc/exec.c puts it in a process
-struct inode;
 int exec_load(struct vmspace *vm, char *path, char **argv,
               uint64 *entry, uint64 *sp, uint64 *argvp);
 

@@ -21,6 +21,7 @@ int vm_cow = COW_DEFAULT;
 int vm_faultaround = 1;
 int vm_zeropage = 1;
 int vm_policy = POLICY_DEFAULT;
+int vm_demandexec = 1;
 int vm_kpti = KPTI_DEFAULT;
 
 // Set option key to value, or only read it when value is -1. Switches
@@ -36,6 +37,7 @@ vmconfig(int key, int value)
   case VMCONF_FAULTAROUND: opt = &vm_faultaround; break;
   case VMCONF_ZEROPAGE: opt = &vm_zeropage; break;
   case VMCONF_POLICY: opt = &vm_policy; max = NPOLICY - 1; break;
+  case VMCONF_DEMANDEXEC: opt = &vm_demandexec; break;
   case VMCONF_KPTI: opt = &vm_kpti; break;
   default: return -1;
   }

@@ -109,15 +109,21 @@ uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
 }
 
 // What the child of fork gets for the parent's present page mapped by pte:
-// the same page shared copy-on-write (or read-only as it is), or a copy
-// made now. Sets *child to the child's PTE. Returns 0, or -1 when out of
+// in a shared region the same page as it is; else the same page shared
+// copy-on-write (or read-only as it is), or a copy made now. Sets *child to the child's PTE. Returns 0, or -1 when out of
 // memory.
 static int
-share_or_copy(pte_t *pte, pte_t *child)
+share_or_copy(pte_t *pte, pte_t *child, int shared)
 {
   uint64 pa = pte_pa(*pte);
   int flags = pte_flags(*pte);
 
+  if (shared) {
+    // A shared mapping: both processes see each other's stores.
+    kref_inc(pa);
+    *child = *pte;
+    return 0;
+  }
   if (vm_cow || is_zeropage(pa)) {
     // A page that may be written becomes read-only and copy-on-write in
     // both; one never writable (text) is simply shared as it is.
@@ -141,23 +147,13 @@ share_or_copy(pte_t *pte, pte_t *child)
   return 0;
 }
 
-// Give fork's child new the memory of old: regions, break, and every page
-// that is present, shared copy-on-write (vm_cow, the default) or copied.
-// Pages never touched stay absent in both. Returns 0, or -1 when memory ran
-// out; the caller then frees new, which holds exactly what was given so far
-// (old keeps its contents; some of its pages may have become copy-on-write,
-// which a later write resolves).
-int
-uvmcopy(struct vmspace *old, struct vmspace *new)
+// Give the pages of old in [from, to) to new, as share_or_copy says.
+// Returns 0, or -1 when memory ran out.
+static int
+copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int shared)
 {
-  new->heapbase = old->heapbase;
-  new->sz = old->sz;
-  new->nvma = old->nvma;
-  memmove(new->vma, old->vma, sizeof(old->vma));
-
-  int r = 0;
-  for (uint64 a = 0; a < old->sz && r == 0;) {
-    uint64 stop = next_span(a) < old->sz ? next_span(a) : PGROUNDUP(old->sz);
+  for (uint64 a = from; a < to;) {
+    uint64 stop = next_span(a) < to ? next_span(a) : PGROUNDUP(to);
     pte_t *pte = walk(old->pagetable, a, 0);   // 0: a whole empty span
     pte_t *cfirst = 0;                         // the child's PTE for cfirst_va,
     uint64 cfirst_va = 0;                      // made on the span's first page
@@ -168,45 +164,73 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
         cfirst = walk(new->pagetable, a, 1);
         cfirst_va = a;
       }
-      if (cfirst == 0 || share_or_copy(pte, cfirst + (a - cfirst_va) / PGSIZE) != 0) {
-        r = -1;
-        break;
-      }
+      if (cfirst == 0 ||
+          share_or_copy(pte, cfirst + (a - cfirst_va) / PGSIZE, shared) != 0)
+        return -1;
     }
     a = stop;
   }
+  return 0;
+}
+
+// Give fork's child new the memory of old: regions, break, and every page
+// that is present, shared copy-on-write (vm_cow, the default) or copied;
+// the pages of shared regions are shared as they are. Pages never touched
+// stay absent in both. Returns 0, or -1 when memory ran out; the caller
+// then frees new, which holds exactly what was given so far and no
+// reference to a file (old keeps its contents; some of its pages may have
+// become copy-on-write, which a later write resolves).
+int
+uvmcopy(struct vmspace *old, struct vmspace *new)
+{
+  new->heapbase = old->heapbase;
+  new->sz = old->sz;
+  new->nvma = old->nvma;
+  memmove(new->vma, old->vma, sizeof(old->vma));
+  for (int i = 0; i < new->nvma; i++)
+    new->vma[i].file = 0;   // until everything is copied
+
+  int r = copy_range(old, new, 0, old->sz, 0);
+  for (int i = 0; i < old->nvma && r == 0; i++)
+    if (old->vma[i].start >= old->sz)
+      r = copy_range(old, new, old->vma[i].start, old->vma[i].end, old->vma[i].shared);
   tlb_flush();   // the parent's writable pages became read-only
-  return r;
+  if (r != 0)
+    return -1;
+  for (int i = 0; i < new->nvma; i++) {
+    new->vma[i].file = old->vma[i].file;
+    vma_pager(&new->vma[i])->hold(&new->vma[i]);
+  }
+  return 0;
 }
 
 // Free every user page and then the page table itself. The caller has
 // removed the mappings that are not the process's own memory (trampoline,
-// trap frame).
+// trap frame), and the file-backed regions (vm_dropfiles: that sleeps).
 void
 uvmfree(struct vmspace *vm)
 {
   if (vm->pagetable == 0)
     return;
   uvmunmap(vm->pagetable, 0, PGROUNDUP(vm->sz) / PGSIZE, 1);
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (v->file)
+      panic("uvmfree: a file region is left");
+    if (v->start >= vm->sz)
+      uvmunmap(vm->pagetable, v->start, (v->end - v->start) / PGSIZE, 1);
+  }
   pagetable_free(vm->pagetable);
   vm->pagetable = 0;
 }
 
-// Record region [start, end) in vm's sorted region list. Regions may not
-// overlap. Returns 0, or -1 when the list is full.
+// Record an anonymous private region [start, end) in vm's sorted region
+// list. Regions may not overlap. Returns 0, or -1 when the list is full.
 int
 vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kind kind)
 {
-  if (vm->nvma == NVMA)
-    return -1;
-  int i = vm->nvma;
-  while (i > 0 && vm->vma[i - 1].start > start) {
-    vm->vma[i] = vm->vma[i - 1];
-    i--;
-  }
-  vm->vma[i] = (struct vma){ start, end, prot, kind };
-  vm->nvma++;
-  return 0;
+  struct vma v = { start, end, prot, kind };
+  return vma_insert(vm, &v);
 }
 
 // The region holding va, or 0. The heap, [heapbase, sz), is not in the
@@ -238,6 +262,7 @@ vma_name(struct vmspace *vm, uint64 va)
   case VMA_SEGMENT: return (r->prot & VM_X) ? "program text" : "program data";
   case VMA_GUARD: return "stack guard page";
   case VMA_STACK: return "stack";
+  case VMA_MMAP: return r->file ? "file mapping" : "anonymous mapping";
   }
   return "unmapped";
 }

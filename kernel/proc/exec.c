@@ -17,31 +17,49 @@ basename(const char *path)
   return last;
 }
 
+// Exchange the contents of two address-space records.
+static void
+vmswap(struct vmspace *a, struct vmspace *b)
+{
+  uint64 *x = (uint64 *)a, *y = (uint64 *)b;
+  for (uint64 i = 0; i < sizeof(*a) / sizeof(uint64); i++) {
+    uint64 t = x[i];
+    x[i] = y[i];
+    y[i] = t;
+  }
+}
+
+_Static_assert(sizeof(struct vmspace) <= PGSIZE, "exec keeps the new address space in a page");
+_Static_assert(sizeof(struct vmspace) % sizeof(uint64) == 0, "vmswap swaps words");
+
 int
 exec(char *path, char **argv)
 {
   struct proc *p = myproc();
-  struct vmspace nvm;
   uint64 entry, sp, argvp;
 
-  if (proc_vmcreate(p, &nvm) != 0)
+  // The record of the new address space (its region list) is too big for
+  // the kernel stack.
+  struct vmspace *nvm = kalloc();
+  if (nvm == 0)
     return -1;
-  int argc = exec_load(&nvm, path, argv, &entry, &sp, &argvp);
-  if (argc < 0) {
-    proc_vmfree(&nvm);
-    return -1;
+  int argc = -1;
+  if (proc_vmcreate(p, nvm) == 0)
+    argc = exec_load(nvm, path, argv, &entry, &sp, &argvp);
+  if (argc >= 0) {
+    vmswap(&p->vm, nvm);   // nvm now holds the old image
+    p->trapframe->epc = entry;
+    p->trapframe->sp = sp;
+    p->trapframe->a1 = argvp;
+    safestrcpy(p->name, basename(path), sizeof(p->name));
   }
-
-  struct vmspace old = p->vm;
-  p->vm = nvm;
-  p->trapframe->epc = entry;
-  p->trapframe->sp = sp;
-  p->trapframe->a1 = argvp;
-  safestrcpy(p->name, basename(path), sizeof(p->name));
-  // Off the old table (in the default design the kernel runs on it), and
-  // let other harts leave it, before freeing it.
+  // On success nvm holds the old image. In the default design the kernel
+  // runs on its table: get off it, and let other harts leave it, before
+  // freeing it.
   proc_vmuse(p);
-  hart_wait_unloaded(old.pagetable);
-  proc_vmfree(&old);
+  hart_wait_unloaded(nvm->pagetable);
+  vm_dropfiles(nvm);
+  proc_vmfree(nvm);
+  kfree(nvm);
   return argc;   // becomes a0: main's argc
 }

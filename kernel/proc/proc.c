@@ -213,6 +213,9 @@ exit(int status)
     machine_halt(1);
   }
 
+  // Shared file pages are written back now, while sleeping is allowed;
+  // the anonymous rest is freed by wait.
+  vm_dropfiles(&p->vm);
   for (int fd = 0; fd < NOFILE; fd++) {
     if (p->ofile[fd]) {
       fileclose(p->ofile[fd]);

@@ -36,8 +36,8 @@ proc_vmcreate(struct proc *p, struct vmspace *vm)
 }
 
 // Grow the heap by n bytes (n >= 0). lazy: only move the break; pages
-// appear on first touch. A size that wraps or reaches the trap frame fails
-// with -1 and changes nothing.
+// appear on first touch. A size that wraps or reaches the lowest mapping
+// above the heap (or the trap frame) fails with -1 and changes nothing.
 int
 growproc(long n, int lazy)
 {
@@ -45,7 +45,7 @@ growproc(long n, int lazy)
   uint64 sz = vm->sz;
   uint64 newsz = sz + n;
 
-  if (newsz < sz || newsz > USERTOP)
+  if (newsz < sz || newsz > vm_heaplimit(vm))   // never into a mapping
     return -1;
   if (!lazy && uvmalloc(vm, sz, newsz, VM_R | VM_W) == 0)
     return -1;

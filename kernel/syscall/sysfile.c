@@ -329,8 +329,10 @@ sys_open(void)
     ilock(ip);
   }
 
+  // A file a program runs from may not be emptied (fmap_denywrite).
   if ((ip->type == T_DIR && (writable || (omode & O_TRUNC))) ||
-      (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV))) {
+      (ip->type == T_DEVICE && (ip->major < 0 || ip->major >= NDEV)) ||
+      ((omode & O_TRUNC) && __atomic_load_n(&ip->textref, __ATOMIC_SEQ_CST) > 0)) {
     iunlockput(ip);
     end_op();
     return -1;

@@ -17,6 +17,7 @@ sys_memstat(void)
   st.free = kfreeblocks(st.free_blocks);
   st.swap_total = swap_total();
   st.swap_used = swap_used();
+  pcache_count(&st.cached, &st.reclaimable);
   return copyout(&myproc()->vm, addr, &st, sizeof(st));
 }
 
@@ -89,6 +90,28 @@ procstate_abi(enum procstate s)
   return 0;
 }
 
+struct sharecount {
+  struct vmspace *vm;
+  uint64 n;
+};
+
+static void
+count_shared(void *arg, const struct ptentry *e)
+{
+  struct sharecount *c = arg;
+  if (e->leaf && e->va < USERTOP && (vm_page_info(c->vm, e->va, e->pa) & PTI_SHARED))
+    c->n++;
+}
+
+// User pages of vm that another PTE maps too. vm's page table holds still.
+static uint64
+shared_pages(struct vmspace *vm)
+{
+  struct sharecount c = { vm, 0 };
+  pagetable_visit(vm->pagetable, count_shared, &c);
+  return c.n;
+}
+
 // procinfo(buf, max): a struct procinfo for each process, the first max
 // of them stored at buf. Returns how many processes there are, or -1.
 uint64
@@ -121,6 +144,7 @@ sys_procinfo(void)
     if (still && p->vm.pagetable) {
       pi.resident = pagetable_user_pages(p->vm.pagetable);
       pi.tables = pagetable_pages(p->vm.pagetable);
+      pi.shared = shared_pages(&p->vm);
     }
     int bad = n < max && copyout(to, addr + n * sizeof(pi), &pi, sizeof(pi)) != 0;
     release(&p->lock);
@@ -131,7 +155,31 @@ sys_procinfo(void)
   return n;
 }
 
+// Process pid, returned with its lock held at a moment it is not running
+// (lock_still); 0 for an unknown pid or one that kept running elsewhere.
+static struct proc *
+proc_still(int pid)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    acquire(&p->lock);
+    int found = p->state != UNUSED && p->pid == pid;
+    release(&p->lock);
+    if (!found)
+      continue;
+    if (!lock_still(p))
+      return 0;
+    // While p->lock was let go, p may have exited and been freed.
+    if (p->state == UNUSED || p->pid != pid) {
+      release(&p->lock);
+      return 0;
+    }
+    return p;
+  }
+  return 0;
+}
+
 struct dump {
+  struct vmspace *vm;   // whose table is dumped
   struct vmspace *to;   // the caller's address space
   uint64 addr;          // its buffer
   int max;              // room for this many entries
@@ -140,10 +188,13 @@ struct dump {
 };
 
 static void
-dump_entry(void *arg, const struct ptentry *e)
+dump_entry(void *arg, const struct ptentry *pe)
 {
   struct dump *d = arg;
-  if (d->n < d->max && copyout(d->to, d->addr + d->n * sizeof(*e), e, sizeof(*e)) != 0)
+  struct ptentry e = *pe;
+  if (e.leaf && e.va < USERTOP)
+    e.info = vm_page_info(d->vm, e.va, e.pa);
+  if (d->n < d->max && copyout(d->to, d->addr + d->n * sizeof(e), &e, sizeof(e)) != 0)
     d->bad = 1;
   d->n++;
 }
@@ -165,26 +216,51 @@ sys_vmdump(void)
   int kernel = (pid & VMDUMP_KERNEL) != 0;
   pid &= ~VMDUMP_KERNEL;
 
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    acquire(&p->lock);
-    int found = p->state != UNUSED && p->pid == pid;
-    release(&p->lock);
-    if (!found)
-      continue;
-    if (!lock_still(p))
-      return -1;
-    // While p->lock was let go, p may have exited and been freed.
-    if (p->state == UNUSED || p->pid != pid) {
-      release(&p->lock);
-      return -1;
-    }
-    struct dump d = { &myproc()->vm, addr, max, 0, 0 };
-    if (p->vm.pagetable && kernel)
-      pagetable_visit_kernel(p->vm.pagetable, dump_entry, &d);
-    else if (p->vm.pagetable)
-      pagetable_visit(p->vm.pagetable, dump_entry, &d);
-    release(&p->lock);
-    return d.bad ? -1 : d.n;
-  }
-  return -1;
+  struct proc *p = proc_still(pid);
+  if (p == 0)
+    return -1;
+  struct dump d = { &p->vm, &myproc()->vm, addr, max, 0, 0 };
+  if (p->vm.pagetable && kernel)
+    pagetable_visit_kernel(p->vm.pagetable, dump_entry, &d);
+  else if (p->vm.pagetable)
+    pagetable_visit(p->vm.pagetable, dump_entry, &d);
+  release(&p->lock);
+  return d.bad ? -1 : d.n;
+}
+
+struct regions {
+  struct vmspace *to;   // the caller's address space
+  uint64 addr;          // its buffer
+  int max, n, bad;
+};
+
+static void
+region_entry(void *arg, const struct vmregion *r)
+{
+  struct regions *d = arg;
+  if (d->n < d->max && copyout(d->to, d->addr + d->n * sizeof(*r), r, sizeof(*r)) != 0)
+    d->bad = 1;
+  d->n++;
+}
+
+// vmregions(pid, buf, max): pid's regions as struct vmregion, the heap
+// among them, the first max stored at buf (for pmap). Returns how many
+// there are, or -1 as vmdump does.
+uint64
+sys_vmregions(void)
+{
+  int pid, max;
+  uint64 addr;
+  argint(0, &pid);
+  argaddr(1, &addr);
+  argint(2, &max);
+  if (prefault_buffer(addr, max, sizeof(struct vmregion)) != 0)
+    return -1;
+  struct proc *p = proc_still(pid);
+  if (p == 0)
+    return -1;
+  struct regions d = { &myproc()->vm, addr, max, 0, 0 };
+  vm_describe(&p->vm, region_entry, &d);
+  release(&p->lock);
+  return d.bad ? -1 : d.n;
 }

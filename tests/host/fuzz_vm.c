@@ -5,7 +5,10 @@
 // directly, fork (uvmcopy, sharing copy-on-write or copying, as the input
 // says), exit (uvmfree), exec (exec_load of a crafted ELF, then free the
 // old image), and switch the zero page and fault-around on and off
-// (vmconfig).
+// (vmconfig), and map, unmap and protect anonymous private memory (vm_map,
+// vm_unmap, vm_protect: mmap, munmap, mprotect), which the model follows
+// region by region, splits included. (exec here always reads its segments
+// in: demand paging and file mappings are tested in test_mmap.c.)
 //
 // A plain model says what every process must see: its regions, its
 // break, and the bytes of every page that was ever written (all others
@@ -51,7 +54,7 @@
 #define NPROCS 4
 #define MAXSTEPS 256
 #define MAXMPAGES 256        // model pages per process; more than RAM has
-#define MAXREG 8             // exec regions: segments, guard, stack
+#define MAXREG (NVMA + 1)    // regions: exec's and mmap's
 #define RW (VM_R | VM_W)
 
 struct mpage {
@@ -148,6 +151,74 @@ mregion(struct proc *p, uint64 va)
     if (va >= p->reg[i].start && va < p->reg[i].end)
       return &p->reg[i];
   return 0;
+}
+
+// growproc's limit: the lowest region above the break, or USERTOP.
+static uint64
+mheaplimit(struct proc *p)
+{
+  uint64 lim = USERTOP;
+  for (int i = 0; i < p->nreg; i++)
+    if (p->reg[i].start >= p->sz && p->reg[i].start >= p->heapbase && p->reg[i].start < lim)
+      lim = p->reg[i].start;
+  return lim;
+}
+
+static void
+mreg_insert(struct proc *p, struct region r)
+{
+  if (p->nreg == MAXREG)
+    fuzz_fail("model: more than %d regions", MAXREG);
+  int i = p->nreg++;
+  for (; i > 0 && p->reg[i - 1].start > r.start; i--)
+    p->reg[i] = p->reg[i - 1];
+  p->reg[i] = r;
+}
+
+// Forget the written bytes of [from, to).
+static void
+mdrop_range(struct proc *p, uint64 from, uint64 to)
+{
+  for (int i = 0; i < p->npages;) {
+    if (p->pages[i].va >= from && p->pages[i].va < to)
+      p->pages[i] = p->pages[--p->npages];
+    else
+      i++;
+  }
+}
+
+// Does a region hold [a, e) with room on both sides (so a cut splits it)?
+static int
+msplits(struct proc *p, uint64 a, uint64 e)
+{
+  for (int i = 0; i < p->nreg; i++)
+    if (p->reg[i].start < a && p->reg[i].end > e)
+      return 1;
+  return 0;
+}
+
+// Take [a, e) out of every region (pieces left on either side stay).
+static void
+mcut(struct proc *p, uint64 a, uint64 e)
+{
+  struct region keep[MAXREG + 2];
+  int n = 0;
+  for (int i = 0; i < p->nreg; i++) {
+    struct region r = p->reg[i];
+    if (r.end <= a || r.start >= e) {
+      keep[n++] = r;
+      continue;
+    }
+    mdrop_range(p, r.start > a ? r.start : a, r.end < e ? r.end : e);
+    if (r.start < a)
+      keep[n++] = (struct region){ r.start, a, r.prot, r.kind };
+    if (r.end > e)
+      keep[n++] = (struct region){ e, r.end, r.prot, r.kind };
+  }
+  if (n > MAXREG)
+    fuzz_fail("model: more than %d regions", MAXREG);
+  p->nreg = n;
+  memcpy(p->reg, keep, n * sizeof(keep[0]));
 }
 
 static int
@@ -256,7 +327,9 @@ check_leaf(uint64 va, pte_t pte, int level, void *arg)
   int rights = raw_rights(pte);
   struct region *r = mregion(p, va);
   int want;
-  if (r) {
+  if (r && r->prot == 0) {
+    want = VM_R;   // PROT_NONE: kept mapped, no user access
+  } else if (r) {
     want = r->prot | VM_U;
   } else if (va >= p->heapbase && va < p->sz) {
     want = RW | VM_U;
@@ -267,10 +340,16 @@ check_leaf(uint64 va, pte_t pte, int level, void *arg)
   // Copy-on-write: a page that may be written, mapped without VM_W.
   if ((rights & VM_COW) && (want & VM_W))
     want = (want & ~VM_W) | VM_COW;
+  // A PROT_NONE page keeps its copy-on-write mark for when it is writable again.
+  if ((rights & VM_COW) && r && r->prot == 0)
+    want |= VM_COW;
   if (rights != want)
     fuzz_fail("page %#lx: rights %#x, expected %#x (%s)", va, rights, want,
               r ? "region" : "heap");
-  if (is_zero(pte) && (r || !(rights & VM_COW)))
+  // The zero page: only where a lazy anonymous page may be (the heap and
+  // mmap's regions), never writable.
+  if (is_zero(pte) && ((r && r->kind != VMA_MMAP) || (rights & VM_W) ||
+                       (!r && !(rights & VM_COW))))
     fuzz_fail("page %#lx maps the zero page with rights %#x%s", va, rights,
               r ? " in a region" : "");
   const uchar *got = (const uchar *)PTE2PA(pte);
@@ -420,7 +499,7 @@ op_grow(struct proc *p, struct input *in, int lazy)
 {
   uint64 n = amount(in);
   uint64 sz = p->sz, newsz = sz + n;
-  if (newsz < sz || newsz > USERTOP)
+  if (newsz < sz || newsz > mheaplimit(p))
     return;
   if (!lazy) {
     // Each new page, and the tables it needs.
@@ -811,6 +890,140 @@ op_fork(struct proc *p, struct proc *c, int cow)
   check_forked(p, c, l);
 }
 
+// ---- mmap, munmap, mprotect of anonymous private memory
+
+static int
+pick_prot(struct input *in)
+{
+  static const int prots[] = { VM_R, RW, RW, 0 };
+  return prots[take(in) % 4];
+}
+
+// An address for munmap or mprotect: in or around a region, or anywhere.
+static uint64
+pick_range(struct proc *p, struct input *in, uint64 *len)
+{
+  uint8 a = take(in), b = take(in);
+  *len = (uint64)(b % 8) * PGSIZE + (b & 0x80 ? 1 : 0);   // 0 and unaligned too
+  if (p->nreg && a % 4 != 3) {
+    struct region *r = &p->reg[a % p->nreg];
+    return r->start + ((uint64)(a >> 2) % 4) * PGSIZE - (a & 0x40 ? PGSIZE : 0);
+  }
+  return a % 4 == 3 && (b & 0x40) ? USERTOP - PGSIZE : PGROUNDUP(p->sz) + (uint64)a * PGSIZE;
+}
+
+// The model's gap for a new mapping of len bytes: try the highest place,
+// and go below every region in the way.
+static uint64
+mgap(struct proc *p, uint64 len)
+{
+  uint64 cand = USERTOP - len;
+  for (int i = p->nreg - 1; i >= 0; i--) {
+    struct region *r = &p->reg[i];
+    if (r->end <= cand)
+      break;
+    if (r->start < cand + len) {
+      if (r->start < len)
+        return 0;
+      cand = r->start - len;
+    }
+  }
+  return cand >= PGROUNDUP(p->sz) ? cand : 0;
+}
+
+static void
+op_mmap(struct proc *p, struct input *in)
+{
+  uint8 b = take(in);
+  uint64 len = (uint64)(b % 8) * PGSIZE + (b & 8 ? 100 : 0);
+  int prot = pick_prot(in);
+  int fixed = b & 0x40;
+  uint64 addr = 0, rlen = PGROUNDUP(len), want;
+  if (fixed) {
+    addr = PGROUNDUP(p->sz) + (uint64)(take(in) % 32) * PGSIZE - (b & 0x80 ? PGSIZE : 0);
+    int freed = 0;
+    for (int i = 0; i < p->nreg; i++)
+      if (p->reg[i].start >= addr && p->reg[i].end <= addr + rlen)
+        freed++;
+    int ok = len > 0 && addr >= PGROUNDUP(p->sz) && addr + rlen > addr && addr + rlen <= USERTOP &&
+             p->nreg + 1 + msplits(p, addr, addr + rlen) - freed <= NVMA;
+    want = ok ? addr : (uint64)-1;
+  } else {
+    want = len > 0 && p->nreg < NVMA ? mgap(p, rlen) : 0;
+    if (want == 0)
+      want = (uint64)-1;
+  }
+  uint64 r = vm_map(&p->vm, addr, len, prot, fixed ? VMMAP_FIXED : 0, 0, 0, 0);
+  if (r != want)
+    fuzz_fail("vm_map(%#lx, %#lx, %#x%s) = %#lx, model %#lx", addr, len, prot,
+              fixed ? ", fixed" : "", r, want);
+  if (r == (uint64)-1)
+    return;
+  mcut(p, r, r + rlen);
+  mreg_insert(p, (struct region){ r, r + rlen, prot, VMA_MMAP });
+}
+
+static void
+op_munmap(struct proc *p, struct input *in)
+{
+  uint64 len, addr = pick_range(p, in, &len);
+  uint64 end = addr + PGROUNDUP(len);
+  int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP &&
+           p->nreg + msplits(p, addr, end) <= NVMA;
+  int r = vm_unmap(&p->vm, addr, len);
+  if (r != (ok ? 0 : -1))
+    fuzz_fail("vm_unmap(%#lx, %#lx) = %d, model %d", addr, len, r, ok ? 0 : -1);
+  if (ok)
+    mcut(p, addr, end);
+}
+
+static void
+op_mprotect(struct proc *p, struct input *in)
+{
+  uint64 len, addr = pick_range(p, in, &len);
+  int prot = pick_prot(in);
+  uint64 end = addr + PGROUNDUP(len);
+  int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP;
+  // Every page in a region that is no guard page, and room to split.
+  uint64 at = addr;
+  int splits = 0;
+  for (int i = 0; ok && i < p->nreg && at < end; i++) {
+    struct region *r = &p->reg[i];
+    if (r->end <= at)
+      continue;
+    if (r->start > at || r->kind == VMA_GUARD)
+      ok = 0;
+    splits += (r->start < addr) + (r->end > end);
+    at = r->end;
+  }
+  ok = ok && at >= end && p->nreg + splits <= NVMA;
+  int r = vm_protect(&p->vm, addr, len, prot);
+  if (r != (ok ? 0 : -1))
+    fuzz_fail("vm_protect(%#lx, %#lx, %#x) = %d, model %d", addr, len, prot, r, ok ? 0 : -1);
+  if (!ok)
+    return;
+  // The covered pieces get prot; the model's bytes stay.
+  struct region pieces[MAXREG];
+  int n = 0;
+  for (int i = 0; i < p->nreg; i++) {
+    struct region x = p->reg[i];
+    if (x.end > addr && x.start < end) {
+      x.start = x.start > addr ? x.start : addr;
+      x.end = x.end < end ? x.end : end;
+      x.prot = prot;
+      pieces[n++] = x;
+    }
+  }
+  int npages = p->npages;
+  static struct mpage saved[MAXMPAGES];
+  memcpy(saved, p->pages, npages * sizeof(saved[0]));
+  mcut(p, addr, end);
+  for (int i = 0; i < n; i++)
+    mreg_insert(p, pieces[i]);
+  p->npages = npages;
+  memcpy(p->pages, saved, npages * sizeof(saved[0]));
+}
+
 // The zero page and fault-around on or off, as the input says.
 static void
 op_config(struct input *in)
@@ -1030,10 +1243,11 @@ op_exec(struct proc *p, struct input *in)
 // ---- the driver
 
 enum { OP_GROW, OP_GROW_LAZY, OP_SHRINK, OP_WRITE, OP_READ, OP_READSTR,
-       OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, OP_CONFIG, NOPS };
+       OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, OP_CONFIG, OP_MMAP, OP_MUNMAP,
+       OP_MPROTECT, NOPS };
 static const char *opnames[] = { "grow", "grow lazily", "shrink", "write", "read",
                                  "read string", "fault", "fork", "exit", "exec",
-                                 "config" };
+                                 "config", "mmap", "munmap", "mprotect" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -1049,6 +1263,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (int i = 0; i <= NPROCS; i++)
     procs[i].live = 0;
   vm_cow = vm_faultaround = vm_zeropage = 1;
+  vm_demandexec = 0;
   opt_zeropage = opt_faultaround = 1;
   uint64 start = kfreecount();
 
@@ -1082,6 +1297,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case OP_EXIT:      op_exit(p); break;
     case OP_EXEC:      op_exec(p, &in); break;
+    case OP_MMAP:      op_mmap(p, &in); break;
+    case OP_MUNMAP:    op_munmap(p, &in); break;
+    case OP_MPROTECT:  op_mprotect(p, &in); break;
     }
     check_all();
   }

@@ -78,6 +78,12 @@ void fakefs_put(const char *name, const void *data, uint64 size);
 // No transaction open, no inode referenced or locked. 0 if so, else -1
 // with a description in msg.
 int fakefs_idle(char *msg, size_t msgsz);
+// The inode of file name with one more reference (as open gives; give it
+// back with fmap_release), or 0; the file's bytes now; and how many pages
+// kernel/mm read and wrote through fmap_readpage and fmap_writepage.
+struct inode *fakefs_open(const char *name);
+const uchar *fakefs_data(const char *name);
+extern int fakefs_pagereads, fakefs_pagewrites;
 
 // ---- host_swap.c: a swap device in memory (swapdev_pages, swapdev_rw)
 // A device of pages slots (0: no device), none written yet; call swapinit

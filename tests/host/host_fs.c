@@ -18,6 +18,7 @@ static struct fakefile {
 } files[NFAKEFILE];
 
 static int nops;        // open transactions
+int fakefs_pagereads, fakefs_pagewrites;   // pages read and written by mm
 
 void
 fakefs_reset(void)
@@ -27,6 +28,7 @@ fakefs_reset(void)
     memset(&files[i], 0, sizeof(files[i]));
   }
   nops = 0;
+  fakefs_pagereads = fakefs_pagewrites = 0;
 }
 
 void
@@ -146,4 +148,97 @@ iunlockput(struct inode *ip)
     panic("fakefs: iunlockput without a reference");
   ip->lock.locked = 0;
   ip->ref--;
+}
+
+// ---- the narrow interface kernel/mm reaches files through (fs/fmap.c)
+
+
+int
+fmap_readpage(struct inode *ip, uint64 index, void *page)
+{
+  struct fakefile *f = file_of(ip);
+  if (ip->ref < 1 || ip->lock.locked)
+    panic("fakefs: fmap_readpage of an unreferenced or locked inode");
+  uint64 off = index * PGSIZE;
+  if (off < ip->size)
+    memcpy(page, f->data + off, ip->size - off < PGSIZE ? ip->size - off : PGSIZE);
+  fakefs_pagereads++;
+  return 0;
+}
+
+int
+fmap_writepage(struct inode *ip, uint64 index, const void *page)
+{
+  struct fakefile *f = file_of(ip);
+  if (ip->ref < 1 || ip->lock.locked || nops != 0)
+    panic("fakefs: fmap_writepage of an unreferenced or locked inode, or in a transaction");
+  uint64 off = index * PGSIZE;
+  if (off < ip->size)
+    memcpy(f->data + off, page, ip->size - off < PGSIZE ? ip->size - off : PGSIZE);
+  fakefs_pagewrites++;
+  return 0;
+}
+
+uint64
+fmap_size(struct inode *ip)
+{
+  file_of(ip);
+  return ip->size;
+}
+
+void
+fmap_hold(struct inode *ip)
+{
+  file_of(ip);
+  if (ip->ref < 1)
+    panic("fakefs: fmap_hold without a reference");
+  ip->ref++;
+}
+
+void
+fmap_release(struct inode *ip)
+{
+  file_of(ip);
+  if (ip->ref < 1 || nops != 0)
+    panic("fakefs: fmap_release without a reference, or in a transaction");
+  ip->ref--;
+}
+
+// The inode of file name with one reference more (as open gives), or 0.
+struct inode *
+fakefs_open(const char *name)
+{
+  for (int i = 0; i < NFAKEFILE; i++) {
+    if (files[i].name[0] && strcmp(files[i].name, name) == 0) {
+      files[i].ip.ref++;
+      return &files[i].ip;
+    }
+  }
+  return 0;
+}
+
+// The bytes of file name as they are now.
+const uchar *
+fakefs_data(const char *name)
+{
+  for (int i = 0; i < NFAKEFILE; i++)
+    if (files[i].name[0] && strcmp(files[i].name, name) == 0)
+      return files[i].data;
+  return 0;
+}
+
+void
+fmap_denywrite(struct inode *ip, int delta)
+{
+  file_of(ip);
+  ip->textref += delta;
+  if (ip->textref < 0)
+    panic("fakefs: fmap_denywrite below zero");
+}
+
+uint
+fmap_inum(struct inode *ip)
+{
+  file_of(ip);
+  return ip->inum;
 }

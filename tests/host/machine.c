@@ -65,6 +65,7 @@ machine_kinit(uint64 start, uint64 end)
   kend = PGROUNDDOWN(end);
   exhausted = 0;
   zero_page = 0;   // a bare kinit has none (the kernel's is stale now)
+  pcache_init();   // empty: the pages it held are gone with the old RAM
   uint64 first = machine_first_page();
   for (uint64 i = 0; i < ktotalpages(); i++)
     ASAN_POISON_MEMORY_REGION((char *)(first + i * PGSIZE) + LINKS, PGSIZE - LINKS);
@@ -218,8 +219,9 @@ pt_missing_tables(pagetable_t pt, uint64 va)
 
 struct refcount {
   int *want;              // per managed page
-  int *writable;          // per managed page: leaves that map it with W
+  int *writable;          // per managed page: private leaves that map it with W
   uint64 first, npages;
+  struct vmspace *vm;     // whose page table is being visited
   char *msg;
   size_t msgsz;
   int bad;
@@ -245,6 +247,12 @@ count_table(uint64 pa, void *arg)
 }
 
 static void
+count_cached(void *arg, uint64 pa)
+{
+  count(arg, pa, "cached page");
+}
+
+static void
 count_leaf(uint64 va, pte_t pte, int level, void *arg)
 {
   struct refcount *rc = arg;
@@ -262,10 +270,12 @@ count_leaf(uint64 va, pte_t pte, int level, void *arg)
     snprintf(rc->msg, rc->msgsz, "va %#lx is writable and copy-on-write", va);
     rc->bad = 1;
   }
+  // A shared region's page is writable wherever it is mapped, by design.
+  struct vma *r = vma_find(rc->vm, va);
   for (uint64 i = 0; i < npages && !rc->bad; i++) {
     uint64 pa = PTE2PA(pte) + i * PGSIZE;
     count(rc, pa, "leaf target");
-    if ((pte & PTE_W) && !rc->bad)
+    if ((pte & PTE_W) && !(r && r->shared) && !rc->bad)
       rc->writable[(pa - rc->first) / PGSIZE]++;
   }
 }
@@ -274,15 +284,18 @@ int
 machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
 {
   static int want[RAM_MAX_PAGES], writable[RAM_MAX_PAGES];
-  struct refcount rc = { want, writable, machine_first_page(), ktotalpages(), msg, msgsz, 0 };
+  struct refcount rc = { want, writable, machine_first_page(), ktotalpages(), 0, msg, msgsz, 0 };
   memset(want, 0, sizeof(want));
   memset(writable, 0, sizeof(writable));
   if (zero_page)
     count(&rc, zero_page, "zero page");   // the kernel's own reference
+  pcache_visit(count_cached, &rc);   // the page cache's own references
   struct ptvisitor v = { count_table, count_leaf, &rc };
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n; i++) {
+    rc.vm = vms[i];
     if (vms[i]->pagetable)
       pt_visit(vms[i]->pagetable, &v);
+  }
   for (void **p = exhausted; p && !rc.bad; p = *p)
     count(&rc, (uint64)p, "page held by machine_exhaust");
   if (rc.bad)

@@ -120,10 +120,10 @@ good_elf_loads_with_argv(void **state)
   // Regions: both segments, the guard, the stack, sorted.
   assert_int_equal(vm.nvma, 4);
   struct vma want[] = {
-    { 0, 0x2000, VM_R | VM_X, VMA_SEGMENT },
-    { 0x3000, 0x7000, VM_R | VM_W, VMA_SEGMENT },
-    { 0x7000, 0x8000, 0, VMA_GUARD },
-    { 0x8000, 0x9000, VM_R | VM_W, VMA_STACK },
+    { .start = 0, .end = 0x2000, .prot = VM_R | VM_X, .kind = VMA_SEGMENT },
+    { .start = 0x3000, .end = 0x7000, .prot = VM_R | VM_W, .kind = VMA_SEGMENT },
+    { .start = 0x7000, .end = 0x8000, .prot = 0, .kind = VMA_GUARD },
+    { .start = 0x8000, .end = 0x9000, .prot = VM_R | VM_W, .kind = VMA_STACK },
   };
   for (int i = 0; i < 4; i++) {
     assert_int_equal(vm.vma[i].start, want[i].start);

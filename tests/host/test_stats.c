@@ -2,8 +2,9 @@
 // where they count: test_fault.c, test_cow.c, test_uvmcopy.c.)
 #include "unit.h"
 
-static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage };
-static const int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE };
+static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage, &vm_demandexec };
+static const int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE, VMCONF_DEMANDEXEC };
+#define NOPTIONS 4
 
 // Each key sets its own option to 0 or 1 and returns the old value; -1
 // only reads it.
@@ -11,10 +12,10 @@ static void
 vmconfig_sets_and_reads(void **state)
 {
   (void)state;
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < NOPTIONS; k++) {
     assert_int_equal(vmconfig(keys[k], -1), 1);
     assert_int_equal(vmconfig(keys[k], 0), 1);
-    for (int j = 0; j < 3; j++)
+    for (int j = 0; j < NOPTIONS; j++)
       assert_int_equal(*options[j], j != k);
     assert_int_equal(vmconfig(keys[k], -1), 0);
     assert_int_equal(vmconfig(keys[k], 0), 0);
@@ -42,7 +43,7 @@ vmconfig_refuses_bad_arguments(void **state)
     assert_int_equal(vmconfig(badkeys[i], 0), -1);
   }
   const int badvalues[] = { 2, -2, 100, -100 };
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < NOPTIONS; k++) {
     *options[k] = 0;
     for (int i = 0; i < 4; i++) {
       assert_int_equal(vmconfig(keys[k], badvalues[i]), -1);
@@ -50,7 +51,7 @@ vmconfig_refuses_bad_arguments(void **state)
     }
     *options[k] = 1;
   }
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < NOPTIONS; k++)
     assert_int_equal(*options[k], 1);
 }
 

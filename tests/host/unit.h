@@ -14,12 +14,13 @@
 #define UNIT_RAM_PAGES 512
 
 // Every test boots a fresh machine (with its zero page), with vm_cow,
-// vm_faultaround and vm_zeropage on, the clock policy, no swap device and
-// vmstat cleared; afterwards the teardown checks that kfreecount() is
-// back at its value after boot, that every page's reference count matches
-// the references that still exist (the kernel's to the zero page), that
-// no spin lock is held, that the fake file system is idle and that no
-// swap slot is in use.
+// vm_faultaround, vm_zeropage and vm_demandexec on, the clock policy, no
+// swap device and vmstat cleared; afterwards the teardown gives back the
+// page cache's clean unmapped pages and checks that kfreecount() is back
+// at its value after boot, that every page's reference count matches the
+// references that still exist (the kernel's to the zero page), that no
+// spin lock is held, that the fake file system is idle and that no swap
+// slot is in use.
 int unit_setup(void **state);
 int unit_teardown(void **state);
 #define UNIT_TEST(f) cmocka_unit_test_setup_teardown(f, unit_setup, unit_teardown)
@@ -75,5 +76,6 @@ int run_swap_tests(int *ntests);
 int run_replace_tests(int *ntests);
 int run_buddy_tests(int *ntests);
 int run_largepage_tests(int *ntests);
+int run_mmap_tests(int *ntests);
 
 #endif

@@ -23,7 +23,7 @@ setup_with_ram(uint64 npages)
   machine_boot(npages);
   free_at_start = kfreecount();   // the zero page is taken by now
   // Every test starts with every option on and the counters at zero.
-  vm_cow = vm_faultaround = vm_zeropage = 1;
+  vm_cow = vm_faultaround = vm_zeropage = vm_demandexec = 1;
   vm_policy = POLICY_CLOCK;
   memset(&vmstat, 0, sizeof(vmstat));
   return 0;
@@ -48,6 +48,9 @@ unit_teardown(void **state)
 {
   (void)state;
   char msg[256];
+  // The page cache may keep clean pages nobody maps: they are as good as
+  // free. A dirty or still mapped one is a leak.
+  pcache_reclaim(UNIT_RAM_PAGES);
   if (kfreecount() != free_at_start)
     fail_msg("leak: kfreecount %lu after the test, %lu before", kfreecount(), free_at_start);
   if (machine_check_refs(0, 0, msg, sizeof(msg)) != 0)
@@ -158,7 +161,7 @@ main(void)
     run_kalloc_tests, run_pagetable_tests, run_vm_tests, run_fault_tests,
     run_uaccess_tests, run_uvmcopy_tests, run_cow_tests, run_stats_tests,
     run_exec_tests, run_swap_tests, run_replace_tests, run_buddy_tests,
-    run_largepage_tests,
+    run_largepage_tests, run_mmap_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

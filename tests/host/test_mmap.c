@@ -1,0 +1,327 @@
+// region.c, pager.c, pagecache.c: mappings made at run time, their
+// splitting, the page cache they share, and demand-paged exec, on files
+// served by the fake file system.
+#include "abi/param.h"
+#include "mm/elf.h"
+#include "fs/fs.h"
+#include "unit.h"
+
+#define FILEPAGES 6
+#define RW (VM_R | VM_W)
+
+static uchar filedata[FILEPAGES * PGSIZE];
+
+// /f: FILEPAGES pages, byte i holding i * 7 + page + 1; opened (one
+// reference, given back by close_file).
+static struct inode *
+open_file(uint64 size)
+{
+  for (uint64 i = 0; i < sizeof(filedata); i++)
+    filedata[i] = (uchar)(i * 7 + i / PGSIZE + 1);
+  fakefs_put("/f", filedata, size);
+  struct inode *ip = fakefs_open("/f");
+  assert_non_null(ip);
+  return ip;
+}
+
+static void
+close_file(struct inode *ip)
+{
+  fmap_release(ip);
+}
+
+// Everything vm holds goes: file regions first (they write back), then
+// the rest.
+static void
+vm_end(struct vmspace *vm)
+{
+  vm_dropfiles(vm);
+  uvmfree(vm);
+}
+
+static uchar
+byte_at(struct vmspace *vm, uint64 va)
+{
+  return page_at(vm, PGROUNDDOWN(va))[va % PGSIZE];
+}
+
+static void
+munmap_hole_splits_region(void **state)
+{
+  (void)state;
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 free0 = kfreecount();
+  uint64 a = vm_map(&vm, 0, 8 * PGSIZE, RW, 0, 0, 0, 0);
+  assert_int_equal(a, MMAPTOP - 8 * PGSIZE);
+  for (int i = 0; i < 8; i++)
+    assert_int_equal(vmfault(&vm, a + i * PGSIZE, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(vm_unmap(&vm, a + 3 * PGSIZE, 2 * PGSIZE), 0);
+  assert_int_equal(vm.nvma, 2);
+  assert_int_equal(vm.vma[0].start, a);
+  assert_int_equal(vm.vma[0].end, a + 3 * PGSIZE);
+  assert_int_equal(vm.vma[1].start, a + 5 * PGSIZE);
+  assert_int_equal(vm.vma[1].end, a + 8 * PGSIZE);
+  assert_false(present(&vm, a + 3 * PGSIZE) || present(&vm, a + 4 * PGSIZE));
+  assert_true(present(&vm, a + 2 * PGSIZE) && present(&vm, a + 5 * PGSIZE));
+  assert_int_equal(vmfault(&vm, a + 4 * PGSIZE, ACCESS_READ), FAULT_BADADDR);
+  // Head and tail, then a range over both pieces and the hole.
+  assert_int_equal(vm_unmap(&vm, a, PGSIZE), 0);
+  assert_int_equal(vm_unmap(&vm, a + 7 * PGSIZE, PGSIZE), 0);
+  assert_int_equal(vm.vma[0].start, a + PGSIZE);
+  assert_int_equal(vm.vma[1].end, a + 7 * PGSIZE);
+  assert_int_equal(vm_unmap(&vm, a, 8 * PGSIZE), 0);
+  assert_int_equal(vm.nvma, 0);
+  assert_int_equal(vm_unmap(&vm, a, 8 * PGSIZE), 0);   // nothing there
+  assert_int_equal(kfreecount(), free0);
+  struct vmspace *vms[] = { &vm };
+  assert_refs(vms, 1);
+  vm_end(&vm);
+}
+
+// The second piece of a split file region still shows the right part of
+// the file.
+static void
+split_file_region_keeps_offsets(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, FILEPAGES * PGSIZE, VM_R, 0, ip, 0, 0);
+  assert_int_equal(vm_unmap(&vm, a + PGSIZE, 2 * PGSIZE), 0);
+  assert_int_equal(vm.nvma, 2);
+  assert_int_equal(vm.vma[1].off, 3 * PGSIZE);
+  assert_int_equal(vm.vma[1].filelen, 3 * PGSIZE);
+  assert_int_equal(vmfault(&vm, a + 4 * PGSIZE + 9, ACCESS_READ), FAULT_OK);
+  assert_int_equal(byte_at(&vm, a + 4 * PGSIZE + 9), filedata[4 * PGSIZE + 9]);
+  assert_int_equal(ip->ref, 3);   // the open file and both pieces
+  vm_end(&vm);
+  close_file(ip);
+}
+
+static void
+protect_splits_and_refuses(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, 4 * PGSIZE, RW, 0, 0, 0, 0);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(vmfault(&vm, a + i * PGSIZE, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(vm_protect(&vm, a + PGSIZE, 2 * PGSIZE, VM_R), 0);
+  assert_int_equal(vm.nvma, 3);
+  assert_int_equal(vm.vma[1].prot, VM_R);
+  assert_false(flags_at(&vm, a + PGSIZE) & VM_W);
+  assert_true(flags_at(&vm, a) & VM_W);
+  assert_int_equal(vmfault(&vm, a + PGSIZE, ACCESS_WRITE), FAULT_BADADDR);
+  // Back to RW: the page held alone becomes writable on the next store.
+  assert_int_equal(vm_protect(&vm, a + PGSIZE, PGSIZE, RW), 0);
+  assert_int_equal(vmfault(&vm, a + PGSIZE, ACCESS_WRITE), FAULT_OK);
+  assert_true(flags_at(&vm, a + PGSIZE) & VM_W);
+  assert_int_equal(vm_protect(&vm, a, 6 * PGSIZE, VM_R), -1);   // past the end
+  // A shared mapping of a file opened read-only never becomes writable.
+  uint64 b = vm_map(&vm, 0, PGSIZE, VM_R, VMMAP_SHARED, ip, 0, VM_W);
+  int n = vm.nvma;
+  assert_int_equal(vm_protect(&vm, b, PGSIZE, RW), -1);
+  assert_int_equal(vm.nvma, n);
+  assert_int_equal(vm_map(&vm, 0, PGSIZE, RW, VMMAP_SHARED, ip, 0, VM_W), (uint64)-1);
+  struct vmspace *vms[] = { &vm };
+  assert_refs(vms, 1);
+  vm_end(&vm);
+  close_file(ip);
+}
+
+// Two address spaces mapping the same file page share one page, read once.
+static void
+cache_shares_one_page(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace v1, v2;
+  vm_new(&v1);
+  vm_new(&v2);
+  uint64 a = vm_map(&v1, 0, 2 * PGSIZE, VM_R, VMMAP_SHARED, ip, PGSIZE, 0);
+  uint64 b = vm_map(&v2, 0, 2 * PGSIZE, VM_R, 0, ip, PGSIZE, 0);
+  assert_int_equal(vmfault(&v1, a, ACCESS_READ), FAULT_OK);
+  assert_int_equal(vmfault(&v2, b, ACCESS_READ), FAULT_OK);
+  assert_ptr_equal(page_at(&v1, a), page_at(&v2, b));
+  assert_int_equal(refs_at(&v1, a), 3);   // the cache and two mappings
+  assert_int_equal(fakefs_pagereads, 1);
+  assert_int_equal(vmstat.pc_hits, 1);
+  assert_int_equal(vmstat.pc_misses, 1);
+  assert_int_equal(byte_at(&v2, b + 5), filedata[PGSIZE + 5]);
+  struct vmspace *vms[] = { &v1, &v2 };
+  assert_refs(vms, 2);
+  vm_end(&v1);
+  vm_end(&v2);
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  assert_int_equal(cached, 1);
+  assert_int_equal(reclaimable, 1);
+  close_file(ip);
+}
+
+// A store through a shared mapping reaches the file when the mapping goes;
+// one through a private mapping never does.
+static void
+stores_shared_and_private(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 s = vm_map(&vm, 0, PGSIZE, RW, VMMAP_SHARED, ip, 0, 0);
+  uint64 p = vm_map(&vm, 0, PGSIZE, RW, 0, ip, PGSIZE, 0);
+  assert_int_equal(vmfault(&vm, s, ACCESS_READ), FAULT_OK);
+  assert_false(flags_at(&vm, s) & VM_W);   // clean until the first store
+  assert_int_equal(vmfault(&vm, s, ACCESS_WRITE), FAULT_OK);
+  assert_true(flags_at(&vm, s) & VM_W);
+  page_at(&vm, s)[3] = 0xEE;
+  assert_int_equal(vmfault(&vm, p, ACCESS_WRITE), FAULT_OK);
+  page_at(&vm, p)[3] = 0xDD;
+  assert_int_equal(refs_at(&vm, p), 1);   // a private copy
+  assert_int_equal(vm_sync(&vm, s, PGSIZE), 0);
+  assert_int_equal(fakefs_data("/f")[3], 0xEE);
+  assert_int_equal(vmstat.writebacks, 1);
+  page_at(&vm, s)[4] = 0xEF;   // still writable: the next unmap writes it
+  vm_end(&vm);
+  assert_int_equal(fakefs_data("/f")[4], 0xEF);
+  assert_int_equal(fakefs_data("/f")[PGSIZE + 3], filedata[PGSIZE + 3]);
+  close_file(ip);
+}
+
+// Past the page holding the end of the file there is nothing to map; the
+// rest of that page reads zeros.
+static void
+past_end_of_file(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(PGSIZE + 100);
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, 3 * PGSIZE, VM_R, 0, ip, 0, 0);
+  assert_int_equal(vmfault(&vm, a + PGSIZE, ACCESS_READ), FAULT_OK);
+  assert_int_equal(byte_at(&vm, a + PGSIZE + 99), filedata[PGSIZE + 99]);
+  assert_int_equal(byte_at(&vm, a + PGSIZE + 100), 0);
+  assert_int_equal(vmfault(&vm, a + 2 * PGSIZE, ACCESS_READ), FAULT_BADADDR);
+  vm_end(&vm);
+  close_file(ip);
+}
+
+// Clean cached pages nobody maps go back before an allocation fails.
+static void
+reclaim_before_failing(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, FILEPAGES * PGSIZE, VM_R, 0, ip, 0, 0);
+  for (int i = 0; i < FILEPAGES; i++)
+    assert_int_equal(vmfault(&vm, a + i * PGSIZE, ACCESS_READ), FAULT_OK);
+  assert_int_equal(vm_unmap(&vm, a, 2 * PGSIZE), 0);   // two pages now unmapped
+  machine_exhaust(0);
+  void *p1 = kalloc(), *p2 = kalloc();
+  assert_non_null(p1);
+  assert_non_null(p2);
+  assert_null(kalloc());   // the four still mapped stay
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  assert_int_equal(cached, FILEPAGES - 2);
+  assert_int_equal(reclaimable, 0);
+  kfree(p1);
+  kfree(p2);
+  machine_unexhaust();
+  vm_end(&vm);
+  close_file(ip);
+}
+
+// A program whose segments sit at page-aligned offsets in its file:
+// text (two pages) at 0, data at 0x3000 with 100 bytes from the file and
+// bss to 0x5032.
+static uint64
+aligned_program(uchar *img, uint64 cap)
+{
+  memset(img, 0, cap);
+  struct elfhdr *eh = (struct elfhdr *)img;
+  eh->magic = ELF_MAGIC;
+  eh->ident[0] = ELFCLASS64;
+  eh->type = ET_EXEC;
+  eh->machine = EM_RISCV;
+  eh->entry = 0x40;
+  eh->phoff = sizeof(*eh);
+  eh->phentsize = sizeof(struct proghdr);
+  eh->phnum = 2;
+  struct proghdr *ph = (struct proghdr *)(img + eh->phoff);
+  ph[0] = (struct proghdr){ .type = PT_LOAD, .flags = PF_R | PF_X, .off = PGSIZE,
+                            .vaddr = 0, .filesz = 2 * PGSIZE, .memsz = 2 * PGSIZE };
+  ph[1] = (struct proghdr){ .type = PT_LOAD, .flags = PF_R | PF_W, .off = 3 * PGSIZE,
+                            .vaddr = 0x3000, .filesz = 100, .memsz = 2 * PGSIZE + 50 };
+  for (uint64 i = PGSIZE; i < 4 * PGSIZE; i++)
+    img[i] = (uchar)(i % 251 + 1);
+  return 3 * PGSIZE + 100 + 8;   // junk after the data: never shown
+}
+
+static void
+demand_exec_shares_text(void **state)
+{
+  (void)state;
+  static uchar img[5 * PGSIZE];
+  uint64 size = aligned_program(img, sizeof(img));
+  fakefs_put("/prog", img, size);
+  char *argv[] = { "/prog", 0 };
+  struct vmspace v1, v2;
+  uint64 entry, sp, argvp;
+  vm_new(&v1);
+  vm_new(&v2);
+  assert_int_equal(exec_load(&v1, "/prog", argv, &entry, &sp, &argvp), 1);
+  assert_int_equal(exec_load(&v2, "/prog", argv, &entry, &sp, &argvp), 1);
+  // Only the ELF and program headers were read, and the page where the
+  // data's file bytes end (a private copy): no page of the text.
+  assert_false(present(&v1, 0) || present(&v1, PGSIZE) || present(&v1, 0x4000));
+  assert_true(present(&v1, 0x3000) && (flags_at(&v1, 0x3000) & VM_W));
+  assert_int_equal(fakefs_pagereads, 1);
+  // A fault in the text brings in its whole block of text (both pages).
+  assert_int_equal(vmfault(&v1, PGSIZE, ACCESS_EXEC), FAULT_OK);
+  assert_true(present(&v1, 0));
+  assert_int_equal(fakefs_pagereads, 3);
+  assert_int_equal(vmfault(&v2, PGSIZE, ACCESS_EXEC), FAULT_OK);
+  assert_ptr_equal(page_at(&v1, PGSIZE), page_at(&v2, PGSIZE));
+  assert_ptr_equal(page_at(&v1, 0), page_at(&v2, 0));
+  assert_int_equal(byte_at(&v1, PGSIZE + 7), img[2 * PGSIZE + 7]);
+  assert_int_equal(fakefs_pagereads, 3);   // the second process found them cached
+  assert_int_equal(vmfault(&v1, PGSIZE, ACCESS_WRITE), FAULT_BADADDR);
+  // Data and bss share a page: the file's 100 bytes, then zeros.
+  assert_int_equal(vmfault(&v1, 0x3000, ACCESS_READ), FAULT_OK);
+  assert_int_equal(byte_at(&v1, 0x3000 + 99), img[3 * PGSIZE + 99]);
+  assert_int_equal(byte_at(&v1, 0x3000 + 100), 0);
+  assert_int_equal(vmfault(&v1, 0x3000, ACCESS_WRITE), FAULT_OK);
+  page_at(&v1, 0x3000)[0] = 0x55;
+  assert_int_equal(vmfault(&v2, 0x3000, ACCESS_READ), FAULT_OK);
+  assert_int_equal(byte_at(&v2, 0x3000), img[3 * PGSIZE]);
+  assert_int_equal(vmfault(&v1, 0x4000, ACCESS_READ), FAULT_OK);   // bss
+  assert_int_equal(byte_at(&v1, 0x4000), 0);
+  struct vmspace *vms[] = { &v1, &v2 };
+  assert_refs(vms, 2);
+  vm_end(&v1);
+  vm_end(&v2);
+}
+
+int
+run_mmap_tests(int *ntests)
+{
+  const struct CMUnitTest tests[] = {
+    UNIT_TEST(munmap_hole_splits_region),
+    UNIT_TEST(split_file_region_keeps_offsets),
+    UNIT_TEST(protect_splits_and_refuses),
+    UNIT_TEST(cache_shares_one_page),
+    UNIT_TEST(stores_shared_and_private),
+    UNIT_TEST(past_end_of_file),
+    UNIT_TEST(reclaim_before_failing),
+    UNIT_TEST(demand_exec_shares_text),
+  };
+  *ntests = sizeof(tests) / sizeof(tests[0]);
+  return cmocka_run_group_tests_name("mmap", tests, NULL, NULL);
+}
