@@ -460,20 +460,6 @@ cache_shares_pages(void)
   unlink("mm.fc");
 }
 
-// Copy file from to file to; returns 0 or -1.
-static int
-copy_file(const char *from, const char *to)
-{
-  int in = open(from, O_RDONLY), out = open(to, O_CREATE | O_TRUNC | O_WRONLY);
-  int n = 0;
-  while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
-    if (write(out, buf, n) != n)
-      n = -1;
-  close(in);
-  close(out);
-  return in >= 0 && out >= 0 && n == 0 ? 0 : -1;
-}
-
 // Start "PROG hold R W" with the pipes ready and go: it says it runs by a
 // byte to ready's write end W, then waits for go to reach its end (the
 // caller closes go[1]). Returns its pid.

@@ -45,6 +45,9 @@ int child_status(void (*fn)(void));
 // cost, as the child sees it right after, or -1.
 long fork_cost(void);
 
+// Copy file from to file to (created or emptied); returns 0 or -1.
+int copy_file(const char *from, const char *to);
+
 // Exit 0 when no check of this process failed, 1 otherwise.
 void test_exit(void) __attribute__((noreturn));
 

@@ -5,6 +5,7 @@
 #include "abi/types.h"
 #include "abi/param.h"
 #include "lib/lib.h"
+#include "lib/spinlock.h"
 #include "mm/mm.h"
 #include "fs/fs.h"
 
@@ -87,14 +88,41 @@ fmap_release(struct inode *ip)
   end_op();
 }
 
+// Programs running from a file and shared writable mappings of it exclude
+// each other (as ETXTBSY does on Unix): a store through such a mapping is
+// a write to the program. textref and mapwriters change under this lock;
+// filewrite and open read textref without it (atomically).
+static struct spinlock textlock = { .name = "fmaptext" };   // free: no initlock needed
+
 // One more (delta 1) or one fewer (-1) segment of a running program maps
-// ip: while there are any, write() to it and O_TRUNC fail (as ETXTBSY
-// does), so that the pages a program has yet to fault in stay its own.
-// Atomic: fork calls it holding a spin lock.
-void
+// ip: while there are any, write() to it, O_TRUNC and shared writable
+// mappings fail, so that the pages a program has yet to fault in stay its
+// own. Returns 0, or -1 (nothing changed) for delta 1 while a shared
+// writable mapping of ip exists. Takes a spin lock: fork calls it holding
+// one.
+int
 fmap_denywrite(struct inode *ip, int delta)
 {
-  __sync_fetch_and_add(&ip->textref, delta);
+  acquire(&textlock);
+  int r = delta > 0 && ip->mapwriters > 0 ? -1 : 0;
+  if (r == 0)
+    __atomic_add_fetch(&ip->textref, delta, __ATOMIC_SEQ_CST);
+  release(&textlock);
+  return r;
+}
+
+// One more (delta 1) or one fewer (-1) shared mapping of ip that may be
+// made writable. Returns 0, or -1 (nothing changed) for delta 1 while a
+// program runs from ip. Takes a spin lock, as fmap_denywrite.
+int
+fmap_mapwrite(struct inode *ip, int delta)
+{
+  acquire(&textlock);
+  int r = delta > 0 && ip->textref > 0 ? -1 : 0;
+  if (r == 0)
+    ip->mapwriters += delta;
+  release(&textlock);
+  return r;
 }
 
 // ip's inode number: fixed while a region holds ip, so no lock is needed.

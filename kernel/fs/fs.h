@@ -15,7 +15,8 @@ struct inode {
   uint dev;
   uint inum;
   int ref;               // C pointers to it; protected by the inode table lock
-  int textref;           // segments of running programs mapping it (atomic)
+  int textref;           // segments of running programs mapping it (fmap.c)
+  int mapwriters;        // shared mappings that may store to it (fmap.c)
   struct sleeplock lock; // protects everything below
   int valid;             // read from disk yet?
   short type;            // copy of the disk inode

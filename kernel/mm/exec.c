@@ -84,10 +84,15 @@ map_segment(struct vmspace *vm, struct inode *ip, struct proghdr *ph)
   int prot = elf_prot(ph->flags);
   if (vm_demandexec && ph->off % PGSIZE == 0) {
     struct vma v = { ph->vaddr, end, prot, VMA_SEGMENT, 0, 0, 1, ip, ph->off, ph->filesz };
-    // The region's end is page-aligned; bytes past filesz are bss.
-    if (vma_insert(vm, &v) != 0)
+    // The region's end is page-aligned; bytes past filesz are bss. A file
+    // mapped shared and writable may not be run (ETXTBSY).
+    if (fmap_denywrite(ip, 1) != 0)
       return -1;
-    vma_pager(&v)->hold(&v);
+    if (vma_insert(vm, &v) != 0) {
+      fmap_denywrite(ip, -1);
+      return -1;
+    }
+    fmap_hold(ip);
     return 0;
   }
   if (uvmalloc(vm, ph->vaddr, end, prot) == 0)

@@ -133,6 +133,7 @@ struct pager {
   void (*release)(struct vma *v);   // v is gone; may sleep
 };
 const struct pager *vma_pager(struct vma *v);
+int vma_maps_writable(struct vma *v);
 void vma_put_pages(struct vmspace *vm, struct vma *v, uint64 from, uint64 to);
 
 // ---- files, as kernel/mm reaches them (fs/fmap.c; tests/host fakes them).
@@ -142,7 +143,10 @@ int fmap_writepage(struct inode *ip, uint64 index, const void *page);
 uint64 fmap_size(struct inode *ip);
 void fmap_hold(struct inode *ip);
 void fmap_release(struct inode *ip);   // not in a transaction
-void fmap_denywrite(struct inode *ip, int delta);   // +1/-1: a program runs from ip
+// Running programs and shared writable mappings of a file exclude each
+// other: +1 fails with -1 while the other kind exists. Spin locks only.
+int fmap_denywrite(struct inode *ip, int delta);   // +1/-1: a program runs from ip
+int fmap_mapwrite(struct inode *ip, int delta);    // +1/-1: a shared mapping may store
 uint fmap_inum(struct inode *ip);     // its inode number, for pmap; no lock taken
 
 // ---- the page cache (pagecache.c)

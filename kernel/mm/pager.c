@@ -140,12 +140,23 @@ file_put(struct vma *v, uint64 va, uint64 pa, int flags)
   pcache_writeback(v->file, file_index(v, va));
 }
 
+// May a store through region v reach its file, now or after mprotect?
+// Such a region keeps programs from running from the file (fmap_mapwrite).
+int
+vma_maps_writable(struct vma *v)
+{
+  return v->file && v->shared && !(v->noprot & VM_W);
+}
+
+// A copy of v cannot be refused: v itself already excludes the other kind.
 static void
 file_hold(struct vma *v)
 {
   fmap_hold(v->file);
   if (v->denywrite)
-    fmap_denywrite(v->file, 1);
+    (void)fmap_denywrite(v->file, 1);
+  if (vma_maps_writable(v))
+    (void)fmap_mapwrite(v->file, 1);
 }
 
 static void
@@ -153,6 +164,8 @@ file_release(struct vma *v)
 {
   if (v->denywrite)
     fmap_denywrite(v->file, -1);
+  if (vma_maps_writable(v))
+    fmap_mapwrite(v->file, -1);
   fmap_release(v->file);
 }
 

@@ -220,6 +220,13 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
 
   struct vma v = { addr, end, prot, VMA_MMAP, (flags & VMMAP_SHARED) != 0, noprot, 0,
                    ip, off, ip ? end - addr : 0 };
+  // A program runs from the file: stores through a shared mapping would
+  // reach it (ETXTBSY), so such a mapping stays read-only.
+  if (vma_maps_writable(&v) && fmap_mapwrite(ip, 1) != 0) {
+    if (prot & VM_W)
+      return -1;
+    v.noprot |= VM_W;
+  }
   if (flags & VMMAP_FIXED)
     cut(vm, addr, end);
   // Out of memory here, a MAP_FIXED call has lost what was there (as

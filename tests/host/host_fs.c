@@ -227,13 +227,28 @@ fakefs_data(const char *name)
   return 0;
 }
 
-void
+int
 fmap_denywrite(struct inode *ip, int delta)
 {
   file_of(ip);
+  if (delta > 0 && ip->mapwriters > 0)
+    return -1;
   ip->textref += delta;
   if (ip->textref < 0)
     panic("fakefs: fmap_denywrite below zero");
+  return 0;
+}
+
+int
+fmap_mapwrite(struct inode *ip, int delta)
+{
+  file_of(ip);
+  if (delta > 0 && ip->textref > 0)
+    return -1;
+  ip->mapwriters += delta;
+  if (ip->mapwriters < 0)
+    panic("fakefs: fmap_mapwrite below zero");
+  return 0;
 }
 
 uint
