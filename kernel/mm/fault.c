@@ -147,6 +147,10 @@ get_page(struct vmspace *vm, uint64 va, enum access access)
   if (r != FAULT_OK)
     return r;
   if (mappages(vm->pagetable, va, PGSIZE, pa, flags) != 0) {
+    // The backing sees the page leave as if it had been mapped: a shared
+    // file page the store marked dirty is written back, rather than left
+    // dirty and mapped by nobody, where reclaim would never take it.
+    vma_pager(v)->put(v, va, pa, flags);
     kfree(P2V(pa));
     return FAULT_NOMEM;
   }

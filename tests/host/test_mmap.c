@@ -210,6 +210,33 @@ past_end_of_file(void **state)
   close_file(ip);
 }
 
+// A store to a shared file page whose mapping fails for want of a
+// page-table page leaves the cached page clean: nobody maps it, so reclaim
+// must be able to take it. (It stayed dirty, and cached for good, before
+// the fuzzer found it.)
+static void
+failed_shared_store_leaves_page_clean(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(PGSIZE);
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 pa;
+  assert_int_equal(pcache_get(ip, 0, &pa), FAULT_OK);   // cached, held: not reclaimable
+  uint64 a = vm_map(&vm, 0, PGSIZE, RW, VMMAP_SHARED, ip, 0, 0);
+  machine_exhaust(0);
+  assert_int_equal(vmfault(&vm, a, ACCESS_WRITE), FAULT_NOMEM);   // no page-table page
+  machine_unexhaust();
+  kfree(P2V(pa));
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  assert_int_equal(cached, 1);
+  assert_int_equal(reclaimable, 1);
+  assert_int_equal(pcache_reclaim(1), 1);
+  vm_end(&vm);
+  close_file(ip);
+}
+
 // Clean cached pages nobody maps go back before an allocation fails.
 static void
 reclaim_before_failing(void **state)
@@ -319,6 +346,7 @@ run_mmap_tests(int *ntests)
     UNIT_TEST(cache_shares_one_page),
     UNIT_TEST(stores_shared_and_private),
     UNIT_TEST(past_end_of_file),
+    UNIT_TEST(failed_shared_store_leaves_page_clean),
     UNIT_TEST(reclaim_before_failing),
     UNIT_TEST(demand_exec_shares_text),
   };
