@@ -8,7 +8,20 @@
 // (vmconfig), and map, unmap and protect anonymous private memory (vm_map,
 // vm_unmap, vm_protect: mmap, munmap, mprotect), which the model follows
 // region by region, splits included. (exec here always reads its segments
-// in: demand paging and file mappings are tested in test_mmap.c.)
+// in: demand paging is tested in test_mmap.c.)
+//
+// Files: three fake files (host_fs.c) are mapped shared or private, from
+// a read-only or writable open, at offsets in and past the file; loads
+// and stores go through the mappings; read(), write() (growing the file)
+// and O_TRUNC go through the page-cache hooks kernel/fs calls; msync,
+// munmap, fork and exit write shared pages back. The model keeps each
+// file's view (what read() and every mapping see) and its disk bytes:
+// a shared store changes the view, and reaches the disk when a mapping's
+// present page is synced or unmapped; a private store makes the process's
+// own copy; zeros past the end of the file in its last page (unless a
+// shared mapping stored there while the page stayed cached), and access
+// past that page refused. Where memory is short an access to a file page
+// is only bounded (mfits): reclaim may find pages or take cached ones.
 //
 // A plain model says what every process must see: its regions, its
 // break, and the bytes of every page that was ever written (all others
@@ -33,13 +46,17 @@
 //     pages nobody holds; no PTE is both writable and copy-on-write, a
 //     page with more than one reference is writable nowhere, the zero
 //     page holds zeros (machine_check_refs);
-//   - no spin lock is held and the file system is idle.
+//   - each file's size and disk bytes are the model's, each cached page
+//     is the model's view and each page not cached equals the disk, and
+//     the inode holds one reference per region mapping it;
+//   - no spin lock is held and no transaction or inode lock is left.
 // Right after an operation it checks what the operation must have left:
 // a page written is writable and private; a lazy page read maps the zero
 // page exactly when it is on; a fork shares every present page (or copies
 // every one but the zero page) and takes exactly the pages the model says.
-// When the input ends every process exits and kfreecount() must be back
-// at its value after boot. A failed check prints what and aborts.
+// When the input ends every process exits; then the cache holds the only
+// pages in use, all reclaimable, and reclaiming them brings kfreecount()
+// back to its value after boot, with no inode referenced. A failed check prints what and aborts.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +65,7 @@
 #include <string.h>
 #include "abi/param.h"
 #include "arch/riscv/sv39.h"
+#include "fs/fs.h"
 #include "mm/elf.h"
 #include "host.h"
 
@@ -66,7 +84,28 @@ struct region {
   uint64 start, end;
   int prot;
   enum vma_kind kind;
+  int file;          // 1 + index in mfiles; 0: anonymous
+  int shared;        // MAP_SHARED
+  int noprot;        // rights it may never get (VM_W: shared, file opened read-only)
+  uint64 off;        // file offset of start
 };
+
+// The files mmap, read() and write() use. view: the bytes every mapping
+// of a page (not stored to privately) and read() see, which is the cached
+// page when there is one; its part past the end of the file may hold
+// stores through shared mappings until the page leaves the cache. disk:
+// what the file holds, which a shared page reaches when it is written back
+// (msync, munmap, exit: whenever a mapping's present page goes or is
+// synced).
+#define NMFILE 3
+#define FMAX (4 * PGSIZE)    // write() grows a file no further
+struct mfile {
+  char name[8];
+  struct inode *ip;          // no reference of the fuzzer's own
+  uint64 size;
+  uchar view[FMAX], disk[FMAX];
+};
+static struct mfile mfiles[NMFILE];
 
 struct proc {
   int live;
@@ -117,6 +156,45 @@ take16(struct input *in)
 
 // ---- the model
 
+// Pages an allocation can get: the free ones and the cached pages reclaim
+// gives back (clean, mapped by nobody).
+static uint64
+mavail(void)
+{
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  return kfreecount() + reclaimable;
+}
+
+// Free pages plus cached ones: what reclaim moves between the two stays
+// constant, so this counts what an operation took.
+static uint64
+mpool(void)
+{
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  return kfreecount() + cached;
+}
+
+// The file page region r maps at page va0 (in the view), or 0 for
+// anonymous memory or past FMAX.
+static uchar *
+mfilepage(const struct region *r, uint64 va0)
+{
+  if (!r || !r->file)
+    return 0;
+  uint64 off = r->off + (va0 - r->start);
+  return off < FMAX ? mfiles[r->file - 1].view + off : 0;
+}
+
+// Is page va0 of file region r past the page that holds the file's end
+// (where an access is refused)?
+static int
+mpastend(const struct region *r, uint64 va0)
+{
+  return r->off + (va0 - r->start) >= PGROUNDUP(mfiles[r->file - 1].size);
+}
+
 static struct mpage *
 mpage(struct proc *p, uint64 va0, int create)
 {
@@ -131,17 +209,6 @@ mpage(struct proc *p, uint64 va0, int create)
   m->va = va0;
   memset(m->b, 0, PGSIZE);
   return m;
-}
-
-static void
-mdrop_from(struct proc *p, uint64 va)
-{
-  for (int i = 0; i < p->npages;) {
-    if (p->pages[i].va >= va)
-      p->pages[i] = p->pages[--p->npages];
-    else
-      i++;
-  }
 }
 
 static struct region *
@@ -210,10 +277,15 @@ mcut(struct proc *p, uint64 a, uint64 e)
       continue;
     }
     mdrop_range(p, r.start > a ? r.start : a, r.end < e ? r.end : e);
-    if (r.start < a)
-      keep[n++] = (struct region){ r.start, a, r.prot, r.kind };
-    if (r.end > e)
-      keep[n++] = (struct region){ e, r.end, r.prot, r.kind };
+    if (r.start < a) {
+      keep[n] = r;
+      keep[n++].end = a;
+    }
+    if (r.end > e) {
+      keep[n] = r;
+      keep[n].off += e - r.start;
+      keep[n++].start = e;
+    }
   }
   if (n > MAXREG)
     fuzz_fail("model: more than %d regions", MAXREG);
@@ -236,6 +308,8 @@ mallowed(struct proc *p, uint64 va, enum access a)
     return 0;
   uint64 va0 = PGROUNDDOWN(va);
   struct region *r = mregion(p, va0);
+  if (r && r->file && mpastend(r, va0))
+    return 0;
   if (r)
     return (r->prot & access_prot(a)) != 0;
   return va0 >= p->heapbase && va0 < p->sz && a != ACCESS_EXEC;
@@ -343,12 +417,18 @@ check_leaf(uint64 va, pte_t pte, int level, void *arg)
   // A PROT_NONE page keeps its copy-on-write mark for when it is writable again.
   if ((rights & VM_COW) && r && r->prot == 0)
     want |= VM_COW;
+  // A shared file page stays read-only until a store marks it dirty.
+  if (r && r->file && r->shared && !(rights & VM_W))
+    want &= ~VM_W;
+  if (r && r->file && mpastend(r, va))
+    fuzz_fail("page %#lx mapped past the end of its file (size %lu)", va,
+              mfiles[r->file - 1].size);
   if (rights != want)
     fuzz_fail("page %#lx: rights %#x, expected %#x (%s)", va, rights, want,
               r ? "region" : "heap");
   // The zero page: only where a lazy anonymous page may be (the heap and
   // mmap's regions), never writable.
-  if (is_zero(pte) && ((r && r->kind != VMA_MMAP) || (rights & VM_W) ||
+  if (is_zero(pte) && ((r && (r->kind != VMA_MMAP || r->file)) || (rights & VM_W) ||
                        (!r && !(rights & VM_COW))))
     fuzz_fail("page %#lx maps the zero page with rights %#x%s", va, rights,
               r ? " in a region" : "");
@@ -362,11 +442,15 @@ check_leaf(uint64 va, pte_t pte, int level, void *arg)
         i++;
       fuzz_fail("page %#lx byte %d: %#x, model %#x", va, i, got[i], m->b[i]);
     }
-  } else if (memcmp(got, zeros, PGSIZE) != 0) {
-    int i = 0;
-    while (got[i] == 0)
-      i++;
-    fuzz_fail("page %#lx byte %d: %#x, model 0", va, i, got[i]);
+  } else {
+    const uchar *want = mfilepage(r, va) ? mfilepage(r, va) : zeros;
+    if (memcmp(got, want, PGSIZE) != 0) {
+      int i = 0;
+      while (got[i] == want[i])
+        i++;
+      fuzz_fail("page %#lx byte %d: %#x, model %#x%s", va, i, got[i], want[i],
+                want == zeros ? "" : " (file)");
+    }
   }
 }
 
@@ -422,11 +506,89 @@ check_proc(struct proc *p)
     if (v->start != r->start || v->end != r->end || v->prot != r->prot || v->kind != r->kind)
       fuzz_fail("region %d: [%#lx, %#lx) prot %#x kind %d, model [%#lx, %#lx) %#x %d",
                 i, v->start, v->end, v->prot, v->kind, r->start, r->end, r->prot, r->kind);
+    if (v->file != (r->file ? mfiles[r->file - 1].ip : 0) ||
+        (r->file && (v->off != r->off || v->shared != r->shared || v->noprot != r->noprot)))
+      fuzz_fail("region %d: file %p off %#lx shared %d noprot %#x, model file %d off %#lx %d %#x",
+                i, (void *)v->file, v->off, v->shared, v->noprot, r->file, r->off, r->shared,
+                r->noprot);
   }
   // Unmapping frees the table pages that map nothing.
   int empty = pt_empty_tables(p->vm.pagetable);
   if (empty)
     fuzz_fail("%d page-table page(s) map nothing", empty);
+}
+
+// The pages of [a, e) that p maps shared from a file and has present are
+// written back (msync, munmap, exit): the disk gets their view up to the
+// end of the file.
+static void
+msync_range(struct proc *p, uint64 a, uint64 e)
+{
+  for (int i = 0; i < p->nreg; i++) {
+    struct region *r = &p->reg[i];
+    if (!r->file || !r->shared)
+      continue;
+    struct mfile *m = &mfiles[r->file - 1];
+    for (uint64 va = r->start > a ? r->start : a; va < r->end && va < e; va += PGSIZE) {
+      uint64 off = r->off + (va - r->start);
+      if (leaf(p->vm.pagetable, va) && off < m->size)
+        memcpy(m->disk + off, m->view + off, m->size - off < PGSIZE ? m->size - off : PGSIZE);
+    }
+  }
+}
+
+// A cached page (a reference for the caller, who kfrees it), or 0.
+static uchar *
+mcached(int f, uint64 index)
+{
+  uint64 pa = pcache_peek(mfiles[f].ip, index);
+  return pa ? (uchar *)P2V(pa) : 0;
+}
+
+// The end of each file's last page leaves the view when the page leaves
+// the cache: it is read again as zeros.
+static void
+mforget_tails(void)
+{
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    uchar *c = m->size % PGSIZE ? mcached(f, m->size / PGSIZE) : 0;
+    if (c)
+      kfree(c);
+    else
+      memset(m->view + m->size, 0, PGROUNDUP(m->size) - m->size);
+  }
+}
+
+// Every file: its size and bytes as the model says; each cached page the
+// view; each page not cached equal to the disk (only a dirty page, which
+// stays cached, may differ); one inode reference per region that maps it.
+static void
+check_files(void)
+{
+  mforget_tails();
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    if (m->ip->size != m->size || memcmp(fakefs_data(m->name), m->disk, m->size) != 0)
+      fuzz_fail("file %s: size %u, model %lu, or its bytes differ", m->name, m->ip->size, m->size);
+    for (uint64 i = 0; i < PGROUNDUP(m->size) / PGSIZE; i++) {
+      uchar *c = mcached(f, i);
+      uint64 n = m->size - i * PGSIZE < PGSIZE ? m->size - i * PGSIZE : PGSIZE;
+      int bad = c ? memcmp(c, m->view + i * PGSIZE, PGSIZE) : memcmp(m->disk + i * PGSIZE,
+                                                                     m->view + i * PGSIZE, n);
+      if (c)
+        kfree(c);
+      if (bad)
+        fuzz_fail("file %s page %lu: %s the model's view", m->name, i,
+                  c ? "the cached page is not" : "not cached, the disk is not");
+    }
+    int refs = 0;
+    for (int i = 0; i < NPROCS; i++)
+      for (int j = 0; procs[i].live && j < procs[i].nreg; j++)
+        refs += procs[i].reg[j].file == f + 1;
+    if (m->ip->ref != refs)
+      fuzz_fail("file %s: %d inode references, %d regions map it", m->name, m->ip->ref, refs);
+  }
 }
 
 static void
@@ -444,8 +606,9 @@ check_all(void)
   for (int i = 0; i < NPROCS; i++)
     if (procs[i].live)
       check_proc(&procs[i]);
-  if (fakefs_idle(msg, sizeof(msg)) != 0)
+  if (fakefs_quiet(msg, sizeof(msg)) != 0)
     fuzz_fail("file system: %s", msg);
+  check_files();
   if (host_locks_held())
     fuzz_fail("%d spin lock(s) held", host_locks_held());
 }
@@ -455,7 +618,7 @@ check_all(void)
 static int
 spawn(struct proc *p)
 {
-  int ok = kfreecount() >= 1;
+  int ok = mavail() >= 1;
   int r = uvmcreate(&p->vm);
   if ((r == 0) != ok)
     fuzz_fail("uvmcreate %d with %lu pages free", r, kfreecount());
@@ -471,6 +634,8 @@ spawn(struct proc *p)
 static void
 op_exit(struct proc *p)
 {
+  msync_range(p, 0, MAXVA);
+  vm_dropfiles(&p->vm);
   uvmfree(&p->vm);
   if (p->vm.pagetable)
     fuzz_fail("uvmfree left the page table");
@@ -506,13 +671,13 @@ op_grow(struct proc *p, struct input *in, int lazy)
     uint64 first = PGROUNDUP(sz), need = 0;
     uint64 npages = newsz > first ? (PGROUNDUP(newsz) - first) / PGSIZE : 0;
     int ok;
-    if (npages > kfreecount()) {
+    if (npages > mavail()) {
       ok = 0;
     } else {
       struct tables t = { .pt = p->vm.pagetable };
       for (uint64 va = first; va < newsz; va += PGSIZE)
         need += 1 + tables_for(&t, va);
-      ok = need <= kfreecount();
+      ok = need <= mavail();
     }
     uint64 r = uvmalloc(&p->vm, sz, newsz, RW);
     if (r != (ok ? newsz : 0))
@@ -535,8 +700,9 @@ op_shrink(struct proc *p, struct input *in)
   uint64 newsz = p->sz - n;
   if (uvmdealloc(&p->vm, p->sz, newsz) != newsz)
     fuzz_fail("uvmdealloc did not return the new size");
+  // Only the heap's pages go; the regions above keep theirs.
+  mdrop_range(p, PGROUNDUP(newsz), PGROUNDUP(p->sz));
   p->vm.sz = p->sz = newsz;
-  mdrop_from(p, PGROUNDUP(newsz));
 }
 
 static uint64
@@ -607,7 +773,7 @@ static uint64
 mreach(struct proc *p, uint64 va, uint64 len, enum access a)
 {
   struct tables t = { .pt = p->vm.pagetable };
-  uint64 avail = kfreecount(), done = 0;
+  uint64 avail = mavail(), done = 0;
   while (done < len) {
     uint64 cur = va + done;
     uint64 va0 = PGROUNDDOWN(cur);
@@ -635,19 +801,39 @@ mcopy(struct proc *p, const struct proc *q)
   memcpy(p->pages, q->pages, q->npages * sizeof(struct mpage));
 }
 
+// A store: to the file's view through a shared mapping, else to p's own
+// copy of the page (a private file page starts as the file's).
 static void
 mwrite(struct proc *p, uint64 va, const uchar *src, uint64 len)
 {
-  for (uint64 i = 0; i < len; i++)
-    mpage(p, PGROUNDDOWN(va + i), 1)->b[(va + i) % PGSIZE] = src[i];
+  for (uint64 i = 0; i < len; i++) {
+    uint64 va0 = PGROUNDDOWN(va + i);
+    struct region *r = mregion(p, va0);
+    uchar *fp = mfilepage(r, va0);
+    if (fp && r->shared) {
+      fp[(va + i) % PGSIZE] = src[i];
+      continue;
+    }
+    struct mpage *m = mpage(p, va0, 0);
+    if (!m) {
+      m = mpage(p, va0, 1);
+      if (fp)
+        memcpy(m->b, fp, PGSIZE);
+    }
+    m->b[(va + i) % PGSIZE] = src[i];
+  }
 }
 
 static uchar
 mbyte(struct proc *p, uint64 va)
 {
   struct mpage *m = mpage(p, PGROUNDDOWN(va), 0);
-  return m ? m->b[va % PGSIZE] : 0;
+  if (m)
+    return m->b[va % PGSIZE];
+  uchar *fp = mfilepage(mregion(p, PGROUNDDOWN(va)), PGROUNDDOWN(va));
+  return fp ? fp[va % PGSIZE] : 0;
 }
+
 
 static uchar iobuf[128 * 64 + 1];
 
@@ -700,13 +886,101 @@ check_read(struct proc *p, const struct span *sp)
   }
 }
 
-static void
-op_write(struct proc *p, struct input *in)
+// Does [va, va+len) touch a page of a file region?
+static int
+mtouches_file(struct proc *p, uint64 va, uint64 len)
 {
-  uint64 va = pick_addr(p, in), len = pick_len(in);
-  uint8 seed = take(in);
+  if (len == 0)
+    return 0;
+  uint64 last = va + len - 1 < va ? ~0UL : va + len - 1;
+  for (uint64 a = PGROUNDDOWN(va); a <= PGROUNDDOWN(last); a += PGSIZE) {
+    struct region *r = mregion(p, a);
+    if (r && r->file)
+      return 1;
+    if (a + PGSIZE < a)
+      break;
+  }
+  return 0;
+}
+
+// For an allowed access a to page va0 of p: *sure, memory surely suffices
+// for it; *can, it may. For a file page the model knows no more: the
+// pages it takes (page-table pages, a page read in on a cache miss, a
+// private copy) are sure to be there when free; reclaim may find more
+// (the clean cached pages nobody maps) or spoil a hit by taking the page.
+static void
+mfits(struct proc *p, uint64 va0, enum access a, int *sure, int *can)
+{
+  struct tables t = { .pt = p->vm.pagetable };
+  struct region *r = mregion(p, va0);
+  uint64 need, slack = 0;
+  if (!r || !r->file) {
+    need = page_need(p, va0, a, &t);
+    *sure = *can = need <= mavail();
+    return;
+  }
+  pte_t pte = leaf(p->vm.pagetable, va0);
+  if (!pte) {
+    uchar *c = mcached(r->file - 1, (r->off + (va0 - r->start)) / PGSIZE);
+    if (c)
+      kfree(c);
+    int copy = a == ACCESS_WRITE && !r->shared;
+    need = tables_for(&t, va0) + !c + copy;
+    slack = !c && copy;   // the page read in is reclaimable once copied
+  } else if (raw_rights(pte) & access_prot(a)) {
+    need = 0;
+  } else if (a == ACCESS_WRITE && (pte & PTE_COW)) {
+    need = shared(pte);
+  } else if (a == ACCESS_WRITE && r->shared) {
+    need = 0;   // a clean shared page: marked dirty and made writable
+  } else {
+    fuzz_fail("file page %#lx: rights %#x refuse access %d the model allows",
+              va0, raw_rights(pte), a);
+  }
+  *sure = need <= kfreecount();
+  *can = need - slack <= mavail();
+}
+
+// copyout (a write, from iobuf) or copyin (into iobuf, checked) of len
+// bytes at va, one page at a time as the kernel's copies go, for a range
+// that touches file pages: where memory is short, the model takes the
+// kernel's answer for a page if mfits allows it. Stops at the first page
+// refused.
+static void
+mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
+{
+  for (uint64 done = 0, n; done < len; done += n) {
+    uint64 cur = va + done, va0 = PGROUNDDOWN(cur);
+    n = PGSIZE - (cur - va0) < len - done ? PGSIZE - (cur - va0) : len - done;
+    mforget_tails();
+    int sure = 0, can = 0;
+    if (mallowed(p, cur, a))
+      mfits(p, va0, a, &sure, &can);
+    int r = a == ACCESS_WRITE ? copyout(&p->vm, cur, iobuf + done, n)
+                              : copyin(&p->vm, iobuf + done, cur, n);
+    if ((r == 0 && !can) || (r != 0 && sure))
+      fuzz_fail("%s(%#lx, %lu) = %d, model: %s", a == ACCESS_WRITE ? "copyout" : "copyin",
+                cur, n, r, sure ? "must succeed" : "must fail");
+    if (r != 0)
+      return;
+    if (a == ACCESS_WRITE)
+      mwrite(p, cur, iobuf + done, n);
+    for (uint64 i = 0; a == ACCESS_READ && i < n; i++)
+      if (iobuf[done + i] != mbyte(p, cur + i))
+        fuzz_fail("copyin(%#lx): byte %lu is %#x, model %#x", cur, i, iobuf[done + i],
+                  mbyte(p, cur + i));
+  }
+}
+
+static void
+do_write(struct proc *p, uint64 va, uint64 len, uint8 seed)
+{
   for (uint64 i = 0; i < len; i++)
     iobuf[i] = (uchar)(seed + i * 7);
+  if (mtouches_file(p, va, len)) {
+    mcopy_pages(p, va, len, ACCESS_WRITE);
+    return;
+  }
   uint64 reach = mreach(p, va, len, ACCESS_WRITE);
   struct span sp;
   if (reach == len)
@@ -720,9 +994,19 @@ op_write(struct proc *p, struct input *in)
 }
 
 static void
-op_read(struct proc *p, struct input *in)
+op_write(struct proc *p, struct input *in)
 {
   uint64 va = pick_addr(p, in), len = pick_len(in);
+  do_write(p, va, len, take(in));
+}
+
+static void
+do_read(struct proc *p, uint64 va, uint64 len)
+{
+  if (mtouches_file(p, va, len)) {
+    mcopy_pages(p, va, len, ACCESS_READ);
+    return;
+  }
   uint64 reach = mreach(p, va, len, ACCESS_READ);
   struct span sp;
   if (reach == len)
@@ -735,6 +1019,13 @@ op_read(struct proc *p, struct input *in)
       fuzz_fail("copyin(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
   if (r == 0)
     check_read(p, &sp);
+}
+
+static void
+op_read(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in);
+  do_read(p, va, pick_len(in));
 }
 
 static void
@@ -753,6 +1044,8 @@ op_readstr(struct proc *p, struct input *in)
   uint64 slen = 0;
   while (slen < max && mbyte(p, va + slen) != 0)
     slen++;
+  if (mtouches_file(p, va, slen + 1))
+    return;   // strings are read from anonymous memory only
   int ok = slen < max && mreach(p, va, slen + 1, ACCESS_READ) == slen + 1;
   struct span sp;
   if (ok)
@@ -774,11 +1067,24 @@ op_fault(struct proc *p, struct input *in)
   enum access a = (enum access)(take(in) % 3);
   int want;
   struct span sp;
+  struct region *fr = mregion(p, PGROUNDDOWN(va));
+  if (fr && fr->file && mallowed(p, va, a)) {
+    int sure, can;
+    mforget_tails();
+    mfits(p, PGROUNDDOWN(va), a, &sure, &can);
+    int r = vmfault(&p->vm, va, a);
+    if ((r == FAULT_OK && !can) || (r == FAULT_NOMEM && sure) || r == FAULT_BADADDR)
+      fuzz_fail("vmfault(%#lx, %d) = %d on a file page, model: %s", va, a, r,
+                sure ? "must succeed" : can ? "may succeed" : "must fail");
+    if (r == FAULT_OK && a == ACCESS_WRITE)
+      mwrite(p, va, &(uchar){ mbyte(p, va) }, 1);   // its own copy now, if private
+    return;
+  }
   if (!mallowed(p, va, a)) {
     want = FAULT_BADADDR;
   } else {
     struct tables t = { .pt = p->vm.pagetable };
-    want = page_need(p, PGROUNDDOWN(va), a, &t) <= kfreecount() ? FAULT_OK : FAULT_NOMEM;
+    want = page_need(p, PGROUNDDOWN(va), a, &t) <= mavail() ? FAULT_OK : FAULT_NOMEM;
     span_before(p, va, 1, &sp);
   }
   int r = vmfault(&p->vm, va, a);
@@ -797,6 +1103,7 @@ struct leaves {
   uint64 va[MAXLEAVES];
   pte_t pte[MAXLEAVES];
   struct tables *t;     // the child's tables for them
+  struct proc *p;       // whose they are
   int copy;             // a copying fork
   uint64 need;          // pages the fork must allocate
 };
@@ -810,7 +1117,8 @@ record_leaf(uint64 va, pte_t pte, int level, void *arg)
     fuzz_fail("more than %d leaves", MAXLEAVES);
   l->va[l->n] = va;
   l->pte[l->n++] = pte;
-  l->need += tables_for(l->t, va) + (l->copy && !is_zero(pte));
+  struct region *r = mregion(l->p, va);
+  l->need += tables_for(l->t, va) + (l->copy && !is_zero(pte) && !(r && r->shared));
 }
 
 static struct leaves forkleaves;
@@ -843,9 +1151,12 @@ check_forked(struct proc *p, struct proc *c, const struct leaves *l)
     int rights = raw_rights(old);
     if (!now || !kid || PTE2PA(now) != PTE2PA(old))
       fuzz_fail("fork: page %#lx moved or went in the parent, or is missing in the child", va);
-    int share = !l->copy || is_zero(old);
+    struct region *r = mregion(p, va);
+    int share = !l->copy || is_zero(old) || (r && r->shared);
     int want_p = share && (rights & VM_W) ? (rights & ~VM_W) | VM_COW : rights;
     int want_c = share ? want_p : rights & VM_COW ? (rights & ~VM_COW) | VM_W : rights;
+    if (r && r->shared)
+      want_p = want_c = rights;   // shared as it is
     if (raw_rights(now) != want_p || raw_rights(kid) != want_c)
       fuzz_fail("fork (%s): page %#lx rights %#x before, %#x and %#x after, expected %#x and %#x",
                 share ? "shared" : "copied", va, rights, raw_rights(now), raw_rights(kid),
@@ -860,7 +1171,7 @@ op_fork(struct proc *p, struct proc *c, int cow)
 {
   if (vmconfig(VMCONF_COW, cow) == -1)
     fuzz_fail("vmconfig(VMCONF_COW, %d) refused", cow);
-  uint64 before = kfreecount();
+  uint64 before = mpool();
   if (spawn(c) != 0)
     return;
   // The child's tables for every present page, and, when copying, a copy
@@ -869,25 +1180,33 @@ op_fork(struct proc *p, struct proc *c, int cow)
   struct leaves *l = &forkleaves;
   l->n = 0;
   l->t = &t;
+  l->p = p;
   l->copy = !cow;
   l->need = 0;
   struct ptvisitor v = { 0, record_leaf, l };
   pt_visit(p->vm.pagetable, &v);
-  int ok = l->need <= kfreecount();
+  int ok = l->need <= mavail();
 
   int r = uvmcopy(&p->vm, &c->vm);
   if ((r == 0) != ok)
     fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed", r, kfreecount(), l->need);
   if (r != 0) {
     op_exit(c);
-    if (kfreecount() != before)
-      fuzz_fail("failed fork leaked: %lu free, %lu before", kfreecount(), before);
+    if (mpool() != before)
+      fuzz_fail("failed fork leaked: %lu free or cached, %lu before", mpool(), before);
     return;
   }
-  if (kfreecount() != before - 1 - l->need)
-    fuzz_fail("fork took %lu pages, model %lu", before - kfreecount(), 1 + l->need);
+  if (mpool() != before - 1 - l->need)
+    fuzz_fail("fork took %lu pages, model %lu", before - mpool(), 1 + l->need);
   mcopy(c, p);
   check_forked(p, c, l);
+  // A copying fork gives the child its own copy of each private file page
+  // present: from now on it is the child's, whatever the file does.
+  for (int i = 0; !cow && i < l->n; i++) {
+    struct region *r = mregion(c, l->va[i]);
+    if (r && r->file && !r->shared && !mpage(c, l->va[i], 0))
+      memcpy(mpage(c, l->va[i], 1)->b, mfilepage(r, l->va[i]), PGSIZE);
+  }
 }
 
 // ---- mmap, munmap, mprotect of anonymous private memory
@@ -931,8 +1250,10 @@ mgap(struct proc *p, uint64 len)
   return cand >= PGROUNDUP(p->sz) ? cand : 0;
 }
 
+// mmap of anonymous memory, or with file f (0: none; else 1 + its index)
+// from offset off, shared or private, with rights noprot never allowed.
 static void
-op_mmap(struct proc *p, struct input *in)
+do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int noprot)
 {
   uint8 b = take(in);
   uint64 len = (uint64)(b % 8) * PGSIZE + (b & 8 ? 100 : 0);
@@ -953,14 +1274,41 @@ op_mmap(struct proc *p, struct input *in)
     if (want == 0)
       want = (uint64)-1;
   }
-  uint64 r = vm_map(&p->vm, addr, len, prot, fixed ? VMMAP_FIXED : 0, 0, 0, 0);
+  if (off % PGSIZE || (prot & noprot))
+    want = (uint64)-1;
+  if (fixed && want != (uint64)-1)
+    msync_range(p, addr, addr + rlen);   // what was there goes
+  // The file is open only for the call (the mapping holds it after close).
+  struct inode *ip = f ? fakefs_open(mfiles[f - 1].name) : 0;
+  uint64 r = vm_map(&p->vm, addr, len, prot, (fixed ? VMMAP_FIXED : 0) | (shared ? VMMAP_SHARED : 0),
+                    ip, off, noprot);
+  if (ip)
+    fmap_release(ip);
   if (r != want)
-    fuzz_fail("vm_map(%#lx, %#lx, %#x%s) = %#lx, model %#lx", addr, len, prot,
-              fixed ? ", fixed" : "", r, want);
+    fuzz_fail("vm_map(%#lx, %#lx, %#x%s, file %d off %#lx%s) = %#lx, model %#lx", addr, len,
+              prot, fixed ? ", fixed" : "", f, off, shared ? " shared" : "", r, want);
   if (r == (uint64)-1)
     return;
   mcut(p, r, r + rlen);
-  mreg_insert(p, (struct region){ r, r + rlen, prot, VMA_MMAP });
+  mreg_insert(p, (struct region){ r, r + rlen, prot, VMA_MMAP, f, shared, noprot, off });
+}
+
+static void
+op_mmap(struct proc *p, struct input *in)
+{
+  do_mmap(p, in, 0, 0, 0, 0);
+}
+
+// mmap of a file: shared or private, of a file opened read-only or not
+// (a shared mapping of a read-only file may never be writable), at an
+// offset within or past the file, sometimes unaligned.
+static void
+op_fmmap(struct proc *p, struct input *in)
+{
+  uint8 c = take(in);
+  uint64 off = (uint64)((c >> 2) % 6) * PGSIZE + (c & 0x80 ? 512 : 0);
+  int shared = (c & 0x20) != 0, readonly = c & 0x40;
+  do_mmap(p, in, 1 + c % NMFILE, off, shared, shared && readonly ? VM_W : 0);
 }
 
 static void
@@ -970,6 +1318,8 @@ op_munmap(struct proc *p, struct input *in)
   uint64 end = addr + PGROUNDUP(len);
   int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP &&
            p->nreg + msplits(p, addr, end) <= NVMA;
+  if (ok)
+    msync_range(p, addr, end);
   int r = vm_unmap(&p->vm, addr, len);
   if (r != (ok ? 0 : -1))
     fuzz_fail("vm_unmap(%#lx, %#lx) = %d, model %d", addr, len, r, ok ? 0 : -1);
@@ -991,7 +1341,7 @@ op_mprotect(struct proc *p, struct input *in)
     struct region *r = &p->reg[i];
     if (r->end <= at)
       continue;
-    if (r->start > at || r->kind == VMA_GUARD)
+    if (r->start > at || r->kind == VMA_GUARD || (prot & r->noprot))
       ok = 0;
     splits += (r->start < addr) + (r->end > end);
     at = r->end;
@@ -1008,7 +1358,10 @@ op_mprotect(struct proc *p, struct input *in)
   for (int i = 0; i < p->nreg; i++) {
     struct region x = p->reg[i];
     if (x.end > addr && x.start < end) {
-      x.start = x.start > addr ? x.start : addr;
+      if (x.start < addr) {
+        x.off += addr - x.start;
+        x.start = addr;
+      }
       x.end = x.end < end ? x.end : end;
       x.prot = prot;
       pieces[n++] = x;
@@ -1022,6 +1375,121 @@ op_mprotect(struct proc *p, struct input *in)
     mreg_insert(p, pieces[i]);
   p->npages = npages;
   memcpy(p->pages, saved, npages * sizeof(saved[0]));
+}
+
+// msync of a range like munmap's.
+static void
+op_msync(struct proc *p, struct input *in)
+{
+  uint64 len, addr = pick_range(p, in, &len);
+  uint64 end = addr + PGROUNDUP(len);
+  int ok = addr % PGSIZE == 0 && len > 0 && len <= USERTOP && end > addr && end <= USERTOP;
+  if (ok)
+    msync_range(p, addr, end);
+  int r = vm_sync(&p->vm, addr, len);
+  if (r != (ok ? 0 : -1))
+    fuzz_fail("vm_sync(%#lx, %#lx) = %d, model %d", addr, len, r, ok ? 0 : -1);
+}
+
+// A load or a store of a few bytes in a page of one of p's file mappings
+// (often past the end of the file).
+static void
+op_fileaccess(struct proc *p, struct input *in, int store)
+{
+  uint8 a = take(in), b = take(in);
+  struct region *r = 0;
+  for (int i = 0; i < p->nreg && !r; i++)
+    if (p->reg[(a + i) % p->nreg].file)
+      r = &p->reg[(a + i) % p->nreg];
+  if (!r)
+    return;
+  uint64 va = r->start + ((uint64)b * 97) % (r->end - r->start);
+  uint64 len = 1 + (b & 0x40 ? PGSIZE : a % 32);
+  if (store)
+    do_write(p, va, len, a);
+  else
+    do_read(p, va, len);
+}
+
+static struct mfile *
+pick_file(struct input *in)
+{
+  return &mfiles[take(in) % NMFILE];
+}
+
+// read() of a file: what the view holds, up to the end of the file.
+static void
+op_fread(struct input *in)
+{
+  struct mfile *m = pick_file(in);
+  uint64 off = take16(in) % (FMAX + 2 * PGSIZE), n = pick_len(in);
+  mforget_tails();
+  uint64 got = fakefs_read(m->ip, off, iobuf, n);
+  uint64 want = off >= m->size ? 0 : m->size - off < n ? m->size - off : n;
+  if (got != want || (want && memcmp(iobuf, m->view + off, want) != 0))
+    fuzz_fail("read(%s, %#lx, %lu) = %lu, model %lu, or its bytes differ", m->name, off, n, got,
+              want);
+}
+
+// write() of a file, at most at its end, growing it up to FMAX: every
+// mapping of the page sees it at once, and so does the disk.
+static void
+op_fwrite(struct input *in)
+{
+  struct mfile *m = pick_file(in);
+  uint8 a = take(in);
+  uint64 off = a & 0x80 ? m->size + a % 3 : (uint64)take16(in) % (m->size + 1);
+  uint64 n = pick_len(in);
+  if (off + n > FMAX)
+    n = off < FMAX ? FMAX - off : 0;
+  for (uint64 i = 0; i < n; i++)
+    iobuf[i] = (uchar)(a * 3 + i * 11);
+  int r = fakefs_write(m->ip, off, iobuf, n);
+  if (r != (off > m->size ? -1 : (int)n))
+    fuzz_fail("write(%s, %#lx, %lu) = %d, size %lu", m->name, off, n, r, m->size);
+  if (r < 0)
+    return;
+  memcpy(m->view + off, iobuf, n);
+  memcpy(m->disk + off, iobuf, n);
+  if (off + n > m->size)
+    m->size = off + n;
+}
+
+// O_TRUNC of a file no process maps. (Of a mapped one, the pages mapped
+// stay with their mappings and leave the cache, which the model does not
+// follow.)
+static void
+op_ftrunc(struct input *in)
+{
+  struct mfile *m = pick_file(in);
+  for (int i = 0; i < NPROCS; i++)
+    for (int j = 0; procs[i].live && j < procs[i].nreg; j++)
+      if (procs[i].reg[j].file == m - mfiles + 1)
+        return;
+  fakefs_truncate(m->ip);
+  m->size = 0;
+  memset(m->view, 0, FMAX);
+  memset(m->disk, 0, FMAX);
+}
+
+// The files at boot: a few pages with a partial last one, one page, a
+// partial page.
+static void
+mfiles_boot(void)
+{
+  static const uint64 sizes[NMFILE] = { 2 * PGSIZE + 300, PGSIZE, 100 };
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    memcpy(m->name, (char[]){ '/', 'f', (char)('0' + f), 0 }, 4);
+    m->size = sizes[f];
+    memset(m->view, 0, FMAX);
+    for (uint64 i = 0; i < m->size; i++)
+      m->view[i] = (uchar)(i * 7 + f * 13 + 1);
+    memcpy(m->disk, m->view, FMAX);
+    fakefs_put(m->name, m->view, m->size);
+    m->ip = fakefs_open(m->name);
+    fmap_release(m->ip);
+  }
 }
 
 // The zero page and fault-around on or off, as the input says.
@@ -1171,7 +1639,7 @@ op_exec(struct proc *p, struct input *in)
   fakefs_put("/prog", img, pg.size);
 
   struct proc *np = &procs[NPROCS];   // the spare slot
-  uint64 before = kfreecount();
+  uint64 before = mpool();
   if (spawn(np) != 0)
     return;
 
@@ -1186,7 +1654,7 @@ op_exec(struct proc *p, struct input *in)
       need += 1 + tables_for(&t, va);
   for (uint64 va = top - USERSTACK * PGSIZE; va < top; va += PGSIZE)
     need += 1 + tables_for(&t, va);
-  int ok = pg.valid && need <= kfreecount();
+  int ok = pg.valid && need <= mavail();
 
   uint64 e = 0, sp = 0, argvp = 0;
   int r = exec_load(&np->vm, "/prog", argv, &e, &sp, &argvp);
@@ -1195,8 +1663,8 @@ op_exec(struct proc *p, struct input *in)
               r, pg.valid ? "good" : "bad", need, kfreecount());
   if (r < 0) {
     op_exit(np);
-    if (kfreecount() != before)
-      fuzz_fail("failed exec leaked: %lu free, %lu before", kfreecount(), before);
+    if (mpool() != before)
+      fuzz_fail("failed exec leaked: %lu free or cached, %lu before", mpool(), before);
     return;
   }
   if (r != argc || e != entry || argvp != sp || sp % 16 != 0 ||
@@ -1206,13 +1674,13 @@ op_exec(struct proc *p, struct input *in)
   np->heapbase = np->sz = top;
   for (int i = 0; i < pg.nseg; i++) {
     np->reg[np->nreg++] = (struct region){ pg.seg[i].vaddr,
-      PGROUNDUP(pg.seg[i].vaddr + pg.seg[i].memsz), elf_prot_of(pg.seg[i].flags), VMA_SEGMENT };
+      PGROUNDUP(pg.seg[i].vaddr + pg.seg[i].memsz), elf_prot_of(pg.seg[i].flags), VMA_SEGMENT, 0, 0, 0, 0 };
     mwrite(np, pg.seg[i].vaddr, pg.seg[i].data, pg.seg[i].filesz);
   }
   uint64 base = top - USERSTACK * PGSIZE;
-  np->reg[np->nreg++] = (struct region){ base - PGSIZE, base, 0, VMA_GUARD };
+  np->reg[np->nreg++] = (struct region){ base - PGSIZE, base, 0, VMA_GUARD, 0, 0, 0, 0 };
   struct region *stack = &np->reg[np->nreg++];
-  *stack = (struct region){ base, top, RW, VMA_STACK };
+  *stack = (struct region){ base, top, RW, VMA_STACK, 0, 0, 0, 0 };
 
   // argv as the program will see it; then the stack page becomes the
   // model's, with nothing below sp.
@@ -1242,12 +1710,21 @@ op_exec(struct proc *p, struct input *in)
 
 // ---- the driver
 
+// An operation byte: the process in its low bits, the operation above.
+// The first NOPS * NPROCS * 4 values (224) cycle through the operations of
+// the fuzzer before files (so its corpus decodes as it did); the rest
+// name the file operations.
 enum { OP_GROW, OP_GROW_LAZY, OP_SHRINK, OP_WRITE, OP_READ, OP_READSTR,
        OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, OP_CONFIG, OP_MMAP, OP_MUNMAP,
-       OP_MPROTECT, NOPS };
+       OP_MPROTECT, NOPS,
+       OP_FMMAP = NOPS, OP_MSYNC, OP_FREAD, OP_FWRITE, OP_FTRUNC, OP_FLOAD, OP_FSTORE,
+       OP_FMMAP2, NALLOPS };
 static const char *opnames[] = { "grow", "grow lazily", "shrink", "write", "read",
                                  "read string", "fault", "fork", "exit", "exec",
-                                 "config", "mmap", "munmap", "mprotect" };
+                                 "config", "mmap", "munmap", "mprotect",
+                                 "mmap a file", "msync", "read()", "write()", "truncate",
+                                 "load from a file mapping", "store to a file mapping",
+                                 "mmap a file" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -1259,22 +1736,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   opname = "boot";
   machine_boot(40 + take(&in) % 160);
   fakefs_reset();
+  mfiles_boot();
   host_locks_reset();
   for (int i = 0; i <= NPROCS; i++)
     procs[i].live = 0;
   vm_cow = vm_faultaround = vm_zeropage = 1;
   vm_demandexec = 0;
   opt_zeropage = opt_faultaround = 1;
-  uint64 start = kfreecount();
+  uint64 start = mpool();
 
   while (in.i < in.n && step < MAXSTEPS) {
     step++;
     uint8 op = take(&in);
     struct proc *p = &procs[op % NPROCS];
-    int kind = (op / NPROCS) % NOPS;
+    int kind = op / NPROCS < 4 * NOPS ? (op / NPROCS) % NOPS : NOPS + op / NPROCS - 4 * NOPS;
     opname = opnames[kind];
-    if (kind == OP_CONFIG) {
-      op_config(&in);
+    if (kind == OP_CONFIG || kind == OP_FREAD || kind == OP_FWRITE || kind == OP_FTRUNC) {
+      if (kind == OP_CONFIG)
+        op_config(&in);
+      else if (kind == OP_FREAD)
+        op_fread(&in);
+      else if (kind == OP_FWRITE)
+        op_fwrite(&in);
+      else
+        op_ftrunc(&in);
+      check_all();
       continue;
     }
     if (!p->live && (kind == OP_EXIT || spawn(p) != 0))
@@ -1300,6 +1786,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case OP_MMAP:      op_mmap(p, &in); break;
     case OP_MUNMAP:    op_munmap(p, &in); break;
     case OP_MPROTECT:  op_mprotect(p, &in); break;
+    case OP_FMMAP:
+    case OP_FMMAP2:    op_fmmap(p, &in); break;
+    case OP_MSYNC:     op_msync(p, &in); break;
+    case OP_FLOAD:     op_fileaccess(p, &in, 0); break;
+    case OP_FSTORE:    op_fileaccess(p, &in, 1); break;
     }
     check_all();
   }
@@ -1308,8 +1799,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (int i = 0; i < NPROCS; i++)
     if (procs[i].live)
       op_exit(&procs[i]);
-  if (kfreecount() != start)
-    fuzz_fail("%lu pages free after every process exited, %lu at boot", kfreecount(), start);
   check_all();
+  // Only the cache holds pages now, and each can be reclaimed.
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  if (kfreecount() + cached != start || reclaimable != cached)
+    fuzz_fail("%lu pages free and %lu cached (%lu reclaimable) after every process exited, "
+              "%lu free at boot", kfreecount(), cached, reclaimable, start);
+  pcache_reclaim((int)cached);
+  char msg[256];
+  if (kfreecount() != start || fakefs_idle(msg, sizeof(msg)) != 0)
+    fuzz_fail("%lu pages free after reclaiming the cache, %lu at boot; file system: %s",
+              kfreecount(), start, kfreecount() != start ? "-" : msg);
   return 0;
 }

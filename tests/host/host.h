@@ -78,6 +78,10 @@ void fakefs_put(const char *name, const void *data, uint64 size);
 // No transaction open, no inode referenced or locked. 0 if so, else -1
 // with a description in msg.
 int fakefs_idle(char *msg, size_t msgsz);
+int fakefs_quiet(char *msg, size_t msgsz);   // idle but for references
+uint64 fakefs_read(struct inode *ip, uint64 off, void *dst, uint64 n);
+int fakefs_write(struct inode *ip, uint64 off, const void *src, uint64 n);
+void fakefs_truncate(struct inode *ip);
 // The inode of file name with one more reference (as open gives; give it
 // back with fmap_release), or 0; the file's bytes now; and how many pages
 // kernel/mm read and wrote through fmap_readpage and fmap_writepage.

@@ -56,13 +56,30 @@ fakefs_put(const char *name, const void *data, uint64 size)
   f->ip.valid = 1;
 }
 
+// No transaction open and no inode locked; references may be held (by
+// mappings). 0, or -1 with msg saying what is wrong.
 int
-fakefs_idle(char *msg, size_t msgsz)
+fakefs_quiet(char *msg, size_t msgsz)
 {
   if (nops != 0) {
     snprintf(msg, msgsz, "%d file-system transaction(s) still open", nops);
     return -1;
   }
+  for (int i = 0; i < NFAKEFILE; i++) {
+    if (files[i].ip.lock.locked) {
+      snprintf(msg, msgsz, "inode of %s locked", files[i].name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// Quiet, and no reference to any inode left.
+int
+fakefs_idle(char *msg, size_t msgsz)
+{
+  if (fakefs_quiet(msg, msgsz) != 0)
+    return -1;
   for (int i = 0; i < NFAKEFILE; i++) {
     if (files[i].ip.ref != 0 || files[i].ip.lock.locked) {
       snprintf(msg, msgsz, "inode of %s: ref %d, locked %u", files[i].name,
@@ -256,4 +273,64 @@ fmap_inum(struct inode *ip)
 {
   file_of(ip);
   return ip->inum;
+}
+
+// ---- read(), write() and O_TRUNC as kernel/fs does them (fs.c readi,
+// writei, itrunc), reduced to what kernel/mm sees: the page-cache hooks.
+
+// read(): up to n bytes of ip from off into dst; a cached page is the
+// file's content (it may hold stores the disk has not seen). Returns the
+// bytes read.
+uint64
+fakefs_read(struct inode *ip, uint64 off, void *dst, uint64 n)
+{
+  struct fakefile *f = file_of(ip);
+  if (off > ip->size)
+    return 0;
+  if (off + n > ip->size)
+    n = ip->size - off;
+  for (uint64 tot = 0, m; tot < n; tot += m, off += m) {
+    m = PGSIZE - off % PGSIZE < n - tot ? PGSIZE - off % PGSIZE : n - tot;
+    uint64 cpa = pcache_peek(ip, off / PGSIZE);
+    if (cpa) {
+      memcpy((char *)dst + tot, (char *)P2V(cpa) + off % PGSIZE, m);
+      kfree(P2V(cpa));
+    } else {
+      memcpy((char *)dst + tot, f->data + off, m);
+    }
+  }
+  return n;
+}
+
+// write(): n bytes from src at off (at most the size: no holes), growing
+// the file; the disk first, then the cached page, as writei does.
+// Returns n, or -1 past the end.
+int
+fakefs_write(struct inode *ip, uint64 off, const void *src, uint64 n)
+{
+  struct fakefile *f = file_of(ip);
+  if (off > ip->size)
+    return -1;
+  if (off + n > ip->size) {
+    uchar *d = realloc(f->data, off + n);
+    if (!d)
+      panic("fakefs_write: out of host memory");
+    f->data = d;
+    ip->size = (uint)(off + n);
+  }
+  for (uint64 tot = 0, m; tot < n; tot += m, off += m) {
+    m = PGSIZE - off % PGSIZE < n - tot ? PGSIZE - off % PGSIZE : n - tot;
+    memcpy(f->data + off, (const char *)src + tot, m);
+    pcache_update(ip, off, f->data + off, m);
+  }
+  return (int)n;
+}
+
+// O_TRUNC: the file becomes empty (itrunc).
+void
+fakefs_truncate(struct inode *ip)
+{
+  file_of(ip);
+  pcache_truncate(ip, 0);
+  ip->size = 0;
 }
