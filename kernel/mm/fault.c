@@ -107,11 +107,15 @@ region_allows(struct vma *v, enum access access)
 }
 
 // What an access of kind access to page va, whose PTE is pte (0 if there
-// is no last-level table), needs.
+// is no last-level table), needs. *vp is set to va's region (0 for the
+// heap, which has none) when the fix needs it, for apply; a present page
+// that permits the access, the common case of the kernel's copies, costs
+// no region lookup.
 static enum fix
-classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
+classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte, struct vma **vp)
 {
   int heap;
+  *vp = 0;
   if (pte && pte_valid(*pte)) {
     int flags = pte_flags(*pte);
     if (permits(flags, access))
@@ -120,12 +124,12 @@ classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
       return FIX_DENY;
     if (flags & VM_COW)
       return FIX_COW;
-    struct vma *v = region_of(vm, va, &heap);
+    struct vma *v = *vp = region_of(vm, va, &heap);
     if (v && v->shared && v->file && (v->prot & VM_W))
       return FIX_NOTIFY;
     return FIX_DENY;
   }
-  struct vma *v = region_of(vm, va, &heap);
+  struct vma *v = *vp = region_of(vm, va, &heap);
   if ((v == 0 && !heap) || !region_allows(v, access))
     return FIX_DENY;
   if (v && v->kind == VMA_GUARD)
@@ -135,12 +139,11 @@ classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
   return access == ACCESS_READ && vm_zeropage ? FIX_ZERO_MAP : FIX_ZERO_FILL;
 }
 
-// An absent page: ask the backing of its region for it, and map it.
+// An absent page of region v (0: the heap): ask its backing for it, and
+// map it.
 static int
-get_page(struct vmspace *vm, uint64 va, enum access access)
+get_page(struct vmspace *vm, struct vma *v, uint64 va, enum access access)
 {
-  int heap;
-  struct vma *v = region_of(vm, va, &heap);
   uint64 pa;
   int flags;
   int r = vma_pager(v)->get(v, va, access, &pa, &flags);
@@ -157,13 +160,11 @@ get_page(struct vmspace *vm, uint64 va, enum access access)
   return FAULT_OK;
 }
 
-// A store to a shared file page mapped read-only since it was last clean:
-// mark it dirty and let the store through.
+// A store to a page of shared file region v mapped read-only since it was
+// last clean: mark it dirty and let the store through.
 static int
-notify_write(struct vmspace *vm, uint64 va, pte_t *pte)
+notify_write(struct vma *v, uint64 va, pte_t *pte)
 {
-  int heap;
-  struct vma *v = region_of(vm, va, &heap);
   pcache_dirty(v->file, (v->off + (va - v->start)) / PGSIZE);
   *pte = pte_make(pte_pa(*pte), pte_flags(*pte) | VM_W);
   return FAULT_OK;
@@ -195,16 +196,18 @@ cow_break(pte_t *pte)
   return FAULT_OK;
 }
 
+// Carry out fix for page va of region v (0: the heap), as classify found.
 static int
-apply(enum fix fix, struct vmspace *vm, uint64 va, enum access access, pte_t *pte)
+apply(enum fix fix, struct vmspace *vm, struct vma *v, uint64 va, enum access access,
+      pte_t *pte)
 {
   switch (fix) {
   case FIX_NONE: return FAULT_OK;
-  case FIX_ZERO_FILL: return get_page(vm, va, ACCESS_WRITE);
-  case FIX_ZERO_MAP: return get_page(vm, va, ACCESS_READ);
-  case FIX_FILE: return get_page(vm, va, access);
+  case FIX_ZERO_FILL: return get_page(vm, v, va, ACCESS_WRITE);
+  case FIX_ZERO_MAP: return get_page(vm, v, va, ACCESS_READ);
+  case FIX_FILE: return get_page(vm, v, va, access);
   case FIX_COW: return cow_break(pte);
-  case FIX_NOTIFY: return notify_write(vm, va, pte);
+  case FIX_NOTIFY: return notify_write(v, va, pte);
   case FIX_DENY: break;
   }
   return FAULT_BADADDR;
@@ -233,7 +236,8 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
       pte = walk(vm->pagetable, a, 0);
     else
       pte++;
-    if (classify(vm, a, access, pte) != fix || apply(fix, vm, a, access, pte) != FAULT_OK)
+    struct vma *v;
+    if (classify(vm, a, access, pte, &v) != fix || apply(fix, vm, v, a, access, pte) != FAULT_OK)
       break;
     VMSTAT_INC(fault_around);
   }
@@ -251,10 +255,8 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
 // set as it runs (xv6's usertests count free pages before and after).
 // This makes an exec take a fault per block of text rather than per page.
 static void
-map_around(struct vmspace *vm, uint64 va)
+map_around(struct vmspace *vm, struct vma *v, uint64 va)
 {
-  int heap;
-  struct vma *v = region_of(vm, va, &heap);
   uint64 from = va & ~((uint64)MAP_AROUND * PGSIZE - 1);
   uint64 to = from + MAP_AROUND * PGSIZE;
   if (from < v->start)
@@ -287,7 +289,8 @@ static int
 resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int hardware)
 {
   pte_t *pte = walk(vm->pagetable, va, 0);
-  enum fix fix = classify(vm, va, access, pte);
+  struct vma *v;
+  enum fix fix = classify(vm, va, access, pte, &v);
   if (fix == FIX_NONE) {
     // A hardware fault on a page that allows the access: the TLB held a
     // translation from before the PTE was fixed (see below).
@@ -296,12 +299,12 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int har
     *ptep = pte;
     return FAULT_OK;
   }
-  int r = apply(fix, vm, va, access, pte);
+  int r = apply(fix, vm, v, va, access, pte);
   if (r != FAULT_OK)
     return r;   // refused, or no memory: no PTE changed
   int n = fault_around(vm, va, fix, access);
   if (fix == FIX_FILE && access != ACCESS_WRITE && vm_faultaround)
-    map_around(vm, va);
+    map_around(vm, v, va);
   // A zero fill or zero map may have made the last-level table.
   *ptep = pte ? pte : walk(vm->pagetable, va, 0);
   // A copy-on-write break replaced valid translations: the TLB may hold
