@@ -475,9 +475,11 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
     int r = either_copyin(bp->data + off % BSIZE, user_src, src, m);
     // A failed copy may have changed part of the block already; log it
     // anyway, so that the cached block and the disk never disagree. The
-    // page cache's copy, which mappings see, follows too.
+    // page cache's copy, which mappings see, follows too; from a kernel
+    // source the bytes are named where they came from, so that the cache
+    // knows a write-back of its own page (mm/pagecache.c).
     log_write(bp);
-    pcache_update(ip, off, bp->data + off % BSIZE, m);
+    pcache_update(ip, off, user_src ? bp->data + off % BSIZE : (void *)src, m);
     brelse(bp);
     if (r < 0)
       break;

@@ -15,6 +15,10 @@
 // away (munmap, exit, exec) or on msync. Pages are read from the file
 // outside the cache's lock (reading sleeps); two processes missing on the
 // same page at once both read it, and the second one's copy is dropped.
+// A write() or truncation that lands while a page is being read finds no
+// entry to update, so each bucket counts the changes to its pages (gen),
+// and a read that saw the count move reads again rather than cache what
+// may be old bytes.
 //
 // The inode pointer is the key: kernel/fs calls pcache_forget before it
 // reuses an in-memory inode for another file, and a mapping holds a
@@ -39,6 +43,7 @@ static struct {
   struct spinlock lock;
   struct cpage page[NCPAGE];
   struct cpage *bucket[NBUCKET];
+  uint gen[NBUCKET];     // changes to the bucket's pages by write() or truncation
   int n;                 // entries in use
 } pc;
 
@@ -63,10 +68,16 @@ pcache_visit(void (*fn)(void *arg, uint64 pa), void *arg)
   release(&pc.lock);
 }
 
+static int
+bucket_no(struct inode *ip, uint64 index)
+{
+  return ((uint64)ip / 64 + index) % NBUCKET;
+}
+
 static struct cpage **
 bucket_of(struct inode *ip, uint64 index)
 {
-  return &pc.bucket[((uint64)ip / 64 + index) % NBUCKET];
+  return &pc.bucket[bucket_no(ip, index)];
 }
 
 // The entry for (ip, index), or 0. pc.lock is held.
@@ -126,19 +137,28 @@ pcache_get(struct inode *ip, uint64 index, uint64 *pa)
     VMSTAT_INC(pc_hits);
     return FAULT_OK;
   }
+  uint gen = pc.gen[bucket_no(ip, index)];
   release(&pc.lock);
 
   VMSTAT_INC(pc_misses);
   void *page = kalloc();
   if (page == 0)
     return FAULT_NOMEM;
-  if (fmap_readpage(ip, index, page) != 0) {
-    kfree(page);
-    return FAULT_BADADDR;
+  for (;;) {
+    if (fmap_readpage(ip, index, page) != 0) {
+      kfree(page);
+      return FAULT_BADADDR;
+    }
+    VMSTAT_INC(file_reads);
+    acquire(&pc.lock);
+    if (pc.gen[bucket_no(ip, index)] == gen)
+      break;
+    // The file changed while it was read: read it again.
+    gen = pc.gen[bucket_no(ip, index)];
+    release(&pc.lock);
+    memset(page, 0, PGSIZE);
   }
-  VMSTAT_INC(file_reads);
 
-  acquire(&pc.lock);
   e = lookup(ip, index);
   if (e) {
     // Someone else read it meanwhile: theirs is the copy everyone shares.
@@ -274,14 +294,18 @@ pcache_peek(struct inode *ip, uint64 index)
 
 // writei stored n bytes at file offset off (within one page) from src:
 // keep the cached page, if any, equal to the file, so every mapping sees
-// the write.
+// the write. A write-back writes the cached page itself (src is in it):
+// copying it onto itself could only undo a store made through a shared
+// mapping meanwhile.
 void
 pcache_update(struct inode *ip, uint64 off, const void *src, uint64 n)
 {
   acquire(&pc.lock);
+  pc.gen[bucket_no(ip, off / PGSIZE)]++;
   struct cpage *e = lookup(ip, off / PGSIZE);
-  if (e)
-    memmove((char *)P2V(e->pa) + off % PGSIZE, src, n);
+  char *dst = e ? (char *)P2V(e->pa) + off % PGSIZE : 0;
+  if (dst && dst != src)
+    memmove(dst, src, n);
   release(&pc.lock);
 }
 
@@ -294,6 +318,8 @@ void
 pcache_truncate(struct inode *ip, uint64 size)
 {
   acquire(&pc.lock);
+  for (int b = 0; b < NBUCKET; b++)
+    pc.gen[b]++;   // rare: every read under way reads again
   for (struct cpage *e = pc.page; e < pc.page + NCPAGE; e++) {
     if (e->ip != ip)
       continue;

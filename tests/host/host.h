@@ -88,6 +88,7 @@ void fakefs_truncate(struct inode *ip);
 struct inode *fakefs_open(const char *name);
 const uchar *fakefs_data(const char *name);
 extern int fakefs_pagereads, fakefs_pagewrites;
+extern void (*fakefs_meanwhile)(void);
 
 // ---- host_swap.c: a swap device in memory (swapdev_pages, swapdev_rw)
 // A device of pages slots (0: no device), none written yet; call swapinit

@@ -19,6 +19,19 @@ static struct fakefile {
 
 static int nops;        // open transactions
 int fakefs_pagereads, fakefs_pagewrites;   // pages read and written by mm
+// Called once, then cleared, in the middle of the next page read (after the
+// bytes were copied): what another process might do while the real reader
+// sleeps on the disk.
+void (*fakefs_meanwhile)(void);
+
+static void
+meanwhile(void)
+{
+  void (*fn)(void) = fakefs_meanwhile;
+  fakefs_meanwhile = 0;
+  if (fn)
+    fn();
+}
 
 void
 fakefs_reset(void)
@@ -29,6 +42,7 @@ fakefs_reset(void)
   }
   nops = 0;
   fakefs_pagereads = fakefs_pagewrites = 0;
+  fakefs_meanwhile = 0;
 }
 
 void
@@ -180,6 +194,7 @@ fmap_readpage(struct inode *ip, uint64 index, void *page)
   if (off < ip->size)
     memcpy(page, f->data + off, ip->size - off < PGSIZE ? ip->size - off : PGSIZE);
   fakefs_pagereads++;
+  meanwhile();
   return 0;
 }
 
@@ -190,8 +205,11 @@ fmap_writepage(struct inode *ip, uint64 index, const void *page)
   if (ip->ref < 1 || ip->lock.locked || nops != 0)
     panic("fakefs: fmap_writepage of an unreferenced or locked inode, or in a transaction");
   uint64 off = index * PGSIZE;
-  if (off < ip->size)
-    memcpy(f->data + off, page, ip->size - off < PGSIZE ? ip->size - off : PGSIZE);
+  if (off < ip->size) {
+    uint64 n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
+    memcpy(f->data + off, page, n);
+    pcache_update(ip, off, page, n);   // as writei does, naming its source
+  }
   fakefs_pagewrites++;
   return 0;
 }

@@ -336,6 +336,36 @@ demand_exec_shares_text(void **state)
   vm_end(&v2);
 }
 
+// A write() that lands while a fault reads the page from the file finds
+// nothing cached to update; the reader must not then cache the old bytes.
+static struct inode *racing_ip;
+
+static void
+write_meanwhile(void)
+{
+  assert_int_equal(fakefs_write(racing_ip, 5, "Z", 1), 1);
+}
+
+static void
+write_during_read_is_not_lost(void **state)
+{
+  (void)state;
+  struct inode *ip = racing_ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, PGSIZE, VM_R, VMMAP_SHARED, ip, 0, 0);
+  fakefs_meanwhile = write_meanwhile;
+  assert_int_equal(vmfault(&vm, a, ACCESS_READ), FAULT_OK);
+  assert_null(fakefs_meanwhile);   // the write did land during the read
+  assert_int_equal(byte_at(&vm, a + 5), 'Z');
+  assert_int_equal(fakefs_pagereads, 2);   // read again
+  uchar b;
+  assert_int_equal(fakefs_read(ip, 5, &b, 1), 1);
+  assert_int_equal(b, 'Z');
+  vm_end(&vm);
+  close_file(ip);
+}
+
 int
 run_mmap_tests(int *ntests)
 {
@@ -349,6 +379,7 @@ run_mmap_tests(int *ntests)
     UNIT_TEST(failed_shared_store_leaves_page_clean),
     UNIT_TEST(reclaim_before_failing),
     UNIT_TEST(demand_exec_shares_text),
+    UNIT_TEST(write_during_read_is_not_lost),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("mmap", tests, NULL, NULL);
