@@ -22,7 +22,9 @@
 //
 // A page's count is the number of places that own it: page-table entries
 // that map it (several, once pages are shared), or the kernel structure
-// that allocated it. A large block is 2^LARGE_ORDER such pages, each with
+// that allocated it. Beside the count, each record holds a struct pageinfo
+// (mm.h) that the page's owner fills in, so that code holding only a page
+// can tell what it is; kalloc clears it when it hands the page out. A large block is 2^LARGE_ORDER such pages, each with
 // its own count, so a megapage mapping holds one reference on each of its
 // pages and splitting it changes no count. kfree drops one reference; the
 // page goes back to the free lists when the last one goes.
@@ -41,6 +43,7 @@ _Static_assert(NORDERS == MEMSTAT_ORDERS, "memstat's free_blocks has one slot pe
 // whole (a loose page is not: it is merged when the loose list drains).
 struct page {
   int ref;
+  struct pageinfo info;
 };
 #define FREE_HEAD(order) (-1 - (order))
 
@@ -220,8 +223,10 @@ take_block(int order)
   }
   if (b) {
     struct page *pg = rec(V2P(b));
-    for (uint64 i = 0; i < (1UL << order); i++)
+    for (uint64 i = 0; i < (1UL << order); i++) {
       pg[i].ref = 1;
+      pg[i].info = (struct pageinfo){ 0 };
+    }
     mem.nfree -= 1UL << order;
   }
   release(&mem.lock);
@@ -399,4 +404,27 @@ uint64
 ktotalpages(void)
 {
   return mem.npages;
+}
+
+// The owner's record of page pa, a managed page.
+struct pageinfo *
+page_info(uint64 pa)
+{
+  return &page_of(pa)->info;
+}
+
+// Pages are numbered 0 .. ktotalpages()-1, in address order: a short name
+// for a page, for lists kept in the records.
+uint32
+page_number(uint64 pa)
+{
+  return (uint32)((uint64)(page_of(pa) - mem.pages));
+}
+
+uint64
+page_addr(uint32 n)
+{
+  if (n >= mem.npages)
+    panic("page_addr: no such page");
+  return mem.base + (uint64)n * PGSIZE;
 }

@@ -25,6 +25,22 @@ uint64 kfreecount(void);                // free pages now
 uint64 kfreeblocks(uint64 out[MEMSTAT_ORDERS]); // free blocks of 2^k pages by k; free pages
 uint64 ktotalpages(void);               // pages managed by kalloc
 
+// Beside its count, kalloc keeps for each page a record that the page's
+// owner fills in and clears, so that code holding only the page can tell
+// what it holds and where it belongs. kalloc hands a page out with its
+// record zeroed. Lists through records name pages by number.
+#define NOPAGE 0xFFFFFFFFu   // no page: the end of such a list
+struct pageinfo {
+  struct inode *ip;     // a page of the page cache: its file; else 0
+  uint32 index;         // its page index in that file
+  uint32 dirty;         // page cache: stored to since it was last written back
+  uint32 hnext;         // page cache: next page in its hash bucket
+  uint32 prev, next;    // page cache: neighbours in its list, least recently used first
+};
+struct pageinfo *page_info(uint64 pa);  // pa's record
+uint32 page_number(uint64 pa);          // 0 .. ktotalpages()-1
+uint64 page_addr(uint32 n);             // the page numbered n
+
 // User memory ends below the trap frame and the trampoline.
 #define USERTOP TRAPFRAME
 

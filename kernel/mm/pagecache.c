@@ -28,23 +28,20 @@
 #include "lib/spinlock.h"
 #include "mm/mm.h"
 
-#define NCPAGE  1024   // cached pages at most (4 MiB)
-#define NBUCKET 128
-
-struct cpage {
-  struct inode *ip;      // 0: the entry is unused
-  uint64 index;          // page index in the file
-  uint64 pa;             // the page (physical); the cache holds one reference
-  int dirty;             // stored to through a shared mapping since written back
-  struct cpage *next;    // in its hash bucket
-};
+// The cache has no size of its own: it keeps its bookkeeping in the pages'
+// own records (struct pageinfo: the key, the dirty mark, the links), so
+// it can hold as many pages as there is memory for, and a page that is
+// mapped or dirty never stops another file's page from being cached.
+// Memory runs short for the cache as it does for everyone: kalloc then
+// takes back its clean pages that nobody maps, least recently used first.
+#define NBUCKET 256
 
 static struct {
   struct spinlock lock;
-  struct cpage page[NCPAGE];
-  struct cpage *bucket[NBUCKET];
-  uint gen[NBUCKET];     // changes to the bucket's pages by write() or truncation
-  int n;                 // entries in use
+  uint32 bucket[NBUCKET];  // first page of each hash chain, or NOPAGE
+  uint gen[NBUCKET];       // changes to the bucket's pages by write() or truncation
+  uint32 first, last;      // every cached page, least recently used first
+  uint64 n;                // pages cached
 } pc;
 
 // An empty cache. At boot, and in tests/host each time the simulated RAM
@@ -54,6 +51,15 @@ pcache_init(void)
 {
   memset(&pc, 0, sizeof(pc));
   initlock(&pc.lock, "pcache");
+  for (int b = 0; b < NBUCKET; b++)
+    pc.bucket[b] = NOPAGE;
+  pc.first = pc.last = NOPAGE;
+}
+
+static struct pageinfo *
+info(uint32 pn)
+{
+  return page_info(page_addr(pn));
 }
 
 // Call fn for each page the cache holds (its reference), for checks that
@@ -62,9 +68,8 @@ void
 pcache_visit(void (*fn)(void *arg, uint64 pa), void *arg)
 {
   acquire(&pc.lock);
-  for (struct cpage *e = pc.page; e < pc.page + NCPAGE; e++)
-    if (e->ip)
-      fn(arg, e->pa);
+  for (uint32 pn = pc.first; pn != NOPAGE; pn = info(pn)->next)
+    fn(arg, page_addr(pn));
   release(&pc.lock);
 }
 
@@ -74,50 +79,83 @@ bucket_no(struct inode *ip, uint64 index)
   return ((uint64)ip / 64 + index) % NBUCKET;
 }
 
-static struct cpage **
-bucket_of(struct inode *ip, uint64 index)
-{
-  return &pc.bucket[bucket_no(ip, index)];
-}
-
-// The entry for (ip, index), or 0. pc.lock is held.
-static struct cpage *
+// The page holding (ip, index), or NOPAGE. pc.lock is held.
+static uint32
 lookup(struct inode *ip, uint64 index)
 {
-  for (struct cpage *e = *bucket_of(ip, index); e; e = e->next)
-    if (e->ip == ip && e->index == index)
-      return e;
-  return 0;
+  for (uint32 pn = pc.bucket[bucket_no(ip, index)]; pn != NOPAGE; pn = info(pn)->hnext)
+    if (info(pn)->ip == ip && info(pn)->index == index)
+      return pn;
+  return NOPAGE;
 }
 
-// Take e out of the table and give back its page reference. pc.lock is held.
+// Put page pn at the most recently used end of the list. pc.lock is held.
 static void
-drop(struct cpage *e)
+list_append(uint32 pn)
 {
-  struct cpage **pp = bucket_of(e->ip, e->index);
-  while (*pp != e)
-    pp = &(*pp)->next;
-  *pp = e->next;
-  kfree(P2V(e->pa));
-  e->ip = 0;
-  pc.n--;
+  struct pageinfo *pi = info(pn);
+  pi->prev = pc.last;
+  pi->next = NOPAGE;
+  if (pc.last == NOPAGE)
+    pc.first = pn;
+  else
+    info(pc.last)->next = pn;
+  pc.last = pn;
 }
 
-// A free entry, evicting a clean page nobody maps if the table is full;
-// 0 when every entry is mapped or dirty. pc.lock is held.
-static struct cpage *
-free_entry(void)
+static void
+list_remove(uint32 pn)
 {
-  struct cpage *victim = 0;
-  for (struct cpage *e = pc.page; e < pc.page + NCPAGE; e++) {
-    if (e->ip == 0)
-      return e;
-    if (!victim && !e->dirty && kref_get(e->pa) == 1)
-      victim = e;
-  }
-  if (victim)
-    drop(victim);
-  return victim;
+  struct pageinfo *pi = info(pn);
+  if (pi->prev == NOPAGE)
+    pc.first = pi->next;
+  else
+    info(pi->prev)->next = pi->next;
+  if (pi->next == NOPAGE)
+    pc.last = pi->prev;
+  else
+    info(pi->next)->prev = pi->prev;
+}
+
+// Page pa (one reference, which becomes the cache's) now holds (ip,
+// index). pc.lock is held.
+static void
+insert(uint64 pa, struct inode *ip, uint64 index)
+{
+  uint32 pn = page_number(pa);
+  struct pageinfo *pi = info(pn);
+  int b = bucket_no(ip, index);
+  pi->ip = ip;
+  pi->index = index;
+  pi->dirty = 0;
+  pi->hnext = pc.bucket[b];
+  pc.bucket[b] = pn;
+  list_append(pn);
+  pc.n++;
+}
+
+// Take page pn out of the cache and give back the cache's reference. A
+// process that maps it keeps it, as a page that is no file's any more.
+// pc.lock is held.
+static void
+drop(uint32 pn)
+{
+  struct pageinfo *pi = info(pn);
+  uint32 *pp = &pc.bucket[bucket_no(pi->ip, pi->index)];
+  while (*pp != pn)
+    pp = &info(*pp)->hnext;
+  *pp = pi->hnext;
+  list_remove(pn);
+  *pi = (struct pageinfo){ 0 };
+  pc.n--;
+  kfree(P2V(page_addr(pn)));
+}
+
+// A clean page nobody but the cache holds: as good as free.
+static int
+droppable(uint32 pn)
+{
+  return !info(pn)->dirty && kref_get(page_addr(pn)) == 1;
 }
 
 // The cached page index of ip, read from the file on a miss. On FAULT_OK,
@@ -129,10 +167,12 @@ int
 pcache_get(struct inode *ip, uint64 index, uint64 *pa)
 {
   acquire(&pc.lock);
-  struct cpage *e = lookup(ip, index);
-  if (e) {
-    kref_inc(e->pa);
-    *pa = e->pa;
+  uint32 pn = lookup(ip, index);
+  if (pn != NOPAGE) {
+    *pa = page_addr(pn);
+    kref_inc(*pa);
+    list_remove(pn);   // now the most recently used
+    list_append(pn);
     release(&pc.lock);
     VMSTAT_INC(pc_hits);
     return FAULT_OK;
@@ -159,25 +199,16 @@ pcache_get(struct inode *ip, uint64 index, uint64 *pa)
     memset(page, 0, PGSIZE);
   }
 
-  e = lookup(ip, index);
-  if (e) {
+  pn = lookup(ip, index);
+  if (pn != NOPAGE) {
     // Someone else read it meanwhile: theirs is the copy everyone shares.
     kfree(page);
+    *pa = page_addr(pn);
   } else {
-    e = free_entry();
-    if (e == 0) {
-      release(&pc.lock);
-      kfree(page);
-      return FAULT_NOMEM;
-    }
-    *e = (struct cpage){ ip, index, V2P(page), 0, 0 };
-    struct cpage **b = bucket_of(ip, index);
-    e->next = *b;
-    *b = e;
-    pc.n++;
+    *pa = V2P(page);
+    insert(*pa, ip, index);
   }
-  kref_inc(e->pa);
-  *pa = e->pa;
+  kref_inc(*pa);
   release(&pc.lock);
   return FAULT_OK;
 }
@@ -187,9 +218,9 @@ void
 pcache_dirty(struct inode *ip, uint64 index)
 {
   acquire(&pc.lock);
-  struct cpage *e = lookup(ip, index);
-  if (e)
-    e->dirty = 1;
+  uint32 pn = lookup(ip, index);
+  if (pn != NOPAGE)
+    info(pn)->dirty = 1;
   release(&pc.lock);
 }
 
@@ -205,13 +236,13 @@ int
 pcache_writeback(struct inode *ip, uint64 index)
 {
   acquire(&pc.lock);
-  struct cpage *e = lookup(ip, index);
-  if (e == 0 || !e->dirty) {
+  uint32 pn = lookup(ip, index);
+  if (pn == NOPAGE || !info(pn)->dirty) {
     release(&pc.lock);
     return 0;
   }
-  e->dirty = 0;
-  uint64 pa = e->pa;
+  info(pn)->dirty = 0;
+  uint64 pa = page_addr(pn);
   kref_inc(pa);   // the page stays while the lock is let go
   release(&pc.lock);
 
@@ -224,17 +255,18 @@ pcache_writeback(struct inode *ip, uint64 index)
   return r;
 }
 
-// Give back up to want clean cached pages that nobody maps. Returns how
-// many went. Called by kalloc when the free list is empty; takes no lock
-// kalloc's callers could hold.
+// Give back up to want clean cached pages that nobody maps, least
+// recently used first. Returns how many went. Called by kalloc when the
+// free list is empty; takes no lock kalloc's callers could hold.
 int
 pcache_reclaim(int want)
 {
   int n = 0;
   acquire(&pc.lock);
-  for (struct cpage *e = pc.page; e < pc.page + NCPAGE && n < want; e++) {
-    if (e->ip && !e->dirty && kref_get(e->pa) == 1) {
-      drop(e);
+  for (uint32 pn = pc.first, next; pn != NOPAGE && n < want; pn = next) {
+    next = info(pn)->next;
+    if (droppable(pn)) {
+      drop(pn);
       n++;
     }
   }
@@ -247,17 +279,12 @@ pcache_reclaim(int want)
 void
 pcache_count(uint64 *cached, uint64 *reclaimable)
 {
-  uint64 c = 0, r = 0;
+  uint64 r = 0;
   acquire(&pc.lock);
-  for (struct cpage *e = pc.page; e < pc.page + NCPAGE; e++) {
-    if (e->ip == 0)
-      continue;
-    c++;
-    if (!e->dirty && kref_get(e->pa) == 1)
-      r++;
-  }
+  for (uint32 pn = pc.first; pn != NOPAGE; pn = info(pn)->next)
+    r += droppable(pn);
+  *cached = pc.n;
   release(&pc.lock);
-  *cached = c;
   *reclaimable = r;
 }
 
@@ -267,8 +294,8 @@ int
 pcache_holds(struct inode *ip, uint64 index, uint64 pa)
 {
   acquire(&pc.lock);
-  struct cpage *e = lookup(ip, index);
-  int r = e && e->pa == pa;
+  uint32 pn = lookup(ip, index);
+  int r = pn != NOPAGE && page_addr(pn) == pa;
   release(&pc.lock);
   return r;
 }
@@ -282,11 +309,11 @@ uint64
 pcache_peek(struct inode *ip, uint64 index)
 {
   acquire(&pc.lock);
-  struct cpage *e = lookup(ip, index);
+  uint32 pn = lookup(ip, index);
   uint64 pa = 0;
-  if (e) {
-    kref_inc(e->pa);
-    pa = e->pa;
+  if (pn != NOPAGE) {
+    pa = page_addr(pn);
+    kref_inc(pa);
   }
   release(&pc.lock);
   return pa;
@@ -302,8 +329,8 @@ pcache_update(struct inode *ip, uint64 off, const void *src, uint64 n)
 {
   acquire(&pc.lock);
   pc.gen[bucket_no(ip, off / PGSIZE)]++;
-  struct cpage *e = lookup(ip, off / PGSIZE);
-  char *dst = e ? (char *)P2V(e->pa) + off % PGSIZE : 0;
+  uint32 pn = lookup(ip, off / PGSIZE);
+  char *dst = pn != NOPAGE ? (char *)P2V(page_addr(pn)) + off % PGSIZE : 0;
   if (dst && dst != src)
     memmove(dst, src, n);
   release(&pc.lock);
@@ -320,13 +347,15 @@ pcache_truncate(struct inode *ip, uint64 size)
   acquire(&pc.lock);
   for (int b = 0; b < NBUCKET; b++)
     pc.gen[b]++;   // rare: every read under way reads again
-  for (struct cpage *e = pc.page; e < pc.page + NCPAGE; e++) {
-    if (e->ip != ip)
+  for (uint32 pn = pc.first, next; pn != NOPAGE; pn = next) {
+    struct pageinfo *pi = info(pn);
+    next = pi->next;
+    if (pi->ip != ip)
       continue;
-    if (e->index * PGSIZE >= size)
-      drop(e);
-    else if ((e->index + 1) * PGSIZE > size)
-      memset((char *)P2V(e->pa) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
+    if ((uint64)pi->index * PGSIZE >= size)
+      drop(pn);
+    else if ((uint64)(pi->index + 1) * PGSIZE > size)
+      memset((char *)P2V(page_addr(pn)) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
   }
   release(&pc.lock);
 }

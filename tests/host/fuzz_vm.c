@@ -537,6 +537,26 @@ msync_range(struct proc *p, uint64 a, uint64 e)
   }
 }
 
+// A store to page va0 of p failed. If va0 is a page of a shared file
+// mapping that was absent, the fault may have got the page (marking it
+// dirty) and then found no memory to map it: the page was written back
+// rather than left dirty with no mapping. So the disk holds either its old
+// bytes or the view; take the view when it does.
+static void
+mfailed_store(struct proc *p, uint64 va0)
+{
+  struct region *r = mregion(p, va0);
+  if (!r || !r->file || !r->shared || leaf(p->vm.pagetable, va0))
+    return;
+  struct mfile *m = &mfiles[r->file - 1];
+  uint64 off = r->off + (va0 - r->start);
+  if (off >= m->size)
+    return;
+  uint64 n = m->size - off < PGSIZE ? m->size - off : PGSIZE;
+  if (memcmp(fakefs_data(m->name) + off, m->view + off, n) == 0)
+    memcpy(m->disk + off, m->view + off, n);
+}
+
 // A cached page (a reference for the caller, who kfrees it), or 0.
 static uchar *
 mcached(int f, uint64 index)
@@ -961,8 +981,11 @@ mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
     if ((r == 0 && !can) || (r != 0 && sure))
       fuzz_fail("%s(%#lx, %lu) = %d, model: %s", a == ACCESS_WRITE ? "copyout" : "copyin",
                 cur, n, r, sure ? "must succeed" : "must fail");
-    if (r != 0)
+    if (r != 0) {
+      if (a == ACCESS_WRITE)
+        mfailed_store(p, va0);
       return;
+    }
     if (a == ACCESS_WRITE)
       mwrite(p, cur, iobuf + done, n);
     for (uint64 i = 0; a == ACCESS_READ && i < n; i++)

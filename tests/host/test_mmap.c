@@ -1,6 +1,7 @@
 // region.c, pager.c, pagecache.c: mappings made at run time, their
 // splitting, the page cache they share, and demand-paged exec, on files
 // served by the fake file system.
+#include <stdlib.h>
 #include "abi/param.h"
 #include "mm/elf.h"
 #include "fs/fs.h"
@@ -265,6 +266,68 @@ reclaim_before_failing(void **state)
   close_file(ip);
 }
 
+// The cache has no size of its own. With every page of a file larger
+// than the old fixed table (1024 entries) mapped, so that none can be
+// taken back, another file's page is still cached: only memory bounds it.
+#define BIGPAGES 1100
+
+static void
+cache_grows_with_memory(void **state)
+{
+  (void)state;
+  uchar *data = calloc(BIGPAGES, PGSIZE);
+  assert_non_null(data);
+  for (uint64 i = 0; i < BIGPAGES; i++)
+    data[i * PGSIZE] = (uchar)(i + 1);
+  fakefs_put("/big", data, (uint64)BIGPAGES * PGSIZE);
+  free(data);
+  struct inode *big = fakefs_open("/big");
+  assert_non_null(big);
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, (uint64)BIGPAGES * PGSIZE, VM_R, VMMAP_SHARED, big, 0, 0);
+  for (uint64 i = 0; i < BIGPAGES; i++) {
+    assert_int_equal(vmfault(&vm, a + i * PGSIZE, ACCESS_READ), FAULT_OK);
+    assert_int_equal(byte_at(&vm, a + i * PGSIZE), (uchar)(i + 1));
+  }
+  uint64 b = vm_map(&vm, 0, PGSIZE, VM_R, 0, ip, 0, 0);
+  assert_int_equal(vmfault(&vm, b, ACCESS_READ), FAULT_OK);
+  assert_int_equal(byte_at(&vm, b), filedata[0]);
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  assert_int_equal(cached, BIGPAGES + 1);
+  assert_int_equal(reclaimable, 0);
+  vm_end(&vm);
+  assert_int_equal(pcache_reclaim(BIGPAGES + 1), BIGPAGES + 1);
+  close_file(ip);
+  fmap_release(big);
+}
+
+// Memory running short takes back the clean pages that were used least
+// recently, not the ones cached first.
+static void
+reclaim_takes_least_recently_used(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  uint64 pa;
+  for (int i = 0; i < FILEPAGES; i++) {
+    assert_int_equal(pcache_get(ip, i, &pa), FAULT_OK);
+    kfree(P2V(pa));
+  }
+  assert_int_equal(pcache_get(ip, 0, &pa), FAULT_OK);   // page 0 used again
+  kfree(P2V(pa));
+  assert_int_equal(pcache_reclaim(2), 2);
+  assert_true(pcache_holds(ip, 0, pa));
+  assert_int_equal(pcache_peek(ip, 1), 0);
+  assert_int_equal(pcache_peek(ip, 2), 0);
+  uint64 three = pcache_peek(ip, 3);
+  assert_true(three != 0);
+  kfree(P2V(three));
+  close_file(ip);
+}
+
 // A program whose segments sit at page-aligned offsets in its file:
 // text (two pages) at 0, data at 0x3000 with 100 bytes from the file and
 // bss to 0x5032.
@@ -378,6 +441,8 @@ run_mmap_tests(int *ntests)
     UNIT_TEST(past_end_of_file),
     UNIT_TEST(failed_shared_store_leaves_page_clean),
     UNIT_TEST(reclaim_before_failing),
+    UNIT_TEST_BIG(cache_grows_with_memory),
+    UNIT_TEST(reclaim_takes_least_recently_used),
     UNIT_TEST(demand_exec_shares_text),
     UNIT_TEST(write_during_read_is_not_lost),
   };
