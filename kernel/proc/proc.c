@@ -307,6 +307,12 @@ scheduler(void)
     intr_off();
     int found = 0;
     for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+      // A look without the lock first: taking and dropping sixty-four
+      // locks on every pass (and in every wakeup) is most of what a switch
+      // between two processes costs. A process missed as it becomes
+      // runnable is found on the next pass.
+      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
+        continue;
       acquire(&p->lock);
       if (p->state == RUNNABLE) {
         p->state = RUNNING;
@@ -358,26 +364,32 @@ yield(void)
 
 // Release lk and sleep on chan; reacquire lk when woken. Holding p->lock
 // from before lk is released until the switch means no wakeup is lost.
+// Every caller of wakeup holds the lock its sleepers pass as lk.
 void
 sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
   acquire(&p->lock);
-  release(lk);
+  // Asleep before lk goes: a waker holds lk, so it sees this process
+  // asleep on chan without taking its lock (wakeup looks first).
   p->chan = chan;
   p->state = SLEEPING;
+  release(lk);
   sched();
   p->chan = 0;
   release(&p->lock);
   acquire(lk);
 }
 
-// Wake every process sleeping on chan. Called without p->lock held.
+// Wake every process sleeping on chan. Called without p->lock held, and
+// holding the lock the sleepers on chan gave sleep: a process that is not
+// yet asleep on chan cannot become so while it is held.
 void
 wakeup(void *chan)
 {
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == myproc())
+    if (p == myproc() || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan)
