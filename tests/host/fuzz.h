@@ -1,0 +1,167 @@
+// The fuzzer of kernel/mm (fuzz_vm.c says what it does): what its files
+// share. fuzz_model.c is the model and what it predicts, fuzz_check.c the
+// checker, fuzz_mem.c the operations on the heap and on anonymous memory
+// (accesses, faults, fork, exit), fuzz_map.c mmap and its kin and the
+// file operations, fuzz_exec.c exec, fuzz_vm.c the libFuzzer entry that
+// decodes the input.
+#ifndef LAZULI_FUZZ_H
+#define LAZULI_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "abi/param.h"
+#include "arch/riscv/sv39.h"
+#include "fs/fs.h"
+#include "mm/elf.h"
+#include "host.h"
+
+#define NPROCS 4
+#define MAXSTEPS 256
+#define MAXMPAGES 256        // model pages per process; more than RAM has
+#define MAXREG (NVMA + 1)    // regions: exec's and mmap's
+#define RW (VM_R | VM_W)
+
+struct mpage {
+  uint64 va;
+  uchar b[PGSIZE];
+};
+
+struct region {
+  uint64 start, end;
+  int prot;
+  enum vma_kind kind;
+  int file;          // 1 + index in mfiles; 0: anonymous
+  int shared;        // MAP_SHARED
+  int noprot;        // rights it may never get (VM_W: shared, file opened read-only)
+  uint64 off;        // file offset of start
+};
+
+// The files mmap, read() and write() use. view: the bytes every mapping
+// of a page (not stored to privately) and read() see, which is the cached
+// page when there is one; its part past the end of the file may hold
+// stores through shared mappings until the page leaves the cache. disk:
+// what the file holds, which a shared page reaches when it is written back
+// (msync, munmap, exit: whenever a mapping's present page goes or is
+// synced).
+#define NMFILE 3
+#define FMAX (4 * PGSIZE)    // write() grows a file no further
+struct mfile {
+  char name[8];
+  struct inode *ip;          // no reference of the fuzzer's own
+  uint64 size;
+  uchar view[FMAX], disk[FMAX];
+};
+extern struct mfile mfiles[NMFILE];
+
+struct proc {
+  int live;
+  struct vmspace vm;
+  // the model
+  uint64 heapbase, sz;
+  int nreg;
+  struct region reg[MAXREG];
+  int npages;
+  struct mpage pages[MAXMPAGES];
+};
+
+extern struct proc procs[NPROCS + 1];   // the last: exec's new image
+extern int opt_zeropage, opt_faultaround;   // what vmconfig was told
+
+struct input {
+  const uint8 *d;
+  uint64 n, i;
+};
+
+// Pages an operation must allocate: page-table pages for the addresses
+// it maps, counting each missing table once.
+struct tables {
+  pagetable_t pt;    // 0: a page table still to be made (all missing)
+  uint64 l1[MAXMPAGES], l0[MAXMPAGES];
+  int n1, n0;
+};
+
+// The lazy pages of [va, va+len) before an access, to see after it what
+// the access made of them.
+#define MAXSPAN 4
+struct span {
+  uint64 first;            // page of va
+  int n;                   // pages
+  int absent[MAXSPAN];
+};
+
+// ---- fuzz_vm.c: the input and the driver's state
+extern int step;              // for messages
+extern const char *opname;
+extern uchar iobuf[128 * 64 + 1];   // the bytes of copyin, copyout, read(), write()
+// Print where the input was and what went wrong, and abort.
+void __attribute__((noreturn, format(printf, 1, 2))) fuzz_fail(const char *fmt, ...);
+uint8 take(struct input *in);         // the next byte of the input, 0 past its end
+uint64 take16(struct input *in);      // the next two, little-endian
+
+// ---- fuzz_model.c: the model
+uint64 mavail(void);
+uint64 mpool(void);
+uchar *mfilepage(const struct region *r, uint64 va0);
+int mpastend(const struct region *r, uint64 va0);
+struct mpage *mpage(struct proc *p, uint64 va0, int create);
+struct region *mregion(struct proc *p, uint64 va);
+uint64 mheaplimit(struct proc *p);
+void mreg_insert(struct proc *p, struct region r);
+void mdrop_range(struct proc *p, uint64 from, uint64 to);
+int msplits(struct proc *p, uint64 a, uint64 e);
+void mcut(struct proc *p, uint64 a, uint64 e);
+int mallowed(struct proc *p, uint64 va, enum access a);
+pte_t leaf(pagetable_t pt, uint64 va);
+int raw_rights(pte_t pte);
+int is_zero(pte_t pte);
+int shared(pte_t pte);
+uint64 tables_for(struct tables *t, uint64 va);
+void msync_range(struct proc *p, uint64 a, uint64 e);
+void mfailed_store(struct proc *p, uint64 va0);
+uchar *mcached(int f, uint64 index);
+void mforget_tails(void);
+uint64 page_need(struct proc *p, uint64 va0, enum access a, struct tables *t);
+uint64 mreach(struct proc *p, uint64 va, uint64 len, enum access a);
+void mcopy(struct proc *p, const struct proc *q);
+void mwrite(struct proc *p, uint64 va, const uchar *src, uint64 len);
+uchar mbyte(struct proc *p, uint64 va);
+int mtouches_file(struct proc *p, uint64 va, uint64 len);
+void mfits(struct proc *p, uint64 va0, enum access a, int *sure, int *can);
+
+// ---- fuzz_check.c: the checker
+void check_all(void);
+void span_before(struct proc *p, uint64 va, uint64 len, struct span *sp);
+void check_written(struct proc *p, const struct span *sp);
+void check_read(struct proc *p, const struct span *sp);
+
+// ---- fuzz_mem.c: the heap, accesses, faults, fork, exit
+int spawn(struct proc *p);
+void op_exit(struct proc *p);
+void op_grow(struct proc *p, struct input *in, int lazy);
+void op_shrink(struct proc *p, struct input *in);
+uint64 pick_len(struct input *in);
+void do_write(struct proc *p, uint64 va, uint64 len, uint8 seed);
+void op_write(struct proc *p, struct input *in);
+void do_read(struct proc *p, uint64 va, uint64 len);
+void op_read(struct proc *p, struct input *in);
+void op_readstr(struct proc *p, struct input *in);
+void op_fault(struct proc *p, struct input *in);
+void op_fork(struct proc *p, struct proc *c, int cow);
+void op_config(struct input *in);
+
+// ---- fuzz_map.c: mmap, munmap, mprotect, msync, and the files
+void op_mmap(struct proc *p, struct input *in);
+void op_fmmap(struct proc *p, struct input *in);
+void op_munmap(struct proc *p, struct input *in);
+void op_mprotect(struct proc *p, struct input *in);
+void op_msync(struct proc *p, struct input *in);
+void op_fileaccess(struct proc *p, struct input *in, int store);
+void op_fread(struct input *in);
+void op_fwrite(struct input *in);
+void op_ftrunc(struct input *in);
+void mfiles_boot(void);
+
+// ---- fuzz_exec.c
+void op_exec(struct proc *p, struct input *in);
+
+#endif

@@ -1,0 +1,232 @@
+// The fuzzer's checker (fuzz.h): every process, every reference count
+// and every file against the model after each step, and what an access
+// must have left right after it.
+#include <string.h>
+#include "fuzz.h"
+
+static const uchar zeros[PGSIZE];
+
+struct leafcheck {
+  struct proc *p;
+  int withdata;   // present pages that have model data
+};
+
+static void
+check_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  struct leafcheck *lc = arg;
+  struct proc *p = lc->p;
+  if (level != 0)
+    fuzz_fail("large page at %#lx", va);
+  int rights = raw_rights(pte);
+  struct region *r = mregion(p, va);
+  int want;
+  if (r && r->prot == 0) {
+    want = VM_R;   // PROT_NONE: kept mapped, no user access
+  } else if (r) {
+    want = r->prot | VM_U;
+  } else if (va >= p->heapbase && va < p->sz) {
+    want = RW | VM_U;
+  } else {
+    fuzz_fail("page %#lx mapped outside the process (heap [%#lx, %#lx))",
+              va, p->heapbase, p->sz);
+  }
+  // Copy-on-write: a page that may be written, mapped without VM_W.
+  if ((rights & VM_COW) && (want & VM_W))
+    want = (want & ~VM_W) | VM_COW;
+  // A PROT_NONE page keeps its copy-on-write mark for when it is writable again.
+  if ((rights & VM_COW) && r && r->prot == 0)
+    want |= VM_COW;
+  // A shared file page stays read-only until a store marks it dirty.
+  if (r && r->file && r->shared && !(rights & VM_W))
+    want &= ~VM_W;
+  if (r && r->file && mpastend(r, va))
+    fuzz_fail("page %#lx mapped past the end of its file (size %lu)", va,
+              mfiles[r->file - 1].size);
+  if (rights != want)
+    fuzz_fail("page %#lx: rights %#x, expected %#x (%s)", va, rights, want,
+              r ? "region" : "heap");
+  // The zero page: only where a lazy anonymous page may be (the heap and
+  // mmap's regions), never writable.
+  if (is_zero(pte) && ((r && (r->kind != VMA_MMAP || r->file)) || (rights & VM_W) ||
+                       (!r && !(rights & VM_COW))))
+    fuzz_fail("page %#lx maps the zero page with rights %#x%s", va, rights,
+              r ? " in a region" : "");
+  const uchar *got = (const uchar *)PTE2PA(pte);
+  struct mpage *m = mpage(p, va, 0);
+  if (m) {
+    lc->withdata++;
+    if (memcmp(got, m->b, PGSIZE) != 0) {
+      int i = 0;
+      while (got[i] == m->b[i])
+        i++;
+      fuzz_fail("page %#lx byte %d: %#x, model %#x", va, i, got[i], m->b[i]);
+    }
+  } else {
+    const uchar *want = mfilepage(r, va) ? mfilepage(r, va) : zeros;
+    if (memcmp(got, want, PGSIZE) != 0) {
+      int i = 0;
+      while (got[i] == want[i])
+        i++;
+      fuzz_fail("page %#lx byte %d: %#x, model %#x%s", va, i, got[i], want[i],
+                want == zeros ? "" : " (file)");
+    }
+  }
+}
+
+static void
+expect_refused(struct proc *p, uint64 va, enum access a)
+{
+  if (mallowed(p, va, a))
+    return;
+  int r = vmfault(&p->vm, va, a);
+  if (r != FAULT_BADADDR)
+    fuzz_fail("vmfault(%#lx, %d) = %d, must be refused", va, a, r);
+}
+
+static void
+check_proc(struct proc *p)
+{
+  if (p->vm.sz != p->sz || p->vm.heapbase != p->heapbase)
+    fuzz_fail("break %#lx heapbase %#lx, model %#lx %#lx",
+              p->vm.sz, p->vm.heapbase, p->sz, p->heapbase);
+  struct leafcheck lc = { p, 0 };
+  struct ptvisitor v = { 0, check_leaf, &lc };
+  pt_visit(p->vm.pagetable, &v);
+  if (lc.withdata != p->npages)
+    fuzz_fail("%d written pages, only %d present", p->npages, lc.withdata);
+
+  // Outside its memory (these must not change anything).
+  uint64 out[] = { PGROUNDUP(p->sz), p->sz + 5 * PGSIZE, p->heapbase - 1,
+                   USERTOP, MAXVA - 1, MAXVA, ~0UL };
+  for (uint64 i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+    expect_refused(p, out[i], ACCESS_READ);
+    expect_refused(p, out[i], ACCESS_WRITE);
+  }
+  uchar byte = 0;
+  for (int i = 0; i < p->nreg; i++) {
+    struct region *r = &p->reg[i];
+    expect_refused(p, r->start, ACCESS_READ);
+    expect_refused(p, r->start, ACCESS_WRITE);
+    expect_refused(p, r->start, ACCESS_EXEC);
+    expect_refused(p, r->end, ACCESS_READ);   // hole or heap above
+    if (!(r->prot & VM_W) && copyout(&p->vm, r->end - 1, &byte, 1) == 0)
+      fuzz_fail("copyout into region [%#lx, %#lx) without VM_W", r->start, r->end);
+    if (!(r->prot & VM_R) && copyin(&p->vm, &byte, r->start, 1) == 0)
+      fuzz_fail("copyin from region [%#lx, %#lx) without VM_R", r->start, r->end);
+  }
+  expect_refused(p, p->heapbase, ACCESS_EXEC);
+
+  // The region list: what exec made, sorted.
+  if (p->vm.nvma != p->nreg)
+    fuzz_fail("%d regions, model %d", p->vm.nvma, p->nreg);
+  for (int i = 0; i < p->nreg; i++) {
+    struct vma *v = &p->vm.vma[i];
+    struct region *r = &p->reg[i];
+    if (v->start != r->start || v->end != r->end || v->prot != r->prot || v->kind != r->kind)
+      fuzz_fail("region %d: [%#lx, %#lx) prot %#x kind %d, model [%#lx, %#lx) %#x %d",
+                i, v->start, v->end, v->prot, v->kind, r->start, r->end, r->prot, r->kind);
+    if (v->file != (r->file ? mfiles[r->file - 1].ip : 0) ||
+        (r->file && (v->off != r->off || v->shared != r->shared || v->noprot != r->noprot)))
+      fuzz_fail("region %d: file %p off %#lx shared %d noprot %#x, model file %d off %#lx %d %#x",
+                i, (void *)v->file, v->off, v->shared, v->noprot, r->file, r->off, r->shared,
+                r->noprot);
+  }
+  // Unmapping frees the table pages that map nothing.
+  int empty = pt_empty_tables(p->vm.pagetable);
+  if (empty)
+    fuzz_fail("%d page-table page(s) map nothing", empty);
+}
+
+// Every file: its size and bytes as the model says; each cached page the
+// view; each page not cached equal to the disk (only a dirty page, which
+// stays cached, may differ); one inode reference per region that maps it.
+static void
+check_files(void)
+{
+  mforget_tails();
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    if (m->ip->size != m->size || memcmp(fakefs_data(m->name), m->disk, m->size) != 0)
+      fuzz_fail("file %s: size %u, model %lu, or its bytes differ", m->name, m->ip->size, m->size);
+    for (uint64 i = 0; i < PGROUNDUP(m->size) / PGSIZE; i++) {
+      uchar *c = mcached(f, i);
+      uint64 n = m->size - i * PGSIZE < PGSIZE ? m->size - i * PGSIZE : PGSIZE;
+      int bad = c ? memcmp(c, m->view + i * PGSIZE, PGSIZE) : memcmp(m->disk + i * PGSIZE,
+                                                                     m->view + i * PGSIZE, n);
+      if (c)
+        kfree(c);
+      if (bad)
+        fuzz_fail("file %s page %lu: %s the model's view", m->name, i,
+                  c ? "the cached page is not" : "not cached, the disk is not");
+    }
+    int refs = 0;
+    for (int i = 0; i < NPROCS; i++)
+      for (int j = 0; procs[i].live && j < procs[i].nreg; j++)
+        refs += procs[i].reg[j].file == f + 1;
+    if (m->ip->ref != refs)
+      fuzz_fail("file %s: %d inode references, %d regions map it", m->name, m->ip->ref, refs);
+  }
+}
+
+void
+check_all(void)
+{
+  struct vmspace *vms[NPROCS];
+  int n = 0;
+  for (int i = 0; i < NPROCS; i++)
+    if (procs[i].live)
+      vms[n++] = &procs[i].vm;
+  // First: every leaf maps a page of RAM, so check_proc may read it.
+  char msg[256];
+  if (machine_check_refs(vms, n, msg, sizeof(msg)) != 0)
+    fuzz_fail("reference counts: %s", msg);
+  for (int i = 0; i < NPROCS; i++)
+    if (procs[i].live)
+      check_proc(&procs[i]);
+  if (fakefs_quiet(msg, sizeof(msg)) != 0)
+    fuzz_fail("file system: %s", msg);
+  check_files();
+  if (host_locks_held())
+    fuzz_fail("%d spin lock(s) held", host_locks_held());
+}
+
+void
+span_before(struct proc *p, uint64 va, uint64 len, struct span *sp)
+{
+  sp->first = PGROUNDDOWN(va);
+  sp->n = len == 0 ? 0 : (PGROUNDDOWN(va + len - 1) - sp->first) / PGSIZE + 1;
+  if (sp->n > MAXSPAN)
+    fuzz_fail("span of %d pages", sp->n);
+  for (int i = 0; i < sp->n; i++)
+    sp->absent[i] = !leaf(p->vm.pagetable, sp->first + i * PGSIZE);
+}
+
+// After a write that succeeded: each page written is writable and p's alone.
+void
+check_written(struct proc *p, const struct span *sp)
+{
+  for (int i = 0; i < sp->n; i++) {
+    uint64 va0 = sp->first + i * PGSIZE;
+    pte_t pte = leaf(p->vm.pagetable, va0);
+    if (!pte || !(pte & PTE_W) || (pte & PTE_COW) || shared(pte))
+      fuzz_fail("page %#lx written: PTE %#lx, %d references", va0, pte,
+                pte ? kref_get(PTE2PA(pte)) : 0);
+  }
+}
+
+// After a read that succeeded: each page that was lazy maps the zero page
+// if it is on, else a private page of zeros.
+void
+check_read(struct proc *p, const struct span *sp)
+{
+  for (int i = 0; i < sp->n; i++) {
+    uint64 va0 = sp->first + i * PGSIZE;
+    pte_t pte = leaf(p->vm.pagetable, va0);
+    if (!pte)
+      fuzz_fail("page %#lx read but not mapped", va0);
+    if (sp->absent[i] && is_zero(pte) != opt_zeropage)
+      fuzz_fail("lazy page %#lx read with the zero page %s: PTE %#lx",
+                va0, opt_zeropage ? "on" : "off", pte);
+  }
+}

@@ -1,0 +1,288 @@
+// The fuzzer's operations on mappings and files (fuzz.h): mmap of
+// anonymous memory and of files, munmap, mprotect, msync, loads and
+// stores through file mappings, read(), write() and O_TRUNC.
+#include <string.h>
+#include "fuzz.h"
+
+static int
+pick_prot(struct input *in)
+{
+  static const int prots[] = { VM_R, RW, RW, 0 };
+  return prots[take(in) % 4];
+}
+
+// An address for munmap or mprotect: in or around a region, or anywhere.
+static uint64
+pick_range(struct proc *p, struct input *in, uint64 *len)
+{
+  uint8 a = take(in), b = take(in);
+  *len = (uint64)(b % 8) * PGSIZE + (b & 0x80 ? 1 : 0);   // 0 and unaligned too
+  if (p->nreg && a % 4 != 3) {
+    struct region *r = &p->reg[a % p->nreg];
+    return r->start + ((uint64)(a >> 2) % 4) * PGSIZE - (a & 0x40 ? PGSIZE : 0);
+  }
+  return a % 4 == 3 && (b & 0x40) ? USERTOP - PGSIZE : PGROUNDUP(p->sz) + (uint64)a * PGSIZE;
+}
+
+// The model's gap for a new mapping of len bytes: try the highest place,
+// and go below every region in the way.
+static uint64
+mgap(struct proc *p, uint64 len)
+{
+  uint64 cand = USERTOP - len;
+  for (int i = p->nreg - 1; i >= 0; i--) {
+    struct region *r = &p->reg[i];
+    if (r->end <= cand)
+      break;
+    if (r->start < cand + len) {
+      if (r->start < len)
+        return 0;
+      cand = r->start - len;
+    }
+  }
+  return cand >= PGROUNDUP(p->sz) ? cand : 0;
+}
+
+// mmap of anonymous memory, or with file f (0: none; else 1 + its index)
+// from offset off, shared or private, with rights noprot never allowed.
+static void
+do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int noprot)
+{
+  uint8 b = take(in);
+  uint64 len = (uint64)(b % 8) * PGSIZE + (b & 8 ? 100 : 0);
+  int prot = pick_prot(in);
+  int fixed = b & 0x40;
+  uint64 addr = 0, rlen = PGROUNDUP(len), want;
+  if (fixed) {
+    addr = PGROUNDUP(p->sz) + (uint64)(take(in) % 32) * PGSIZE - (b & 0x80 ? PGSIZE : 0);
+    int freed = 0;
+    for (int i = 0; i < p->nreg; i++)
+      if (p->reg[i].start >= addr && p->reg[i].end <= addr + rlen)
+        freed++;
+    int ok = len > 0 && addr >= PGROUNDUP(p->sz) && addr + rlen > addr && addr + rlen <= USERTOP &&
+             p->nreg + 1 + msplits(p, addr, addr + rlen) - freed <= NVMA;
+    want = ok ? addr : (uint64)-1;
+  } else {
+    want = len > 0 && p->nreg < NVMA ? mgap(p, rlen) : 0;
+    if (want == 0)
+      want = (uint64)-1;
+  }
+  if (off % PGSIZE || (prot & noprot))
+    want = (uint64)-1;
+  if (fixed && want != (uint64)-1)
+    msync_range(p, addr, addr + rlen);   // what was there goes
+  // The file is open only for the call (the mapping holds it after close).
+  struct inode *ip = f ? fakefs_open(mfiles[f - 1].name) : 0;
+  uint64 r = vm_map(&p->vm, addr, len, prot, (fixed ? VMMAP_FIXED : 0) | (shared ? VMMAP_SHARED : 0),
+                    ip, off, noprot);
+  if (ip)
+    fmap_release(ip);
+  if (r != want)
+    fuzz_fail("vm_map(%#lx, %#lx, %#x%s, file %d off %#lx%s) = %#lx, model %#lx", addr, len,
+              prot, fixed ? ", fixed" : "", f, off, shared ? " shared" : "", r, want);
+  if (r == (uint64)-1)
+    return;
+  mcut(p, r, r + rlen);
+  mreg_insert(p, (struct region){ r, r + rlen, prot, VMA_MMAP, f, shared, noprot, off });
+}
+
+void
+op_mmap(struct proc *p, struct input *in)
+{
+  do_mmap(p, in, 0, 0, 0, 0);
+}
+
+// mmap of a file: shared or private, of a file opened read-only or not
+// (a shared mapping of a read-only file may never be writable), at an
+// offset within or past the file, sometimes unaligned.
+void
+op_fmmap(struct proc *p, struct input *in)
+{
+  uint8 c = take(in);
+  uint64 off = (uint64)((c >> 2) % 6) * PGSIZE + (c & 0x80 ? 512 : 0);
+  int shared = (c & 0x20) != 0, readonly = c & 0x40;
+  do_mmap(p, in, 1 + c % NMFILE, off, shared, shared && readonly ? VM_W : 0);
+}
+
+void
+op_munmap(struct proc *p, struct input *in)
+{
+  uint64 len, addr = pick_range(p, in, &len);
+  uint64 end = addr + PGROUNDUP(len);
+  int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP &&
+           p->nreg + msplits(p, addr, end) <= NVMA;
+  if (ok)
+    msync_range(p, addr, end);
+  int r = vm_unmap(&p->vm, addr, len);
+  if (r != (ok ? 0 : -1))
+    fuzz_fail("vm_unmap(%#lx, %#lx) = %d, model %d", addr, len, r, ok ? 0 : -1);
+  if (ok)
+    mcut(p, addr, end);
+}
+
+void
+op_mprotect(struct proc *p, struct input *in)
+{
+  uint64 len, addr = pick_range(p, in, &len);
+  int prot = pick_prot(in);
+  uint64 end = addr + PGROUNDUP(len);
+  int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP;
+  // Every page in a region that is no guard page, and room to split.
+  uint64 at = addr;
+  int splits = 0;
+  for (int i = 0; ok && i < p->nreg && at < end; i++) {
+    struct region *r = &p->reg[i];
+    if (r->end <= at)
+      continue;
+    if (r->start > at || r->kind == VMA_GUARD || (prot & r->noprot))
+      ok = 0;
+    splits += (r->start < addr) + (r->end > end);
+    at = r->end;
+  }
+  ok = ok && at >= end && p->nreg + splits <= NVMA;
+  int r = vm_protect(&p->vm, addr, len, prot);
+  if (r != (ok ? 0 : -1))
+    fuzz_fail("vm_protect(%#lx, %#lx, %#x) = %d, model %d", addr, len, prot, r, ok ? 0 : -1);
+  if (!ok)
+    return;
+  // The covered pieces get prot; the model's bytes stay.
+  struct region pieces[MAXREG];
+  int n = 0;
+  for (int i = 0; i < p->nreg; i++) {
+    struct region x = p->reg[i];
+    if (x.end > addr && x.start < end) {
+      if (x.start < addr) {
+        x.off += addr - x.start;
+        x.start = addr;
+      }
+      x.end = x.end < end ? x.end : end;
+      x.prot = prot;
+      pieces[n++] = x;
+    }
+  }
+  int npages = p->npages;
+  static struct mpage saved[MAXMPAGES];
+  memcpy(saved, p->pages, npages * sizeof(saved[0]));
+  mcut(p, addr, end);
+  for (int i = 0; i < n; i++)
+    mreg_insert(p, pieces[i]);
+  p->npages = npages;
+  memcpy(p->pages, saved, npages * sizeof(saved[0]));
+}
+
+// msync of a range like munmap's.
+void
+op_msync(struct proc *p, struct input *in)
+{
+  uint64 len, addr = pick_range(p, in, &len);
+  uint64 end = addr + PGROUNDUP(len);
+  int ok = addr % PGSIZE == 0 && len > 0 && len <= USERTOP && end > addr && end <= USERTOP;
+  if (ok)
+    msync_range(p, addr, end);
+  int r = vm_sync(&p->vm, addr, len);
+  if (r != (ok ? 0 : -1))
+    fuzz_fail("vm_sync(%#lx, %#lx) = %d, model %d", addr, len, r, ok ? 0 : -1);
+}
+
+// A load or a store of a few bytes in a page of one of p's file mappings
+// (often past the end of the file).
+void
+op_fileaccess(struct proc *p, struct input *in, int store)
+{
+  uint8 a = take(in), b = take(in);
+  struct region *r = 0;
+  for (int i = 0; i < p->nreg && !r; i++)
+    if (p->reg[(a + i) % p->nreg].file)
+      r = &p->reg[(a + i) % p->nreg];
+  if (!r)
+    return;
+  uint64 va = r->start + ((uint64)b * 97) % (r->end - r->start);
+  uint64 len = 1 + (b & 0x40 ? PGSIZE : a % 32);
+  if (store)
+    do_write(p, va, len, a);
+  else
+    do_read(p, va, len);
+}
+
+// ---- the files: read(), write(), O_TRUNC
+
+static struct mfile *
+pick_file(struct input *in)
+{
+  return &mfiles[take(in) % NMFILE];
+}
+
+// read() of a file: what the view holds, up to the end of the file.
+void
+op_fread(struct input *in)
+{
+  struct mfile *m = pick_file(in);
+  uint64 off = take16(in) % (FMAX + 2 * PGSIZE), n = pick_len(in);
+  mforget_tails();
+  uint64 got = fakefs_read(m->ip, off, iobuf, n);
+  uint64 want = off >= m->size ? 0 : m->size - off < n ? m->size - off : n;
+  if (got != want || (want && memcmp(iobuf, m->view + off, want) != 0))
+    fuzz_fail("read(%s, %#lx, %lu) = %lu, model %lu, or its bytes differ", m->name, off, n, got,
+              want);
+}
+
+// write() of a file, at most at its end, growing it up to FMAX: every
+// mapping of the page sees it at once, and so does the disk.
+void
+op_fwrite(struct input *in)
+{
+  struct mfile *m = pick_file(in);
+  uint8 a = take(in);
+  uint64 off = a & 0x80 ? m->size + a % 3 : (uint64)take16(in) % (m->size + 1);
+  uint64 n = pick_len(in);
+  if (off + n > FMAX)
+    n = off < FMAX ? FMAX - off : 0;
+  for (uint64 i = 0; i < n; i++)
+    iobuf[i] = (uchar)(a * 3 + i * 11);
+  int r = fakefs_write(m->ip, off, iobuf, n);
+  if (r != (off > m->size ? -1 : (int)n))
+    fuzz_fail("write(%s, %#lx, %lu) = %d, size %lu", m->name, off, n, r, m->size);
+  if (r < 0)
+    return;
+  memcpy(m->view + off, iobuf, n);
+  memcpy(m->disk + off, iobuf, n);
+  if (off + n > m->size)
+    m->size = off + n;
+}
+
+// O_TRUNC of a file no process maps. (Of a mapped one, the pages mapped
+// stay with their mappings and leave the cache, which the model does not
+// follow.)
+void
+op_ftrunc(struct input *in)
+{
+  struct mfile *m = pick_file(in);
+  for (int i = 0; i < NPROCS; i++)
+    for (int j = 0; procs[i].live && j < procs[i].nreg; j++)
+      if (procs[i].reg[j].file == m - mfiles + 1)
+        return;
+  fakefs_truncate(m->ip);
+  m->size = 0;
+  memset(m->view, 0, FMAX);
+  memset(m->disk, 0, FMAX);
+}
+
+// The files at boot: a few pages with a partial last one, one page, a
+// partial page.
+void
+mfiles_boot(void)
+{
+  static const uint64 sizes[NMFILE] = { 2 * PGSIZE + 300, PGSIZE, 100 };
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    memcpy(m->name, (char[]){ '/', 'f', (char)('0' + f), 0 }, 4);
+    m->size = sizes[f];
+    memset(m->view, 0, FMAX);
+    for (uint64 i = 0; i < m->size; i++)
+      m->view[i] = (uchar)(i * 7 + f * 13 + 1);
+    memcpy(m->disk, m->view, FMAX);
+    fakefs_put(m->name, m->view, m->size);
+    m->ip = fakefs_open(m->name);
+    fmap_release(m->ip);
+  }
+}

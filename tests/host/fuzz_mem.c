@@ -1,0 +1,421 @@
+// The fuzzer's operations on the heap and on anonymous memory (fuzz.h):
+// growproc and shrinking, copyout, copyin and copyinstr, vmfault, fork,
+// exit and vmconfig, each against the model's prediction.
+#include <string.h>
+#include "fuzz.h"
+
+int
+spawn(struct proc *p)
+{
+  int ok = mavail() >= 1;
+  int r = uvmcreate(&p->vm);
+  if ((r == 0) != ok)
+    fuzz_fail("uvmcreate %d with %lu pages free", r, kfreecount());
+  if (r != 0)
+    return -1;
+  p->live = 1;
+  p->heapbase = p->sz = 0;
+  p->nreg = 0;
+  p->npages = 0;
+  return 0;
+}
+
+void
+op_exit(struct proc *p)
+{
+  msync_range(p, 0, MAXVA);
+  vm_dropfiles(&p->vm);
+  uvmfree(&p->vm);
+  if (p->vm.pagetable)
+    fuzz_fail("uvmfree left the page table");
+  p->live = 0;
+}
+
+static uint64
+amount(struct input *in)
+{
+  uint8 a = take(in), b = take(in);
+  uint64 n = (uint64)(a & 0x1F) * PGSIZE + (a & 0x20 ? (uint64)b * 16 : 0);
+  switch (a >> 6) {
+  case 1:
+    return n << 6;                  // up to 8 MiB
+  case 2:
+    return n + ((uint64)b << 22);   // up to 1 GiB
+  case 3:
+    return n + ((uint64)b << 30);   // up to USERTOP and beyond
+  }
+  return n;
+}
+
+// growproc(n, lazy) for n >= 0, as kernel/proc does it.
+void
+op_grow(struct proc *p, struct input *in, int lazy)
+{
+  uint64 n = amount(in);
+  uint64 sz = p->sz, newsz = sz + n;
+  if (newsz < sz || newsz > mheaplimit(p))
+    return;
+  if (!lazy) {
+    // Each new page, and the tables it needs.
+    uint64 first = PGROUNDUP(sz), need = 0;
+    uint64 npages = newsz > first ? (PGROUNDUP(newsz) - first) / PGSIZE : 0;
+    int ok;
+    if (npages > mavail()) {
+      ok = 0;
+    } else {
+      struct tables t = { .pt = p->vm.pagetable };
+      for (uint64 va = first; va < newsz; va += PGSIZE)
+        need += 1 + tables_for(&t, va);
+      ok = need <= mavail();
+    }
+    uint64 r = uvmalloc(&p->vm, sz, newsz, RW);
+    if (r != (ok ? newsz : 0))
+      fuzz_fail("uvmalloc(%#lx, %#lx) = %#lx, model says %s (%lu pages needed, %lu free)",
+                sz, newsz, r, ok ? "fits" : "out of memory", need, kfreecount());
+    if (!ok)
+      return;
+  }
+  p->vm.sz = p->sz = newsz;
+}
+
+// shrinkproc(n), as kernel/proc does it: a shrink that would end below
+// the heap's start changes nothing.
+void
+op_shrink(struct proc *p, struct input *in)
+{
+  uint64 n = amount(in);
+  if (n > p->sz - p->heapbase)
+    return;
+  uint64 newsz = p->sz - n;
+  if (uvmdealloc(&p->vm, p->sz, newsz) != newsz)
+    fuzz_fail("uvmdealloc did not return the new size");
+  // Only the heap's pages go; the regions above keep theirs.
+  mdrop_range(p, PGROUNDUP(newsz), PGROUNDUP(p->sz));
+  p->vm.sz = p->sz = newsz;
+}
+
+static uint64
+pick_addr(struct proc *p, struct input *in)
+{
+  uint8 mode = take(in), a = take(in), b = take(in);
+  uint64 off = (uint64)a * 61 + b;
+  uint64 heap = p->sz - p->heapbase;
+  switch (mode % 8) {
+  case 0:
+    return p->heapbase + off % (heap + 2 * PGSIZE);
+  case 1:
+    return p->heapbase + (heap / 256) * a + (uint64)b * 16;
+  case 2:
+    return p->sz + (off % 512) - 256;
+  case 3:
+    if (p->nreg) {
+      struct region *r = &p->reg[a % p->nreg];
+      return r->start + ((uint64)b * 67) % (r->end - r->start + PGSIZE);
+    }
+    return off;
+  case 4:
+    return p->heapbase - 1 - off % (2 * PGSIZE);
+  case 5: {
+    uint64 high[] = { MAXVA - 1 - off % 64, MAXVA + off, ~0UL - off, USERTOP - 1 - off,
+                      (1UL << 37) + off };
+    return high[b % 5];
+  }
+  case 6:
+    return PGROUNDUP(p->sz) + off;
+  default:
+    return (uint64)a << 20 | (uint64)b << 12 | (off & 0xFFF);
+  }
+}
+
+uint64
+pick_len(struct input *in)
+{
+  uint8 l = take(in);
+  return l & 0x80 ? (uint64)(l & 0x7F) * 64 : l & 0x7F;
+}
+
+// copyout (a write, from iobuf) or copyin (into iobuf, checked) of len
+// bytes at va, one page at a time as the kernel's copies go, for a range
+// that touches file pages: where memory is short, the model takes the
+// kernel's answer for a page if mfits allows it. Stops at the first page
+// refused.
+static void
+mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
+{
+  for (uint64 done = 0, n; done < len; done += n) {
+    uint64 cur = va + done, va0 = PGROUNDDOWN(cur);
+    n = PGSIZE - (cur - va0) < len - done ? PGSIZE - (cur - va0) : len - done;
+    mforget_tails();
+    int sure = 0, can = 0;
+    if (mallowed(p, cur, a))
+      mfits(p, va0, a, &sure, &can);
+    int r = a == ACCESS_WRITE ? copyout(&p->vm, cur, iobuf + done, n)
+                              : copyin(&p->vm, iobuf + done, cur, n);
+    if ((r == 0 && !can) || (r != 0 && sure))
+      fuzz_fail("%s(%#lx, %lu) = %d, model: %s", a == ACCESS_WRITE ? "copyout" : "copyin",
+                cur, n, r, sure ? "must succeed" : "must fail");
+    if (r != 0) {
+      if (a == ACCESS_WRITE)
+        mfailed_store(p, va0);
+      return;
+    }
+    if (a == ACCESS_WRITE)
+      mwrite(p, cur, iobuf + done, n);
+    for (uint64 i = 0; a == ACCESS_READ && i < n; i++)
+      if (iobuf[done + i] != mbyte(p, cur + i))
+        fuzz_fail("copyin(%#lx): byte %lu is %#x, model %#x", cur, i, iobuf[done + i],
+                  mbyte(p, cur + i));
+  }
+}
+
+void
+do_write(struct proc *p, uint64 va, uint64 len, uint8 seed)
+{
+  for (uint64 i = 0; i < len; i++)
+    iobuf[i] = (uchar)(seed + i * 7);
+  if (mtouches_file(p, va, len)) {
+    mcopy_pages(p, va, len, ACCESS_WRITE);
+    return;
+  }
+  uint64 reach = mreach(p, va, len, ACCESS_WRITE);
+  struct span sp;
+  if (reach == len)
+    span_before(p, va, len, &sp);
+  int r = copyout(&p->vm, va, iobuf, len);
+  if ((r == 0) != (reach == len))
+    fuzz_fail("copyout(%#lx, %lu) = %d, model reaches %lu bytes", va, len, r, reach);
+  mwrite(p, va, iobuf, reach);
+  if (r == 0)
+    check_written(p, &sp);
+}
+
+void
+op_write(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in), len = pick_len(in);
+  do_write(p, va, len, take(in));
+}
+
+void
+do_read(struct proc *p, uint64 va, uint64 len)
+{
+  if (mtouches_file(p, va, len)) {
+    mcopy_pages(p, va, len, ACCESS_READ);
+    return;
+  }
+  uint64 reach = mreach(p, va, len, ACCESS_READ);
+  struct span sp;
+  if (reach == len)
+    span_before(p, va, len, &sp);
+  int r = copyin(&p->vm, iobuf, va, len);
+  if ((r == 0) != (reach == len))
+    fuzz_fail("copyin(%#lx, %lu) = %d, model reaches %lu bytes", va, len, r, reach);
+  for (uint64 i = 0; r == 0 && i < len; i++)
+    if (iobuf[i] != mbyte(p, va + i))
+      fuzz_fail("copyin(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
+  if (r == 0)
+    check_read(p, &sp);
+}
+
+void
+op_read(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in);
+  do_read(p, va, pick_len(in));
+}
+
+void
+op_readstr(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in), max = pick_len(in);
+  uint8 m = take(in);
+  if (m & 1) {
+    // max right around the length of the string there.
+    uint64 n = 0;
+    while (n < sizeof(iobuf) - 2 && mbyte(p, va + n) != 0)
+      n++;
+    max = n + (m >> 1) % 3 - (n > 0);
+  }
+  // The string the model holds, and how far a read of it must get.
+  uint64 slen = 0;
+  while (slen < max && mbyte(p, va + slen) != 0)
+    slen++;
+  if (mtouches_file(p, va, slen + 1))
+    return;   // strings are read from anonymous memory only
+  int ok = slen < max && mreach(p, va, slen + 1, ACCESS_READ) == slen + 1;
+  struct span sp;
+  if (ok)
+    span_before(p, va, slen + 1, &sp);
+  int r = copyinstr(&p->vm, (char *)iobuf, va, max);
+  if ((r == 0) != ok)
+    fuzz_fail("copyinstr(%#lx, %lu) = %d, model %s", va, max, r, ok ? "succeeds" : "fails");
+  for (uint64 i = 0; ok && i <= slen; i++)
+    if (iobuf[i] != mbyte(p, va + i))
+      fuzz_fail("copyinstr(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
+  if (ok)
+    check_read(p, &sp);
+}
+
+void
+op_fault(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in);
+  enum access a = (enum access)(take(in) % 3);
+  int want;
+  struct span sp;
+  struct region *fr = mregion(p, PGROUNDDOWN(va));
+  if (fr && fr->file && mallowed(p, va, a)) {
+    int sure, can;
+    mforget_tails();
+    mfits(p, PGROUNDDOWN(va), a, &sure, &can);
+    int r = vmfault(&p->vm, va, a);
+    if ((r == FAULT_OK && !can) || (r == FAULT_NOMEM && sure) || r == FAULT_BADADDR)
+      fuzz_fail("vmfault(%#lx, %d) = %d on a file page, model: %s", va, a, r,
+                sure ? "must succeed" : can ? "may succeed" : "must fail");
+    if (r == FAULT_OK && a == ACCESS_WRITE)
+      mwrite(p, va, &(uchar){ mbyte(p, va) }, 1);   // its own copy now, if private
+    return;
+  }
+  if (!mallowed(p, va, a)) {
+    want = FAULT_BADADDR;
+  } else {
+    struct tables t = { .pt = p->vm.pagetable };
+    want = page_need(p, PGROUNDDOWN(va), a, &t) <= mavail() ? FAULT_OK : FAULT_NOMEM;
+    span_before(p, va, 1, &sp);
+  }
+  int r = vmfault(&p->vm, va, a);
+  if (r != want)
+    fuzz_fail("vmfault(%#lx, %d) = %d, model %d", va, a, r, want);
+  if (r == FAULT_OK && a == ACCESS_WRITE)
+    check_written(p, &sp);
+  if (r == FAULT_OK && a == ACCESS_READ)
+    check_read(p, &sp);
+}
+
+// ---- fork
+
+// The leaves of a process's page table, read directly.
+#define MAXLEAVES 4096
+struct leaves {
+  int n;
+  uint64 va[MAXLEAVES];
+  pte_t pte[MAXLEAVES];
+  struct tables *t;     // the child's tables for them
+  struct proc *p;       // whose they are
+  int copy;             // a copying fork
+  uint64 need;          // pages the fork must allocate
+};
+
+static void
+record_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  (void)level;
+  struct leaves *l = arg;
+  if (l->n == MAXLEAVES)
+    fuzz_fail("more than %d leaves", MAXLEAVES);
+  l->va[l->n] = va;
+  l->pte[l->n++] = pte;
+  struct region *r = mregion(l->p, va);
+  l->need += tables_for(l->t, va) + (l->copy && !is_zero(pte) && !(r && r->shared));
+}
+
+static struct leaves forkleaves;
+
+static void
+count_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  (void)va;
+  (void)pte;
+  (void)level;
+  (*(int *)arg)++;
+}
+
+// After a fork that succeeded: c maps exactly p's pages from before, the
+// same physical page with VM_W turned into VM_COW in both when sharing (and
+// for the zero page always), else a private copy with VM_W back in place
+// of VM_COW and p left as it was.
+static void
+check_forked(struct proc *p, struct proc *c, const struct leaves *l)
+{
+  int nleaves = 0;
+  struct ptvisitor v = { 0, count_leaf, &nleaves };
+  pt_visit(c->vm.pagetable, &v);
+  if (nleaves != l->n)
+    fuzz_fail("fork: child has %d pages, parent %d", nleaves, l->n);
+  for (int i = 0; i < l->n; i++) {
+    uint64 va = l->va[i];
+    pte_t old = l->pte[i];
+    pte_t now = leaf(p->vm.pagetable, va), kid = leaf(c->vm.pagetable, va);
+    int rights = raw_rights(old);
+    if (!now || !kid || PTE2PA(now) != PTE2PA(old))
+      fuzz_fail("fork: page %#lx moved or went in the parent, or is missing in the child", va);
+    struct region *r = mregion(p, va);
+    int share = !l->copy || is_zero(old) || (r && r->shared);
+    int want_p = share && (rights & VM_W) ? (rights & ~VM_W) | VM_COW : rights;
+    int want_c = share ? want_p : rights & VM_COW ? (rights & ~VM_COW) | VM_W : rights;
+    if (r && r->shared)
+      want_p = want_c = rights;   // shared as it is
+    if (raw_rights(now) != want_p || raw_rights(kid) != want_c)
+      fuzz_fail("fork (%s): page %#lx rights %#x before, %#x and %#x after, expected %#x and %#x",
+                share ? "shared" : "copied", va, rights, raw_rights(now), raw_rights(kid),
+                want_p, want_c);
+    if ((PTE2PA(kid) == PTE2PA(old)) != share)
+      fuzz_fail("fork: page %#lx %s", va, share ? "not shared" : "shared in a copying fork");
+  }
+}
+
+void
+op_fork(struct proc *p, struct proc *c, int cow)
+{
+  if (vmconfig(VMCONF_COW, cow) == -1)
+    fuzz_fail("vmconfig(VMCONF_COW, %d) refused", cow);
+  uint64 before = mpool();
+  if (spawn(c) != 0)
+    return;
+  // The child's tables for every present page, and, when copying, a copy
+  // of every present page but the zero page.
+  struct tables t = { .pt = 0 };
+  struct leaves *l = &forkleaves;
+  l->n = 0;
+  l->t = &t;
+  l->p = p;
+  l->copy = !cow;
+  l->need = 0;
+  struct ptvisitor v = { 0, record_leaf, l };
+  pt_visit(p->vm.pagetable, &v);
+  int ok = l->need <= mavail();
+
+  int r = uvmcopy(&p->vm, &c->vm);
+  if ((r == 0) != ok)
+    fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed", r, kfreecount(), l->need);
+  if (r != 0) {
+    op_exit(c);
+    if (mpool() != before)
+      fuzz_fail("failed fork leaked: %lu free or cached, %lu before", mpool(), before);
+    return;
+  }
+  if (mpool() != before - 1 - l->need)
+    fuzz_fail("fork took %lu pages, model %lu", before - mpool(), 1 + l->need);
+  mcopy(c, p);
+  check_forked(p, c, l);
+  // A copying fork gives the child its own copy of each private file page
+  // present: from now on it is the child's, whatever the file does.
+  for (int i = 0; !cow && i < l->n; i++) {
+    struct region *r = mregion(c, l->va[i]);
+    if (r && r->file && !r->shared && !mpage(c, l->va[i], 0))
+      memcpy(mpage(c, l->va[i], 1)->b, mfilepage(r, l->va[i]), PGSIZE);
+  }
+}
+
+// The zero page and fault-around on or off, as the input says.
+void
+op_config(struct input *in)
+{
+  uint8 b = take(in);
+  int zp = b & 1, fa = (b >> 1) & 1;
+  if (vmconfig(VMCONF_ZEROPAGE, zp) != opt_zeropage ||
+      vmconfig(VMCONF_FAULTAROUND, fa) != opt_faultaround)
+    fuzz_fail("vmconfig did not return the old values %d, %d", opt_zeropage, opt_faultaround);
+  opt_zeropage = zp;
+  opt_faultaround = fa;
+}

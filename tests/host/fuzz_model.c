@@ -1,0 +1,431 @@
+// The fuzzer's model (fuzz.h): what each process must see and when an
+// operation must fail or may, and the page tables read directly, never
+// through the code under test.
+#include <string.h>
+#include "fuzz.h"
+
+// ---- the model
+
+// Pages an allocation can get: the free ones and the cached pages reclaim
+// gives back (clean, mapped by nobody).
+uint64
+mavail(void)
+{
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  return kfreecount() + reclaimable;
+}
+
+// Free pages plus cached ones: what reclaim moves between the two stays
+// constant, so this counts what an operation took.
+uint64
+mpool(void)
+{
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  return kfreecount() + cached;
+}
+
+// The file page region r maps at page va0 (in the view), or 0 for
+// anonymous memory or past FMAX.
+uchar *
+mfilepage(const struct region *r, uint64 va0)
+{
+  if (!r || !r->file)
+    return 0;
+  uint64 off = r->off + (va0 - r->start);
+  return off < FMAX ? mfiles[r->file - 1].view + off : 0;
+}
+
+// Is page va0 of file region r past the page that holds the file's end
+// (where an access is refused)?
+int
+mpastend(const struct region *r, uint64 va0)
+{
+  return r->off + (va0 - r->start) >= PGROUNDUP(mfiles[r->file - 1].size);
+}
+
+struct mpage *
+mpage(struct proc *p, uint64 va0, int create)
+{
+  for (int i = 0; i < p->npages; i++)
+    if (p->pages[i].va == va0)
+      return &p->pages[i];
+  if (!create)
+    return 0;
+  if (p->npages == MAXMPAGES)
+    fuzz_fail("model: more than %d written pages", MAXMPAGES);
+  struct mpage *m = &p->pages[p->npages++];
+  m->va = va0;
+  memset(m->b, 0, PGSIZE);
+  return m;
+}
+
+struct region *
+mregion(struct proc *p, uint64 va)
+{
+  for (int i = 0; i < p->nreg; i++)
+    if (va >= p->reg[i].start && va < p->reg[i].end)
+      return &p->reg[i];
+  return 0;
+}
+
+// growproc's limit: the lowest region above the break, or USERTOP.
+uint64
+mheaplimit(struct proc *p)
+{
+  uint64 lim = USERTOP;
+  for (int i = 0; i < p->nreg; i++)
+    if (p->reg[i].start >= p->sz && p->reg[i].start >= p->heapbase && p->reg[i].start < lim)
+      lim = p->reg[i].start;
+  return lim;
+}
+
+void
+mreg_insert(struct proc *p, struct region r)
+{
+  if (p->nreg == MAXREG)
+    fuzz_fail("model: more than %d regions", MAXREG);
+  int i = p->nreg++;
+  for (; i > 0 && p->reg[i - 1].start > r.start; i--)
+    p->reg[i] = p->reg[i - 1];
+  p->reg[i] = r;
+}
+
+// Forget the written bytes of [from, to).
+void
+mdrop_range(struct proc *p, uint64 from, uint64 to)
+{
+  for (int i = 0; i < p->npages;) {
+    if (p->pages[i].va >= from && p->pages[i].va < to)
+      p->pages[i] = p->pages[--p->npages];
+    else
+      i++;
+  }
+}
+
+// Does a region hold [a, e) with room on both sides (so a cut splits it)?
+int
+msplits(struct proc *p, uint64 a, uint64 e)
+{
+  for (int i = 0; i < p->nreg; i++)
+    if (p->reg[i].start < a && p->reg[i].end > e)
+      return 1;
+  return 0;
+}
+
+// Take [a, e) out of every region (pieces left on either side stay).
+void
+mcut(struct proc *p, uint64 a, uint64 e)
+{
+  struct region keep[MAXREG + 2];
+  int n = 0;
+  for (int i = 0; i < p->nreg; i++) {
+    struct region r = p->reg[i];
+    if (r.end <= a || r.start >= e) {
+      keep[n++] = r;
+      continue;
+    }
+    mdrop_range(p, r.start > a ? r.start : a, r.end < e ? r.end : e);
+    if (r.start < a) {
+      keep[n] = r;
+      keep[n++].end = a;
+    }
+    if (r.end > e) {
+      keep[n] = r;
+      keep[n].off += e - r.start;
+      keep[n++].start = e;
+    }
+  }
+  if (n > MAXREG)
+    fuzz_fail("model: more than %d regions", MAXREG);
+  p->nreg = n;
+  memcpy(p->reg, keep, n * sizeof(keep[0]));
+}
+
+static int
+access_prot(enum access a)
+{
+  return a == ACCESS_READ ? VM_R : a == ACCESS_WRITE ? VM_W : VM_X;
+}
+
+// May process p make access a at va? Regions by their rights, the heap
+// [heapbase, sz) in whole pages for reads and writes, nothing else.
+int
+mallowed(struct proc *p, uint64 va, enum access a)
+{
+  if (va >= MAXVA)
+    return 0;
+  uint64 va0 = PGROUNDDOWN(va);
+  struct region *r = mregion(p, va0);
+  if (r && r->file && mpastend(r, va0))
+    return 0;
+  if (r)
+    return (r->prot & access_prot(a)) != 0;
+  return va0 >= p->heapbase && va0 < p->sz && a != ACCESS_EXEC;
+}
+
+// ---- what the page tables hold, read directly
+
+pte_t
+leaf(pagetable_t pt, uint64 va)
+{
+  for (int level = 2; level > 0; level--) {
+    pte_t pte = pt[PX(level, va)];
+    if (!(pte & PTE_V))
+      return 0;
+    pt = (pagetable_t)PTE2PA(pte);
+  }
+  return pt[PX(0, va)] & PTE_V ? pt[PX(0, va)] : 0;
+}
+
+int
+raw_rights(pte_t pte)
+{
+  return (pte & PTE_R ? VM_R : 0) | (pte & PTE_W ? VM_W : 0) |
+         (pte & PTE_X ? VM_X : 0) | (pte & PTE_U ? VM_U : 0) |
+         (pte & PTE_COW ? VM_COW : 0);
+}
+
+int
+is_zero(pte_t pte)
+{
+  return PTE2PA(pte) == machine_zero_page();
+}
+
+// The leaf PTE maps a page that someone else maps too (or the zero page).
+int
+shared(pte_t pte)
+{
+  return is_zero(pte) || kref_get(PTE2PA(pte)) > 1;
+}
+
+static int
+seen(uint64 *set, int *n, int cap, uint64 x)
+{
+  for (int i = 0; i < *n; i++)
+    if (set[i] == x)
+      return 1;
+  if (*n == cap)
+    fuzz_fail("model: table set full");
+  set[(*n)++] = x;
+  return 0;
+}
+
+uint64
+tables_for(struct tables *t, uint64 va)
+{
+  int missing = t->pt ? pt_missing_tables(t->pt, va) : 2;
+  uint64 need = 0;
+  if (missing == 2 && !seen(t->l1, &t->n1, MAXMPAGES, va >> 30))
+    need++;
+  if (missing >= 1 && !seen(t->l0, &t->n0, MAXMPAGES, va >> 21))
+    need++;
+  return need;
+}
+
+// The pages of [a, e) that p maps shared from a file and has present are
+// written back (msync, munmap, exit): the disk gets their view up to the
+// end of the file.
+void
+msync_range(struct proc *p, uint64 a, uint64 e)
+{
+  for (int i = 0; i < p->nreg; i++) {
+    struct region *r = &p->reg[i];
+    if (!r->file || !r->shared)
+      continue;
+    struct mfile *m = &mfiles[r->file - 1];
+    for (uint64 va = r->start > a ? r->start : a; va < r->end && va < e; va += PGSIZE) {
+      uint64 off = r->off + (va - r->start);
+      if (leaf(p->vm.pagetable, va) && off < m->size)
+        memcpy(m->disk + off, m->view + off, m->size - off < PGSIZE ? m->size - off : PGSIZE);
+    }
+  }
+}
+
+// A store to page va0 of p failed. If va0 is a page of a shared file
+// mapping that was absent, the fault may have got the page (marking it
+// dirty) and then found no memory to map it: the page was written back
+// rather than left dirty with no mapping. So the disk holds either its old
+// bytes or the view; take the view when it does.
+void
+mfailed_store(struct proc *p, uint64 va0)
+{
+  struct region *r = mregion(p, va0);
+  if (!r || !r->file || !r->shared || leaf(p->vm.pagetable, va0))
+    return;
+  struct mfile *m = &mfiles[r->file - 1];
+  uint64 off = r->off + (va0 - r->start);
+  if (off >= m->size)
+    return;
+  uint64 n = m->size - off < PGSIZE ? m->size - off : PGSIZE;
+  if (memcmp(fakefs_data(m->name) + off, m->view + off, n) == 0)
+    memcpy(m->disk + off, m->view + off, n);
+}
+
+// A cached page (a reference for the caller, who kfrees it), or 0.
+uchar *
+mcached(int f, uint64 index)
+{
+  uint64 pa = pcache_peek(mfiles[f].ip, index);
+  return pa ? (uchar *)P2V(pa) : 0;
+}
+
+// The end of each file's last page leaves the view when the page leaves
+// the cache: it is read again as zeros.
+void
+mforget_tails(void)
+{
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    uchar *c = m->size % PGSIZE ? mcached(f, m->size / PGSIZE) : 0;
+    if (c)
+      kfree(c);
+    else
+      memset(m->view + m->size, 0, PGROUNDUP(m->size) - m->size);
+  }
+}
+
+// Pages an allowed access a to page va0 of p must allocate: none if the
+// PTE allows it already or it is a write to a copy-on-write page p holds
+// alone; a copy for a write to a shared one; the tables for a read of a
+// lazy page while the zero page is on; else a zeroed page and its tables.
+uint64
+page_need(struct proc *p, uint64 va0, enum access a, struct tables *t)
+{
+  pte_t pte = leaf(p->vm.pagetable, va0);
+  if (!pte) {
+    uint64 tables = tables_for(t, va0);
+    return a == ACCESS_READ && opt_zeropage ? tables : 1 + tables;
+  }
+  if (raw_rights(pte) & access_prot(a))
+    return 0;
+  if (a == ACCESS_WRITE && (pte & PTE_COW))
+    return shared(pte) ? 1 : 0;
+  fuzz_fail("page %#lx: rights %#x refuse access %d the model allows",
+            va0, raw_rights(pte), a);
+}
+
+// The model's copy of len bytes at va, page by page, as copyin/copyout
+// do: each page must allow the access and be made ready while free pages
+// last (page_need). Returns the number of leading bytes the copy reaches;
+// len if all of it.
+uint64
+mreach(struct proc *p, uint64 va, uint64 len, enum access a)
+{
+  struct tables t = { .pt = p->vm.pagetable };
+  uint64 avail = mavail(), done = 0;
+  while (done < len) {
+    uint64 cur = va + done;
+    uint64 va0 = PGROUNDDOWN(cur);
+    if (!mallowed(p, cur, a))
+      return done;
+    uint64 need = page_need(p, va0, a, &t);
+    if (need > avail)
+      return done;
+    avail -= need;
+    uint64 n = PGSIZE - (cur - va0);
+    done += n < len - done ? n : len - done;
+  }
+  return len;
+}
+
+// The model of p becomes that of q (the vmspace is not touched).
+void
+mcopy(struct proc *p, const struct proc *q)
+{
+  p->heapbase = q->heapbase;
+  p->sz = q->sz;
+  p->nreg = q->nreg;
+  memcpy(p->reg, q->reg, sizeof(q->reg));
+  p->npages = q->npages;
+  memcpy(p->pages, q->pages, q->npages * sizeof(struct mpage));
+}
+
+// A store: to the file's view through a shared mapping, else to p's own
+// copy of the page (a private file page starts as the file's).
+void
+mwrite(struct proc *p, uint64 va, const uchar *src, uint64 len)
+{
+  for (uint64 i = 0; i < len; i++) {
+    uint64 va0 = PGROUNDDOWN(va + i);
+    struct region *r = mregion(p, va0);
+    uchar *fp = mfilepage(r, va0);
+    if (fp && r->shared) {
+      fp[(va + i) % PGSIZE] = src[i];
+      continue;
+    }
+    struct mpage *m = mpage(p, va0, 0);
+    if (!m) {
+      m = mpage(p, va0, 1);
+      if (fp)
+        memcpy(m->b, fp, PGSIZE);
+    }
+    m->b[(va + i) % PGSIZE] = src[i];
+  }
+}
+
+uchar
+mbyte(struct proc *p, uint64 va)
+{
+  struct mpage *m = mpage(p, PGROUNDDOWN(va), 0);
+  if (m)
+    return m->b[va % PGSIZE];
+  uchar *fp = mfilepage(mregion(p, PGROUNDDOWN(va)), PGROUNDDOWN(va));
+  return fp ? fp[va % PGSIZE] : 0;
+}
+
+// Does [va, va+len) touch a page of a file region?
+int
+mtouches_file(struct proc *p, uint64 va, uint64 len)
+{
+  if (len == 0)
+    return 0;
+  uint64 last = va + len - 1 < va ? ~0UL : va + len - 1;
+  for (uint64 a = PGROUNDDOWN(va); a <= PGROUNDDOWN(last); a += PGSIZE) {
+    struct region *r = mregion(p, a);
+    if (r && r->file)
+      return 1;
+    if (a + PGSIZE < a)
+      break;
+  }
+  return 0;
+}
+
+// For an allowed access a to page va0 of p: *sure, memory surely suffices
+// for it; *can, it may. For a file page the model knows no more: the
+// pages it takes (page-table pages, a page read in on a cache miss, a
+// private copy) are sure to be there when free; reclaim may find more
+// (the clean cached pages nobody maps) or spoil a hit by taking the page.
+void
+mfits(struct proc *p, uint64 va0, enum access a, int *sure, int *can)
+{
+  struct tables t = { .pt = p->vm.pagetable };
+  struct region *r = mregion(p, va0);
+  uint64 need, slack = 0;
+  if (!r || !r->file) {
+    need = page_need(p, va0, a, &t);
+    *sure = *can = need <= mavail();
+    return;
+  }
+  pte_t pte = leaf(p->vm.pagetable, va0);
+  if (!pte) {
+    uchar *c = mcached(r->file - 1, (r->off + (va0 - r->start)) / PGSIZE);
+    if (c)
+      kfree(c);
+    int copy = a == ACCESS_WRITE && !r->shared;
+    need = tables_for(&t, va0) + !c + copy;
+    slack = !c && copy;   // the page read in is reclaimable once copied
+  } else if (raw_rights(pte) & access_prot(a)) {
+    need = 0;
+  } else if (a == ACCESS_WRITE && (pte & PTE_COW)) {
+    need = shared(pte);
+  } else if (a == ACCESS_WRITE && r->shared) {
+    need = 0;   // a clean shared page: marked dirty and made writable
+  } else {
+    fuzz_fail("file page %#lx: rights %#x refuse access %d the model allows",
+              va0, raw_rights(pte), a);
+  }
+  *sure = need <= kfreecount();
+  *can = need - slack <= mavail();
+}
