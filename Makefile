@@ -86,15 +86,18 @@ $(B)/%.o: %.S | toolchain
 	@$(CC) $(ASFLAGS) -c -o $@ $<
 
 # ---- user programs: user/lib is the library, every user/*.c a program
+# (with the files of user/NAME/, if there is such a directory: a large
+# test program split by concern)
 ULIBSRCS := $(wildcard user/lib/*.c user/lib/*.S)
 ULIBOBJS := $(patsubst %,$(B)/%.o,$(basename $(ULIBSRCS)))
 UPROGS   := $(patsubst user/%.c,$(B)/fsroot/%,$(wildcard user/*.c))
 
 # build/user/_NAME keeps the debug information (for gdb); the copy that
 # goes on the small disk image is stripped of it.
-$(B)/user/_%: $(B)/user/%.o $(ULIBOBJS) user/user.ld
+.SECONDEXPANSION:
+$(B)/user/_%: $(B)/user/%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(basename $$(wildcard user/$$*/*.c)))) $(ULIBOBJS) user/user.ld
 	@echo "  LD      $@"
-	@$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIBOBJS)
+	@$(LD) $(LDFLAGS) -T user/user.ld -o $@ $(filter %.o,$^)
 
 $(B)/fsroot/%: $(B)/user/_%
 	@mkdir -p $(dir $@)
