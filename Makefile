@@ -148,18 +148,24 @@ qemu-gdb: kernel/kernel fs.img $(SWAPIMG)
 toolchain:
 	@tools/install-deps.sh
 
+# The in-guest stages: the suite in both page-table designs (this
+# kernel's default, then the other one), then the gdb commands against a
+# live kernel. tools/teststages.py runs every stage even after one fails
+# and ends with one line adding up their counts.
+GUEST_IMAGES := kernel/kernel $(B)/kernel-kpti$(KPTI_OTHER) fs.img
+RUNTESTS = python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP)
+GUEST_STAGES = --stage "guest tests" "$(RUNTESTS)" \
+  --stage "guest tests KPTI=$(KPTI_OTHER)" "$(RUNTESTS) --kernel $(B)/kernel-kpti$(KPTI_OTHER)" \
+  --stage "gdbcheck" "python3 tools/gdbcheck.py --cpus $(CPUS) --mem $(MEM)"
+
 # The tests also want gdb-multiarch, for tools/gdbcheck.py.
 test:
 	@tools/install-deps.sh gdb
-	$(MAKE) host-test
-	$(MAKE) guest-test
+	@$(MAKE) $(GUEST_IMAGES)
+	+@python3 tools/teststages.py --stage "host tests" "$(MAKE) host-test" $(GUEST_STAGES)
 
-# The in-guest suite in both page-table designs: this kernel's default,
-# then the other one.
-guest-test: kernel/kernel $(B)/kernel-kpti$(KPTI_OTHER) fs.img
-	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP)
-	python3 tools/runtests.py --cpus $(CPUS) --mem $(MEM) --swap $(SWAP) --kernel $(B)/kernel-kpti$(KPTI_OTHER)
-	python3 tools/gdbcheck.py --cpus $(CPUS) --mem $(MEM)
+guest-test: $(GUEST_IMAGES)
+	@python3 tools/teststages.py $(GUEST_STAGES)
 
 host-test:
 	$(MAKE) -C tests/host test
