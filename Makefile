@@ -159,9 +159,8 @@ GUEST_STAGES = --stage "guest tests" "$(RUNTESTS)" \
   --stage "gdbcheck" "python3 tools/gdbcheck.py --cpus $(CPUS) --mem $(MEM)"
 
 # The tests also want gdb-multiarch, for tools/gdbcheck.py.
-test:
+test: $(GUEST_IMAGES)
 	@tools/install-deps.sh gdb
-	@$(MAKE) $(GUEST_IMAGES)
 	+@python3 tools/teststages.py --stage "host tests" "$(MAKE) host-test" $(GUEST_STAGES)
 
 guest-test: $(GUEST_IMAGES)
