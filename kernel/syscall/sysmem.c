@@ -178,6 +178,25 @@ proc_still(int pid)
   return 0;
 }
 
+// The arguments (pid, buf, max) of vmdump and vmregions, whose records
+// are size bytes: buf made ready for max of them (prefault_buffer), then
+// process pid found with its lock held (proc_still). pidflags are flag
+// bits the pid argument may carry: they are handed back in *flags, not
+// looked up. Returns the process, or 0 for a bad buffer, an unknown pid or
+// a process that kept running.
+static struct proc *
+argproc_buffer(uint64 size, int pidflags, int *flags, uint64 *addr, int *max)
+{
+  int pid;
+  argint(0, &pid);
+  argaddr(1, addr);
+  argint(2, max);
+  if (prefault_buffer(*addr, *max, size) != 0)
+    return 0;
+  *flags = pid & pidflags;
+  return proc_still(pid & ~pidflags);
+}
+
 struct dump {
   struct vmspace *vm;   // whose table is dumped
   struct vmspace *to;   // the caller's address space
@@ -206,17 +225,9 @@ dump_entry(void *arg, const struct ptentry *pe)
 uint64
 sys_vmdump(void)
 {
-  int pid, max;
+  int kernel, max;
   uint64 addr;
-  argint(0, &pid);
-  argaddr(1, &addr);
-  argint(2, &max);
-  if (prefault_buffer(addr, max, sizeof(struct ptentry)) != 0)
-    return -1;
-  int kernel = (pid & VMDUMP_KERNEL) != 0;
-  pid &= ~VMDUMP_KERNEL;
-
-  struct proc *p = proc_still(pid);
+  struct proc *p = argproc_buffer(sizeof(struct ptentry), VMDUMP_KERNEL, &kernel, &addr, &max);
   if (p == 0)
     return -1;
   struct dump d = { &p->vm, &myproc()->vm, addr, max, 0, 0 };
@@ -249,14 +260,9 @@ region_entry(void *arg, const struct vmregion *r)
 uint64
 sys_vmregions(void)
 {
-  int pid, max;
+  int flags, max;
   uint64 addr;
-  argint(0, &pid);
-  argaddr(1, &addr);
-  argint(2, &max);
-  if (prefault_buffer(addr, max, sizeof(struct vmregion)) != 0)
-    return -1;
-  struct proc *p = proc_still(pid);
+  struct proc *p = argproc_buffer(sizeof(struct vmregion), 0, &flags, &addr, &max);
   if (p == 0)
     return -1;
   struct regions d = { &myproc()->vm, addr, max, 0, 0 };

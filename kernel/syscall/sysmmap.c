@@ -62,14 +62,22 @@ sys_mmap(void)
   return vm_map(&myproc()->vm, addr, len, vprot, vflags, ip, off, noprot);
 }
 
-// munmap(addr, len): 0, or -1 for a bad range.
-uint64
-sys_munmap(void)
+// munmap and msync: op on the range (addr, len) of the caller's memory,
+// the call's first two arguments. Returns what op returns.
+static uint64
+on_range(int (*op)(struct vmspace *vm, uint64 addr, uint64 len))
 {
   uint64 addr, len;
   argaddr(0, &addr);
   argaddr(1, &len);
-  return vm_unmap(&myproc()->vm, addr, len);
+  return op(&myproc()->vm, addr, len);
+}
+
+// munmap(addr, len): 0, or -1 for a bad range.
+uint64
+sys_munmap(void)
+{
+  return on_range(vm_unmap);
 }
 
 // mprotect(addr, len, prot): 0, or -1 with nothing changed.
@@ -93,8 +101,5 @@ sys_mprotect(void)
 uint64
 sys_msync(void)
 {
-  uint64 addr, len;
-  argaddr(0, &addr);
-  argaddr(1, &len);
-  return vm_sync(&myproc()->vm, addr, len);
+  return on_range(vm_sync);
 }
