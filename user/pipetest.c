@@ -29,15 +29,6 @@ isopen(int fd)
   return 1;
 }
 
-static void
-waitok(int pid, const char *who)
-{
-  int st = 12345;
-
-  expect(wait(&st) == pid, "wait did not return the %s", who);
-  expect(st == 0, "the %s exited with status %d", who, st);
-}
-
 // Messages written one after another come out in the same order, and a
 // read returns what is there without waiting for the full count.
 static void
@@ -101,7 +92,7 @@ t_large(void)
   expect(r == 0, "read returned %d instead of EOF", r);
   expect(total == BIG, "read %d of %d bytes", total, BIG);
   close(p[0]);
-  waitok(pid, "writer");
+  wait_child_ok(pid, "writer");
 }
 
 // Two writers at once: every byte of each arrives.
@@ -132,12 +123,7 @@ t_two_writers(void)
     }
   }
   close(p[0]);
-  // The writers may end in either order.
-  for (int k = 0; k < 2; k++) {
-    int st = 12345, w = wait(&st);
-    expect(w == pids[0] || w == pids[1], "wait returned %d, not a writer", w);
-    expect(st == 0, "writer %d exited with status %d", w, st);
-  }
+  reap_children(pids, 2);   // the writers may end in either order
   expect(counts[0] == 20000 && counts[1] == 20000,
          "got %d and %d bytes, expected 20000 of each", counts[0], counts[1]);
 }
@@ -173,7 +159,7 @@ t_pingpong(void)
   }
   close(to[1]);
   close(from[0]);
-  waitok(pid, "echoing child");
+  wait_child_ok(pid, "echoing child");
 }
 
 // Read sees EOF only when every write end, in every process, is closed.
@@ -202,7 +188,7 @@ t_eof(void)
   r = read(p[0], &c, 1);
   expect(r == 0, "second read at EOF returned %d", r);
   close(p[0]);
-  waitok(pid, "writer");
+  wait_child_ok(pid, "writer");
 }
 
 // Writing to a pipe whose read end is closed fails instead of blocking,
@@ -238,7 +224,7 @@ t_no_reader(void)
   expect(read(p[0], buf, 10) == 10, "read from the writer failed");
   pause(2);
   close(p[0]);
-  waitok(pid, "writer (1: a blocked write completed with no reader, "
+  wait_child_ok(pid, "writer (1: a blocked write completed with no reader, "
          "2: a later write did not fail)");
 }
 

@@ -51,16 +51,6 @@ argcheck(int argc, char **argv)
   return 0;
 }
 
-// Wait for pid; return its status through *st. The test fails if wait
-// returns anything else.
-static void
-waitfor(int pid, int *st)
-{
-  int w = wait(st);
-
-  expect(w == pid, "wait returned %d, expected child %d", w, pid);
-}
-
 // --- fork, exit, wait
 
 static int global = 42;
@@ -83,7 +73,7 @@ t_fork(void)
     *heap = 3;
     exit(ok ? 0 : 1);
   }
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st == 0, "child did not see the parent's values (status %d)", st);
   expect(global == 42 && local == 7 && *heap == 1234,
          "child's writes reached the parent: %d %d %d", global, local, *heap);
@@ -104,7 +94,7 @@ t_exit_status(void)
     if (pid == 0)
       exit(codes[i]);
     st = 12345;
-    waitfor(pid, &st);
+    st = wait_child(pid);
     expect(st == codes[i], "exit(%d) was reported as %d", codes[i], st);
   }
 
@@ -179,7 +169,7 @@ t_getpid(void)
   expect(pid >= 0, "fork failed");
   if (pid == 0)
     exit(getpid());
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st == pid, "child's getpid %d is not fork's return %d", st, pid);
   expect(pid != me, "child has the parent's pid");
 }
@@ -197,7 +187,7 @@ t_exec_args(void)
     exec(SELF, argtab);
     exit(200);
   }
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st != 200, "exec %s failed", SELF);
   expect(st == 0, "exec'd program saw different arguments (code %d)", st);
 }
@@ -219,7 +209,7 @@ t_exec_maxarg(void)
     exec(SELF, argv);
     exit(200);
   }
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st == MAXARG - 1, "exec with %d arguments: status %d", MAXARG - 1, st);
 }
 
@@ -241,7 +231,7 @@ t_exec_toomany(void)
       exit(0);
     exit(201);
   }
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st != 3 * MAXARG, "exec accepted %d arguments (MAXARG is %d)",
          3 * MAXARG, MAXARG);
   expect(st == 0, "exec with too many arguments: status %d", st);
@@ -292,7 +282,7 @@ t_kill_running(void)
     if (round % 2)
       pause(1);   // let it reach user mode on another hart
     expect(kill(pid) == 0, "kill(%d) of a running child failed", pid);
-    waitfor(pid, &st);
+    st = wait_child(pid);
     expect(st == -1, "killed child exited with %d, not -1", st);
   }
   // The pid is gone now.
@@ -312,7 +302,7 @@ t_kill_self(void)
     pause(50);
     exit(0);
   }
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st == -1, "process that killed itself exited with %d", st);
 }
 
@@ -359,7 +349,7 @@ t_fork_many(void)
   expect(pid >= 0, "fork failed after all children were reaped");
   if (pid == 0)
     exit(9);
-  waitfor(pid, &st);
+  st = wait_child(pid);
   expect(st == 9, "child exited %d, expected 9", st);
 }
 
@@ -393,7 +383,7 @@ t_orphans(void)
         pause(1);
       exit(0);
     }
-    waitfor(pid, &st);
+    st = wait_child(pid);
     if (st == 2) {
       // The child's fork failed: the table is full of orphans for now.
       expect(++retries < 100, "forks kept failing after %d orphans: are "

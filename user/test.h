@@ -41,6 +41,18 @@ void expect(int cond, const char *fmt, ...)
 // killed it), or a value below -999 if fork or wait failed.
 int child_status(void (*fn)(void));
 
+// Inside a test: wait for a child, which must be pid, and return its exit
+// status (-1 if the kernel killed it).
+int wait_child(int pid);
+
+// Inside a test: wait for child pid, which must exit 0; what names it in
+// the FAIL line.
+void wait_child_ok(int pid, const char *what);
+
+// Inside a test: reap n children in whatever order they end; each must be
+// one of pids[0..n-1] and exit 0.
+void reap_children(int *pids, int n);
+
 // Fork a child that does nothing; returns how many free pages the fork
 // cost, as the child sees it right after, or -1.
 long fork_cost(void);

@@ -119,7 +119,7 @@ t_offsets(void)
   expect(pid >= 0, "fork failed");
   if (pid == 0)
     exit(write(fd, "ab", 2) == 2 ? 0 : 1);
-  waitok(pid);
+  wait_child_ok(pid, "child");
   expect(write(fd, "cd", 2) == 2, "write failed");
   close(fd);
   fd = open("/ft/o", O_RDONLY);

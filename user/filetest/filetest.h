@@ -19,8 +19,6 @@ void makefile(const char *path, int seed, int n);
 void checkfile(const char *path, int seed, int n);
 int statok(const char *path, struct stat *st);
 uint inum(const char *path);
-void waitok(int pid);
-void reap(int *pids, int n);
 int entries(const char *dir, int *dots);
 void join(char *dst, const char *dir, const char *name);
 void rmtree(const char *dir, int depth);

@@ -93,7 +93,7 @@ together(int (*fn)(int))
   }
   close(gate[0]);
   close(gate[1]);
-  reap(pids, NWRITERS);
+  reap_children(pids, NWRITERS);
 }
 
 static int
@@ -254,7 +254,7 @@ t_nfile(void)
   close(gate[0]);
   close(gate[1]);
   close(rep[0]);
-  reap(pids, NCHILD);
+  reap_children(pids, NCHILD);
   // Two pipes (4 files) and the console hold table entries besides these.
   expect(sum <= NFILE - 5, "%d files open at once: NFILE is %d", sum + 5, NFILE);
   expect(sum < want, "all %d opens succeeded", want);

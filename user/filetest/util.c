@@ -1,5 +1,5 @@
 // filetest's helpers: test data by pattern, files made and checked,
-// children reaped, directories listed and removed.
+// directories listed and removed.
 #include "filetest.h"
 
 char wbuf[4 * BSIZE], rbuf[4 * BSIZE];
@@ -58,29 +58,6 @@ inum(const char *path)
 
   expect(statok(path, &st), "cannot stat %s", path);
   return st.ino;
-}
-
-void
-waitok(int pid)
-{
-  int st = 12345;
-
-  expect(wait(&st) == pid, "wait did not return child %d", pid);
-  expect(st == 0, "child %d exited with status %d", pid, st);
-}
-
-// Reap n children, in whatever order they end; each must exit 0.
-void
-reap(int *pids, int n)
-{
-  for (int k = 0; k < n; k++) {
-    int st = 12345, w = wait(&st), mine = 0;
-    for (int i = 0; i < n; i++)
-      if (pids[i] == w)
-        mine = 1;
-    expect(mine, "wait returned %d, not one of the children", w);
-    expect(st == 0, "child %d exited with status %d", w, st);
-  }
 }
 
 // Count a directory's entries other than "." and ".."; set *dots to how

@@ -144,6 +144,34 @@ child_status(void (*fn)(void))
   return status;
 }
 
+int
+wait_child(int pid)
+{
+  int st = 12345, w = wait(&st);
+  expect(w == pid, "wait returned %d, not the child %d", w, pid);
+  return st;
+}
+
+void
+wait_child_ok(int pid, const char *what)
+{
+  int st = wait_child(pid);
+  expect(st == 0, "the %s (pid %d) exited with status %d", what, pid, st);
+}
+
+void
+reap_children(int *pids, int n)
+{
+  for (int k = 0; k < n; k++) {
+    int st = 12345, w = wait(&st), mine = 0;
+    for (int i = 0; i < n; i++)
+      if (pids[i] == w)
+        mine = 1;
+    expect(mine, "wait returned %d, not one of the children", w);
+    expect(st == 0, "child %d exited with status %d", w, st);
+  }
+}
+
 long
 fork_cost(void)
 {
