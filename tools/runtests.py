@@ -22,9 +22,11 @@ What it does, on a copy of fs.img (build/fs-test.img) and a swap disk of
      and run `crashtest check LAST`;
   6. `halt`, expect QEMU to exit 0, and fsck the image;
   7. noswap: boot without a swap disk, which the kernel must report, and
-     run swaptest and a pipe there.
-Stages for --only: shell, console, crash, noswap (or any test program's
-name).
+     run swaptest and a pipe there;
+  8. smalldisk: boot on a copy of fs.img one sector short, which the
+     kernel must refuse at boot with a panic naming the reason.
+Stages for --only: shell, console, crash, noswap, smalldisk (or any test
+program's name).
 
 A kernel panic or a command that does not bring the prompt back within its
 timeout is a FAIL; QEMU is then killed and the next command boots a fresh
@@ -72,7 +74,8 @@ CONSOLE_LINES = [
      KILL_LINE + r"store page fault at va 0x[0-9a-f]+ \(stack guard page, pc 0x[0-9a-f]+\)\n"),
 ]
 SWAP_MAXSLOTS = 65536   # kernel/mm/mm.h: slots the kernel uses at most
-STAGES = ("shell", "console", "crash", "noswap")
+STAGES = ("shell", "console", "crash", "noswap", "smalldisk")
+SMALLDISK = "panic: fsinit: the disk is smaller than its file system"
 SWAPLINE = re.compile(r"^swap: (?:(\d+) MiB, (\d+) slots|none)$", re.M)
 FREE_SWAP = re.compile(r"^Swap: +(\d+) +(\d+) +(\d+)$", re.M)
 
@@ -732,6 +735,31 @@ class Run:
                                "echo hello | wc printed %s" % tail(out))
         self.halt()
 
+    def small_disk(self):
+        """Stage smalldisk: a disk too small for its file system is refused
+        at boot. Otherwise the first program whose write allocates a block
+        past the end of the disk panics the kernel."""
+        name = "smalldisk:refused"
+        try:
+            shutil.copyfile(self.args.image, self.image)
+            os.truncate(self.image, os.path.getsize(self.image) - 512)
+        except OSError as e:
+            self.results.fail(name, "cannot make the short image: %s" % e)
+            return
+        self.note("boot (%s): %s" % (name, " ".join(self.qemu_cmd())))
+        g = Guest(self.qemu_cmd(), self.log, self.loglock)
+        status = g.wait_prompt(0, self.args.boot_timeout)
+        deadline = time.monotonic() + SHORT   # the rest of the panic's line
+        while status == "panic" and SMALLDISK + "\n" not in g.text() and \
+                time.monotonic() < deadline and not g.eof:
+            time.sleep(0.1)
+        text = g.text()
+        g.kill()
+        self.results.check(name, status == "panic" and SMALLDISK in text,
+                           "booting on a disk one sector short of its file system "
+                           "ended with %s, not %r; last output %s"
+                           % (status, SMALLDISK, tail(text)))
+
     def halt(self):
         if not self.ensure():
             return
@@ -781,6 +809,8 @@ class Run:
             self.fsck("fsck:final")
         if "noswap" in stages and self.swap and not self.stopped:
             self.without_swap()
+        if "smalldisk" in stages and not self.stopped:
+            self.small_disk()
 
     def close(self):
         if self.guest:

@@ -27,6 +27,7 @@
 #include "lib/spinlock.h"
 #include "lib/sleeplock.h"
 #include "proc/proc.h"
+#include "dev/dev.h"
 #include "fs/fs.h"
 
 static struct superblock sb;  // of the root device; written once by fsinit
@@ -61,6 +62,11 @@ fsinit(int dev)
       sb.nblocks > sb.size || datastart() < sb.bmapstart + bitmapblocks ||
       sb.ninodes <= ROOTINO)
     panic("fsinit: inconsistent superblock");
+  // Every block must be on the disk. A block past its end can be neither
+  // read nor written, and the file system cannot go on without it: found
+  // later, by a program's write that allocated it, it would panic then.
+  if ((uint64)sb.size * BSIZE > virtio_disk_bytes(0))
+    panic("fsinit: the disk is smaller than its file system");
 
   initlog(dev, &sb);
 }
