@@ -119,7 +119,7 @@ swap.img: FORCE
 # Keep every intermediate file (objects, unstripped programs): faster
 # rebuilds, and no "rm" chatter after the test summary.
 .SECONDARY:
-.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench fuzz FORCE
+.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench bench-paging fuzz FORCE
 
 QEMUOPTS = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
@@ -180,6 +180,12 @@ fuzz: toolchain
 # built with the default design (KPTI=0).
 bench: kernel/kernel $(B)/kernel-kpti1 fs.img
 	python3 tools/bench.py --swap $(SWAP) --other-kernel $(B)/kernel-kpti1
+
+# The paging experiment measured by the kernel (tools/pagingexp.py): fault
+# rates and time per policy and working-set size in a small memory with a
+# swap disk; rewrites the pagingexp tables and charts of docs/paging.md.
+bench-paging: kernel/kernel fs.img
+	python3 tools/pagingexp.py --doc docs/paging.md --svg docs/img
 
 clean:
 	rm -rf $(B) kernel/kernel fs.img swap.img
