@@ -54,7 +54,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from docblocks import rewrite_blocks  # noqa: E402
-from svgchart import line_chart  # noqa: E402
+from svgchart import fault_rate_chart  # noqa: E402
 
 POLICIES = ("fifo", "clock", "aging", "random")
 REFERENCES = ("lru", "opt")     # not implementable; for comparison
@@ -293,14 +293,8 @@ def main():
         print()
         if a.svg:
             os.makedirs(a.svg, exist_ok=True)
-            xs = [pages / a.frames for pages in sizes]
-            svg = line_chart(xs, [(pol, rates[pol]) for pol in rates],
-                             title="%s: fault rate against working set (%d frames)"
-                             % (pattern, a.frames),
-                             xlabel="working set / memory",
-                             ylabel="faults per 100 references")
-            with open(os.path.join(a.svg, "paging-%s.svg" % pattern), "w") as f:
-                f.write(svg)
+            fault_rate_chart(os.path.join(a.svg, "paging-%s.svg" % pattern), a.frames,
+                             sizes, rates, pattern)
     if a.doc:
         try:
             rewrite_blocks(a.doc, "pagesim", tables)

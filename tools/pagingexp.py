@@ -35,7 +35,7 @@ from bench import cpu_seconds, commit, host_cpu, qemu_version  # noqa: E402
 from docblocks import rewrite_blocks  # noqa: E402
 from runtests import (BUILD, ROOT, Guest, make_swap_image, parse_size,  # noqa: E402
                       qemu_command)
-from svgchart import line_chart  # noqa: E402
+from svgchart import fault_rate_chart  # noqa: E402
 
 RUN_TIMEOUT = 600      # seconds one pagingexp command may take
 LINE = re.compile(r"^pagingexp: (\w+) (\w+) (\d+) (\d+) faults (\d+) ins (\d+) "
@@ -153,15 +153,10 @@ def main():
         print(tables[pattern])
         if a.svg:
             os.makedirs(a.svg, exist_ok=True)
-            svg = line_chart([s / frames for s in sizes],
-                             [(pol, [100.0 * results[(pol, pattern, s)]["faults"] / refs
-                                     for s in sizes]) for pol in policies],
-                             title="%s, measured: fault rate against working set "
-                                   "(%d frames)" % (pattern, frames),
-                             xlabel="working set / memory",
-                             ylabel="faults per 100 references")
-            with open(os.path.join(a.svg, "kernel-%s.svg" % pattern), "w") as f:
-                f.write(svg)
+            fault_rate_chart(os.path.join(a.svg, "kernel-%s.svg" % pattern), frames, sizes,
+                             {pol: [100.0 * results[(pol, pattern, s)]["faults"] / refs
+                                    for s in sizes] for pol in policies},
+                             "%s, measured" % pattern)
     if a.doc:
         setup = ("Measured %s on %s with %s, `-smp %d -m %s`, %s of swap, %d frames, "
                  "%d references per run; commit %s."

@@ -113,6 +113,18 @@ def line_chart(xs, series, title="", xlabel="", ylabel="", ymin=0.0):
     return "\n".join(out) + "\n"
 
 
+def fault_rate_chart(path, frames, sizes, rates, title):
+    """Write to path the thrashing curve of tools/pagesim.py and
+    tools/pagingexp.py: faults per 100 references (rates: {policy: one per
+    size}) against working-set size in units of memory (frames)."""
+    svg = line_chart([pages / frames for pages in sizes],
+                     [(pol, rates[pol]) for pol in rates],
+                     title="%s: fault rate against working set (%d frames)" % (title, frames),
+                     xlabel="working set / memory", ylabel="faults per 100 references")
+    with open(path, "w") as f:
+        f.write(svg)
+
+
 def read_table(f):
     """(x name, xs, [(name, ys)]) from tab-separated text."""
     rows = [l.rstrip("\n").split("\t") for l in f if l.strip()]
