@@ -40,6 +40,10 @@ endif
 ifdef KPTI
 CFLAGS += -DKPTI_DEFAULT=$(KPTI)
 endif
+# make LARGEPAGE=0: anonymous memory uses small pages only by default
+ifdef LARGEPAGE
+CFLAGS += -DLARGEPAGE_DEFAULT=$(LARGEPAGE)
+endif
 KPTI_OTHER := $(if $(filter 1,$(KPTI)),0,1)
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
@@ -55,9 +59,9 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
 	@$(OBJDUMP) -S $@ > $(B)/kernel.asm
 
-# The boot defaults chosen with make variables (COW, POLICY, KPTI) are compiled
+# The boot defaults chosen with make variables (COW, POLICY, KPTI, LARGEPAGE) are compiled
 # into stats.c: rebuild it when they change.
-OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=%,$(CFLAGS))
+OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=% -DLARGEPAGE_DEFAULT=%,$(CFLAGS))
 $(B)/options: FORCE
 	@mkdir -p $(B)
 	@echo '$(OPTFLAGS)' | cmp -s - $@ || echo '$(OPTFLAGS)' > $@

@@ -43,5 +43,7 @@ main(void)
   printf("%10lu file pages found in the page cache, %lu not\n", st.pc_hits, st.pc_misses);
   printf("%10lu pages read from files, %lu written back\n", st.file_reads, st.writebacks);
   printf("%10lu file pages mapped by a fault\n", st.file_mapped);
+  printf("%10lu large pages mapped whole, %lu promoted, %lu demoted\n", st.large_mapped,
+         st.large_promoted, st.large_demoted);
   exit(0);
 }

@@ -34,6 +34,9 @@ struct memstat {
   uint64 file_reads;    // pages read from files into the cache
   uint64 writebacks;    // dirty cached pages written back to their files
   uint64 file_mapped;   // file pages mapped into a process by a fault
+  uint64 large_mapped;  // large pages mapped whole: eager sbrk/mmap, or a sequential fault
+  uint64 large_promoted; // aligned blocks of small pages copied into a large page
+  uint64 large_demoted; // large pages split into small ones
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.
@@ -101,6 +104,7 @@ struct vmregion {
 #define VMCONF_POLICY       4   // page-replacement policy: one of POLICY_* below
 #define VMCONF_DEMANDEXEC   5   // exec maps segments from the file (else reads them in)
 #define VMCONF_KPTI         6   // separate page tables: the kernel is in no user table
+#define VMCONF_LARGEPAGE    7   // anonymous memory gets 2 MiB pages where it can
 
 // Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
 #define POLICY_FIFO    0   // the page resident longest

@@ -230,6 +230,8 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
     uint64 a = va + n * PGSIZE;
     if (a >= MAXVA)
       break;
+    if (lp_stops_around(vm, a))
+      break;
     // Within a span the next PTE follows the last; walk at a span's start,
     // or when zero_fill may just have made the table.
     if (pte == 0 || a % PT_LEAF_SPAN == 0)
@@ -283,20 +285,35 @@ map_around(struct vmspace *vm, struct vma *v, uint64 va)
 }
 
 // Make page va (page-aligned) ready for an access of kind access, and set
-// *ptep to its PTE when it is. Returns a FAULT_* code as vmfault does.
-// hardware: the MMU faulted on this access (else a kernel copy asks).
+// *pap to its physical address when it is. Returns a FAULT_* code as
+// vmfault does. hardware: the MMU faulted on this access (else a kernel
+// copy asks).
 static int
-resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int hardware)
+resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hardware)
 {
-  pte_t *pte = walk(vm->pagetable, va, 0);
+  uint64 size;
+  pte_t *pte = lp_walk(vm->pagetable, va, &size);
   struct vma *v;
   enum fix fix = classify(vm, va, access, pte, &v);
+  if (fix == FIX_COW && size == LARGE_PGSIZE) {
+    // A large page shared copy-on-write: made writable, or demoted and
+    // then broken for this page alone (largepage.c).
+    if (lp_cow(vm, va) != 0)
+      return FAULT_NOMEM;
+    pte = lp_walk(vm->pagetable, va, &size);
+    fix = classify(vm, va, access, pte, &v);
+  }
   if (fix == FIX_NONE) {
     // A hardware fault on a page that allows the access: the TLB held a
     // translation from before the PTE was fixed (see below).
     if (hardware)
       tlb_flush_page(va);
-    *ptep = pte;
+    *pap = lp_leaf_pa(*pte, size, va);
+    return FAULT_OK;
+  }
+  if (fix == FIX_ZERO_FILL && lp_bet(vm, v, va)) {
+    pte = lp_walk(vm->pagetable, va, &size);
+    *pap = lp_leaf_pa(*pte, size, va);
     return FAULT_OK;
   }
   int r = apply(fix, vm, v, va, access, pte);
@@ -305,8 +322,10 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int har
   int n = fault_around(vm, va, fix, access);
   if (fix == FIX_FILE && access != ACCESS_WRITE && vm_faultaround)
     map_around(vm, v, va);
-  // A zero fill or zero map may have made the last-level table.
-  *ptep = pte ? pte : walk(vm->pagetable, va, 0);
+  // A zero fill may have completed an aligned block: it may become a
+  // large page (largepage.c).
+  if (fix == FIX_ZERO_FILL)
+    lp_promote(vm, va, n);
   // A copy-on-write break replaced valid translations: the TLB may hold
   // the old page, which another process may go on to write, so the pages
   // fixed are flushed (and no more: the kernel's entries above all stay).
@@ -316,6 +335,10 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int har
   // sfence.vma flushes the whole TLB).
   if (fix == FIX_COW)
     tlb_flush_range(va, (uint64)n * PGSIZE);
+  // A zero fill or zero map may have made the last-level table, or a
+  // promotion replaced it.
+  pte = lp_walk(vm->pagetable, va, &size);
+  *pap = lp_leaf_pa(*pte, size, va);
   return FAULT_OK;
 }
 
@@ -326,10 +349,10 @@ resolve(struct vmspace *vm, uint64 va, enum access access, pte_t **ptep, int har
 int
 vmfault(struct vmspace *vm, uint64 va, enum access access)
 {
-  pte_t *pte;
+  uint64 pa;
   if (va >= MAXVA)
     return FAULT_BADADDR;
-  return resolve(vm, PGROUNDDOWN(va), access, &pte, 1);
+  return resolve(vm, PGROUNDDOWN(va), access, &pa, 1);
 }
 
 // The physical address of the page holding user address va, made ready
@@ -339,8 +362,8 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
 uint64
 vmfault_pa(struct vmspace *vm, uint64 va, enum access access)
 {
-  pte_t *pte;
-  if (va >= MAXVA || resolve(vm, PGROUNDDOWN(va), access, &pte, 0) != FAULT_OK)
+  uint64 pa;
+  if (va >= MAXVA || resolve(vm, PGROUNDDOWN(va), access, &pa, 0) != FAULT_OK)
     return 0;
-  return pte_pa(*pte);
+  return pa;
 }

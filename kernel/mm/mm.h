@@ -115,6 +115,19 @@ int vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kin
 struct vma *vma_find(struct vmspace *vm, uint64 va);
 const char *vma_name(struct vmspace *vm, uint64 va);
 
+// ---- large pages for anonymous memory (largepage.c)
+uint64 uvmalloc_large(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot);
+pte_t *lp_walk(pagetable_t pt, uint64 va, uint64 *size);
+uint64 lp_leaf_pa(pte_t pte, uint64 size, uint64 va);
+int lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free);
+int lp_split(struct vmspace *vm, uint64 at);
+int lp_cut_edges(struct vmspace *vm, uint64 from, uint64 to);
+int lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int shared);
+int lp_cow(struct vmspace *vm, uint64 va);
+int lp_stops_around(struct vmspace *vm, uint64 va);
+int lp_bet(struct vmspace *vm, struct vma *v, uint64 va);
+void lp_promote(struct vmspace *vm, uint64 va, int n);
+
 // ---- regions made and changed at run time (region.c): mmap and friends.
 // Mappings go top-down from MMAPTOP; the heap may grow up to the lowest.
 #define MMAPTOP USERTOP
@@ -188,6 +201,7 @@ extern int vm_zeropage;       // VMCONF_ZEROPAGE
 extern int vm_policy;         // VMCONF_POLICY: a POLICY_*
 extern int vm_demandexec;     // VMCONF_DEMANDEXEC
 extern int vm_kpti;           // VMCONF_KPTI
+extern int vm_largepage;      // VMCONF_LARGEPAGE
 int vmconfig(int key, int value);
 
 // ---- the fault path (fault.c)

@@ -10,7 +10,8 @@
 //
 // Every operation checks everything it needs (alignment, wrap, room in the
 // region list) before it changes anything, so a refused call leaves the
-// address space as it was.
+// address space as it was; at most a large page at an edge of the range
+// has been split into small ones (lp_cut_edges), which maps the same.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "abi/mman.h"
@@ -157,7 +158,7 @@ vm_unmap(struct vmspace *vm, uint64 addr, uint64 len)
   uint64 end;
   if (!good_range(addr, len, &end))
     return -1;
-  if (vm->nvma + cut_needs(vm, addr, end) > NVMA)
+  if (vm->nvma + cut_needs(vm, addr, end) > NVMA || lp_cut_edges(vm, addr, end) != 0)
     return -1;
   cut(vm, addr, end);
   return 0;
@@ -205,7 +206,8 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
     for (int i = 0; i < vm->nvma; i++)
       if (vm->vma[i].start >= addr && vm->vma[i].end <= end)
         freed++;
-    if (vm->nvma + 1 + cut_needs(vm, addr, end) - freed > NVMA)
+    if (vm->nvma + 1 + cut_needs(vm, addr, end) - freed > NVMA ||
+        lp_cut_edges(vm, addr, end) != 0)
       return -1;
   } else {
     if (len == 0 || len > USERTOP || vm->nvma == NVMA)
@@ -232,7 +234,7 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
   // Out of memory here, a MAP_FIXED call has lost what was there (as
   // Linux allows).
   if (!ip && v.shared &&
-      uvmalloc(vm, addr, end, prot ? prot | VM_R : VM_R) == 0)
+      uvmalloc_large(vm, addr, end, prot ? prot | VM_R : VM_R) == 0)
     return -1;
   if (ip)
     fmap_hold(ip);
@@ -282,7 +284,7 @@ vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot)
     splits += (v->start < addr) + (v->end > end);
     at = v->end;
   }
-  if (at < end || vm->nvma + splits > NVMA)
+  if (at < end || vm->nvma + splits > NVMA || lp_cut_edges(vm, addr, end) != 0)
     return -1;
 
   for (int i = 0; i < vm->nvma; i++) {
@@ -296,8 +298,9 @@ vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot)
     if (v->end > end)
       split(vm, i, end);
     v = &vm->vma[i];
-    for (uint64 a = v->start; a < v->end; a += PGSIZE) {
-      pte_t *pte = walk(vm->pagetable, a, 0);
+    uint64 size;
+    for (uint64 a = v->start; a < v->end; a += size) {
+      pte_t *pte = lp_walk(vm->pagetable, a, &size);
       if (pte && pte_valid(*pte))
         *pte = pte_make(pte_pa(*pte), new_flags(v, a, pte_flags(*pte), prot));
     }
@@ -387,8 +390,11 @@ resident(struct vmspace *vm, uint64 from, uint64 to)
     uint64 stop = (a | (PT_LEAF_SPAN - 1)) + 1;
     if (stop > to)
       stop = to;
-    pte_t *pte = walk(vm->pagetable, a, 0);   // 0: a whole empty span
-    for (; pte && a < stop; a += PGSIZE, pte++)
+    uint64 size;
+    pte_t *pte = lp_walk(vm->pagetable, a, &size);   // 0: a whole empty span
+    if (size == LARGE_PGSIZE)
+      n += LARGE_PAGES;
+    for (; pte && size == PGSIZE && a < stop; a += PGSIZE, pte++)
       n += pte_valid(*pte);
     a = stop;
   }

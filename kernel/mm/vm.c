@@ -40,8 +40,9 @@ next_span(uint64 va)
 }
 
 // Remove the mappings of npages pages from va. PTEs that were never valid
-// (lazy pages never touched) are skipped. With do_free, each page mapped
-// loses one reference. The caller flushes the TLB if pt is in use.
+// (lazy pages never touched) are skipped. A large page must lie wholly
+// inside the range (largepage.c). With do_free, each page mapped loses
+// one reference. The caller flushes the TLB if pt is in use.
 void
 uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
@@ -50,7 +51,8 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
   uint64 end = va + npages * PGSIZE;
   for (uint64 a = va; a < end;) {
     uint64 stop = next_span(a) < end ? next_span(a) : end;
-    pte_t *pte = walk(pt, a, 0);   // 0: a whole empty span, skipped
+    // 0: a whole empty span, or a large page (gone now), skipped
+    pte_t *pte = lp_unmap(pt, a, end, do_free) ? 0 : walk(pt, a, 0);
     for (; pte && a < stop; a += PGSIZE, pte++) {
       if (!pte_valid(*pte))
         continue;
@@ -154,7 +156,10 @@ copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int
 {
   for (uint64 a = from; a < to;) {
     uint64 stop = next_span(a) < to ? next_span(a) : PGROUNDUP(to);
-    pte_t *pte = walk(old->pagetable, a, 0);   // 0: a whole empty span
+    int large = lp_copy(old, new, a, stop, shared);   // the span is one large page
+    if (large < 0)
+      return -1;
+    pte_t *pte = large ? 0 : walk(old->pagetable, a, 0);   // 0: a whole empty span
     pte_t *cfirst = 0;                         // the child's PTE for cfirst_va,
     uint64 cfirst_va = 0;                      // made on the span's first page
     for (; pte && a < stop; a += PGSIZE, pte++) {

@@ -70,7 +70,7 @@ int kill(int pid);
 int killed(struct proc *p);
 void setkilled(struct proc *p);
 int growproc(long n, int lazy);
-void shrinkproc(uint64 n);
+int shrinkproc(uint64 n);
 int exec(char *path, char **argv);
 int proc_vmcreate(struct proc *p, struct vmspace *vm);
 void proc_vmfree(struct vmspace *vm);

@@ -36,7 +36,8 @@ proc_vmcreate(struct proc *p, struct vmspace *vm)
 }
 
 // Grow the heap by n bytes (n >= 0). lazy: only move the break; pages
-// appear on first touch. A size that wraps or reaches the lowest mapping
+// appear on first touch. Eager: whole aligned 2 MiB blocks become large
+// pages where they can (kernel/mm/largepage.c). A size that wraps or reaches the lowest mapping
 // above the heap (or the trap frame) fails with -1 and changes nothing.
 int
 growproc(long n, int lazy)
@@ -47,7 +48,7 @@ growproc(long n, int lazy)
 
   if (newsz < sz || newsz > vm_heaplimit(vm))   // never into a mapping
     return -1;
-  if (!lazy && uvmalloc(vm, sz, newsz, VM_R | VM_W) == 0)
+  if (!lazy && uvmalloc_large(vm, sz, newsz, VM_R | VM_W) == 0)
     return -1;
   vm->sz = newsz;
   return 0;
@@ -56,14 +57,19 @@ growproc(long n, int lazy)
 // Shrink the heap by n bytes: uvmdealloc unmaps and frees the pages above
 // the new break (lazy pages never touched cost nothing). A shrink that
 // would end below the heap's start changes nothing, as in xv6, where
-// sbrk(-(sbrk(0) + 1)) must leave the process as it was.
-void
+// sbrk(-(sbrk(0) + 1)) must leave the process as it was. A large page the
+// new break cuts is split first (kernel/mm/largepage.c); when no page is
+// left for its table, the shrink fails with -1 and changes nothing.
+int
 shrinkproc(uint64 n)
 {
   struct vmspace *vm = &myproc()->vm;
   if (n > vm->sz - vm->heapbase)
-    return;
+    return 0;
+  if (lp_split(vm, PGROUNDUP(vm->sz - n)) != 0)
+    return -1;
   vm->sz = uvmdealloc(vm, vm->sz, vm->sz - n);
+  return 0;
 }
 
 int

@@ -100,7 +100,7 @@ count_shared(void *arg, const struct ptentry *e)
 {
   struct sharecount *c = arg;
   if (e->leaf && e->va < USERTOP && (vm_page_info(c->vm, e->va, e->pa) & PTI_SHARED))
-    c->n++;
+    c->n += e->level == 1 ? LARGE_PAGES : 1;   // a large page's pages are shared together
 }
 
 // User pages of vm that another PTE maps too. vm's page table holds still.

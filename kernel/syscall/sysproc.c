@@ -35,8 +35,9 @@ sys_wait(void)
 }
 
 // sbrk(n, type): move the break by n bytes, eagerly (SBRK_EAGER) or
-// lazily (SBRK_LAZY); a shrink (shrinkproc) is always eager and never
-// fails. Returns the old break.
+// lazily (SBRK_LAZY); a shrink (shrinkproc) is always eager, and fails
+// only when splitting a large page finds no page for its table. Returns
+// the old break, or -1.
 uint64
 sys_sbrk(void)
 {
@@ -46,9 +47,10 @@ sys_sbrk(void)
   if (type != SBRK_EAGER && type != SBRK_LAZY)
     return -1;
   uint64 old = myproc()->vm.sz;
-  if (n < 0)
-    shrinkproc(-(long)n);
-  else if (growproc(n, type == SBRK_LAZY) != 0)
+  if (n < 0) {
+    if (shrinkproc(-(long)n) != 0)
+      return -1;
+  } else if (growproc(n, type == SBRK_LAZY) != 0)
     return -1;
   return old;
 }

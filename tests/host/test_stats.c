@@ -2,9 +2,11 @@
 // where they count: test_fault.c, test_cow.c, test_uvmcopy.c.)
 #include "unit.h"
 
-static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage, &vm_demandexec };
-static const int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE, VMCONF_DEMANDEXEC };
-#define NOPTIONS 4
+static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage, &vm_demandexec,
+                                &vm_largepage };
+static const int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE, VMCONF_DEMANDEXEC,
+                            VMCONF_LARGEPAGE };
+#define NOPTIONS 5
 
 // Each key sets its own option to 0 or 1 and returns the old value; -1
 // only reads it.
@@ -37,7 +39,7 @@ static void
 vmconfig_refuses_bad_arguments(void **state)
 {
   (void)state;
-  const int badkeys[] = { 0, VMCONF_KPTI + 1, -1, 1000 };
+  const int badkeys[] = { 0, VMCONF_LARGEPAGE + 1, -1, 1000 };
   for (int i = 0; i < 4; i++) {
     assert_int_equal(vmconfig(badkeys[i], -1), -1);
     assert_int_equal(vmconfig(badkeys[i], 0), -1);

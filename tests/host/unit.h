@@ -14,7 +14,7 @@
 #define UNIT_RAM_PAGES 512
 
 // Every test boots a fresh machine (with its zero page), with vm_cow,
-// vm_faultaround, vm_zeropage and vm_demandexec on, the clock policy, no
+// vm_faultaround, vm_zeropage, vm_demandexec and vm_largepage on, the clock policy, no
 // swap device and vmstat cleared; afterwards the teardown gives back the
 // page cache's clean unmapped pages and checks that kfreecount() is back
 // at its value after boot, that every page's reference count matches the

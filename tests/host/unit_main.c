@@ -23,7 +23,7 @@ setup_with_ram(uint64 npages)
   machine_boot(npages);
   free_at_start = kfreecount();   // the zero page is taken by now
   // Every test starts with every option on and the counters at zero.
-  vm_cow = vm_faultaround = vm_zeropage = vm_demandexec = 1;
+  vm_cow = vm_faultaround = vm_zeropage = vm_demandexec = vm_largepage = 1;
   vm_policy = POLICY_CLOCK;
   memset(&vmstat, 0, sizeof(vmstat));
   return 0;
@@ -71,25 +71,30 @@ vm_new(struct vmspace *vm)
   assert_non_null(vm->pagetable);
 }
 
+// These see through large pages: va's page is then the block's page
+// that holds it, with the large page's rights.
 int
 present(struct vmspace *vm, uint64 va)
 {
-  pte_t *pte = walk(vm->pagetable, va, 0);
+  uint64 size;
+  pte_t *pte = lp_walk(vm->pagetable, va, &size);
   return pte != 0 && pte_valid(*pte);
 }
 
 uchar *
 page_at(struct vmspace *vm, uint64 va)
 {
-  pte_t *pte = walk(vm->pagetable, va, 0);
+  uint64 size;
+  pte_t *pte = lp_walk(vm->pagetable, va, &size);
   assert_true(pte != 0 && pte_valid(*pte));
-  return (uchar *)pte_pa(*pte);
+  return (uchar *)lp_leaf_pa(*pte, size, va);
 }
 
 int
 flags_at(struct vmspace *vm, uint64 va)
 {
-  pte_t *pte = walk(vm->pagetable, va, 0);
+  uint64 size;
+  pte_t *pte = lp_walk(vm->pagetable, va, &size);
   assert_true(pte != 0 && pte_valid(*pte));
   return pte_flags(*pte);
 }
