@@ -322,9 +322,9 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
   int n = fault_around(vm, va, fix, access);
   if (fix == FIX_FILE && access != ACCESS_WRITE && vm_faultaround)
     map_around(vm, v, va);
-  // A zero fill may have completed an aligned block: it may become a
-  // large page (largepage.c).
-  if (fix == FIX_ZERO_FILL)
+  // A write may have completed an aligned block of private pages: it may
+  // become a large page (largepage.c).
+  if (fix == FIX_ZERO_FILL || fix == FIX_COW)
     lp_promote(vm, va, n);
   // A copy-on-write break replaced valid translations: the TLB may hold
   // the old page, which another process may go on to write, so the pages

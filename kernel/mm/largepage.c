@@ -17,8 +17,9 @@
 //    order and reaches an aligned block nothing of which is mapped yet
 //    gets the block as one large page (lp_bet): fault-around's bet, made
 //    at the size of a block;
-//  * by promotion: when a zero fill completes a block of private small
-//    pages (every page present, writable, this process's alone), they are
+//  * by promotion: when a write fault (a zero fill, or a copy-on-write
+//    break) completes a block of private small pages (every page
+//    present, writable, this process's alone), they are
 //    copied into a fresh large block (lp_promote). The buddy allocator
 //    hands small pages out from wherever they are free, so a block's
 //    pages are not contiguous and a copy is the price; reservations would
@@ -321,8 +322,8 @@ promote(struct vmspace *vm, uint64 blk)
   VMSTAT_INC(large_promoted);
 }
 
-// A fault filled the n pages from va with zeros: promote the blocks that
-// this completed.
+// A write fault made the n pages from va present and private: promote
+// the blocks that this completed.
 void
 lp_promote(struct vmspace *vm, uint64 va, int n)
 {

@@ -77,5 +77,6 @@ int run_replace_tests(int *ntests);
 int run_buddy_tests(int *ntests);
 int run_largepage_tests(int *ntests);
 int run_mmap_tests(int *ntests);
+int run_lpvm_tests(int *ntests);
 
 #endif
