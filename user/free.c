@@ -33,6 +33,7 @@ main(void)
       printf("%7lu MiB %8lu\n", kib / 1024, st.free_blocks[k]);
   }
   printf("\nsince boot:\n");
+  printf("%10lu page faults\n", st.faults);
   printf("%10lu lazy pages filled with zeros\n", st.zero_fill);
   printf("%10lu reads given the shared zero page\n", st.zero_map);
   printf("%10lu copy-on-write pages copied\n", st.cow_copy);

@@ -37,6 +37,7 @@ struct memstat {
   uint64 large_mapped;  // large pages mapped whole: eager sbrk/mmap, or a sequential fault
   uint64 large_promoted; // aligned blocks of small pages copied into a large page
   uint64 large_demoted; // large pages split into small ones
+  uint64 faults;        // page faults user processes took (hardware, not kernel copies)
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.

@@ -127,6 +127,7 @@ user_pagefault(struct proc *p, uint64 scause, uint64 va)
 {
   enum access a = scause == CAUSE_STORE_PAGE_FAULT ? ACCESS_WRITE :
                   scause == CAUSE_INSN_PAGE_FAULT ? ACCESS_EXEC : ACCESS_READ;
+  VMSTAT_INC(faults);
   int r = vmfault(&p->vm, va, a);
   if (r == FAULT_OK)
     return 0;
