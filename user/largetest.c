@@ -378,16 +378,16 @@ fragmented(void)
 }
 
 static struct test tests[] = {
-  { "eager_heap", eager_heap },
-  { "switched_off", switched_off },
-  { "lazy_in_order", lazy_in_order },
-  { "promotion", promotion },
-  { "shrink_into", shrink_into },
-  { "fork_writes", fork_writes },
-  { "munmap_hole", munmap_hole },
-  { "mprotect_part", mprotect_part },
-  { "private_mapping", private_mapping },
-  { "fragmented", fragmented },
+  { "large:eager_heap", eager_heap },
+  { "large:switched_off", switched_off },
+  { "large:lazy_in_order", lazy_in_order },
+  { "large:promotion", promotion },
+  { "large:shrink_into", shrink_into },
+  { "large:fork_writes", fork_writes },
+  { "large:munmap_hole", munmap_hole },
+  { "large:mprotect_part", mprotect_part },
+  { "large:private_mapping", private_mapping },
+  { "large:fragmented", fragmented },
 };
 
 int

@@ -84,6 +84,15 @@ block_allowed(struct vmspace *vm, uint64 blk, int private)
          !(private && v->shared);
 }
 
+// The alignment mmap wants for a new mapping of len bytes backed by ip (0:
+// anonymous): a large page's, when the mapping can hold one, else a
+// page's.
+uint64
+lp_align(struct inode *ip, uint64 len)
+{
+  return vm_largepage && ip == 0 && len >= LARGE_PGSIZE ? LARGE_PGSIZE : PGSIZE;
+}
+
 // Allocate and map with rights prot|VM_U the pages of [oldsz, newsz), as
 // uvmalloc does, but each whole aligned block of LARGE_PGSIZE bytes as
 // one large page when large pages are on and a block is free (else as

@@ -117,6 +117,7 @@ const char *vma_name(struct vmspace *vm, uint64 va);
 
 // ---- large pages for anonymous memory (largepage.c)
 uint64 uvmalloc_large(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot);
+uint64 lp_align(struct inode *ip, uint64 len);
 pte_t *lp_walk(pagetable_t pt, uint64 va, uint64 *size);
 uint64 lp_leaf_pa(pte_t pte, uint64 size, uint64 va);
 int lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free);

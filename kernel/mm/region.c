@@ -164,9 +164,10 @@ vm_unmap(struct vmspace *vm, uint64 addr, uint64 len)
   return 0;
 }
 
-// The highest free gap of len bytes between the break and MMAPTOP, or 0.
+// The highest free gap of len bytes between the break and MMAPTOP, at an
+// address that is a multiple of align (a power of two), or 0.
 static uint64
-find_gap(struct vmspace *vm, uint64 len)
+find_gap(struct vmspace *vm, uint64 len, uint64 align)
 {
   uint64 top = MMAPTOP;
   uint64 floor = PGROUNDUP(vm->sz);
@@ -174,8 +175,8 @@ find_gap(struct vmspace *vm, uint64 len)
     uint64 below = i >= 0 ? vm->vma[i].end : floor;
     if (below < floor)
       below = floor;
-    if (top >= below + len && top - len >= floor)
-      return top - len;
+    if (top >= below + len && ((top - len) & ~(align - 1)) >= below)
+      return (top - len) & ~(align - 1);
     if (i >= 0 && vm->vma[i].start < top)
       top = vm->vma[i].start;
     if (top <= floor)
@@ -212,7 +213,13 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
   } else {
     if (len == 0 || len > USERTOP || vm->nvma == NVMA)
       return -1;
-    addr = find_gap(vm, PGROUNDUP(len));
+    // An anonymous mapping of a large page or more starts on a large
+    // page's boundary when there is room, so that its blocks can be
+    // large pages (largepage.c).
+    uint64 align = lp_align(ip, PGROUNDUP(len));
+    addr = find_gap(vm, PGROUNDUP(len), align);
+    if (addr == 0 && align != PGSIZE)
+      addr = find_gap(vm, PGROUNDUP(len), PGSIZE);
     if (addr == 0)
       return -1;
     end = addr + PGROUNDUP(len);

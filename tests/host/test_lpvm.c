@@ -418,6 +418,34 @@ copying_fork_and_shared(void **state)
   assert_int_equal(kfreecount(), start);
 }
 
+// mmap without MAP_FIXED puts an anonymous mapping of 2 MiB or more on a
+// 2 MiB boundary, so that it gets large pages; a file mapping, a smaller
+// one, or one with large pages off goes just below the one above.
+static void
+mmap_aligns_anonymous(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 small = vm_map(&vm, 0, 3 * PGSIZE, RW, 0, 0, 0, 0);
+  assert_int_equal(small, MMAPTOP - 3 * PGSIZE);
+  uint64 big = vm_map(&vm, 0, MB2 + PGSIZE, RW, VMMAP_SHARED, 0, 0, 0);
+  assert_int_equal(big % MB2, 0);
+  assert_true(big + MB2 + PGSIZE <= small);
+  assert_int_equal(leaf_size(&vm, big), MB2);
+  assert_int_equal(leaf_size(&vm, big + MB2), PGSIZE);
+  vm_largepage = 0;
+  uint64 off = vm_map(&vm, 0, MB2, RW, 0, 0, 0, 0);
+  assert_int_equal(off, big - MB2);   // big is aligned: so is this
+  uint64 off2 = vm_map(&vm, 0, MB2 + PGSIZE, RW, 0, 0, 0, 0);
+  assert_int_equal(off2, off - MB2 - PGSIZE);
+  check_refs(&vm);
+  assert_int_equal(vm_unmap(&vm, off2, MMAPTOP - off2), 0);
+  uvmfree(&vm);
+  assert_int_equal(kfreecount(), start);
+}
+
 int
 run_lpvm_tests(int *ntests)
 {
@@ -430,6 +458,7 @@ run_lpvm_tests(int *ntests)
     UNIT_TEST_BIG(munmap_and_mprotect_demote),
     UNIT_TEST_BIG(fork_shares_large_pages),
     UNIT_TEST_BIG(copying_fork_and_shared),
+    UNIT_TEST_BIG(mmap_aligns_anonymous),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("lpvm", tests, NULL, NULL);
