@@ -25,7 +25,8 @@
 //    pages are not contiguous and a copy is the price; reservations would
 //    avoid it at the cost of state to keep and break (docs/memory.md).
 // Whenever no aligned block is free (kalloc_large returns 0), small pages
-// are used instead: fragmentation costs speed, never an error.
+// are used instead: fragmentation costs speed, never an error. The fault
+// path's large pages also leave LP_SPARE pages free for others.
 //
 // How they go: a large page is freed whole (uvmunmap), or demoted to
 // small pages in a new last-level table (pagetable_demote), which changes
@@ -66,6 +67,18 @@ uint64
 lp_leaf_pa(pte_t pte, uint64 size, uint64 va)
 {
   return pte_pa(pte) + (PGROUNDDOWN(va) & (size - 1));
+}
+
+// A large page the fault path makes is a bet (lp_bet) or, for a moment,
+// a second copy of a block (promote): neither may take the last of
+// memory, which another fault may need more. They are made only while
+// LP_SPARE pages stay free beside the block.
+#define LP_SPARE (4 * LARGE_PAGES)
+
+static int
+room_for_block(void)
+{
+  return kfreecount() >= LARGE_PAGES + LP_SPARE;
 }
 
 // May the aligned block at blk hold a large page of vm's anonymous memory?
@@ -283,7 +296,7 @@ lp_stops_around(struct vmspace *vm, uint64 va)
 int
 lp_bet(struct vmspace *vm, struct vma *v, uint64 va)
 {
-  if (va != vm->seq_next || vm->seq_window == 0 || !wanted(vm, va))
+  if (va != vm->seq_next || vm->seq_window == 0 || !wanted(vm, va) || !room_for_block())
     return 0;
   void *block = kalloc_large();
   if (block == 0)
@@ -317,7 +330,7 @@ promote(struct vmspace *vm, uint64 blk)
     if (!pte_valid(first[i]) || pte_flags(first[i]) != flags ||
         kref_get(pte_pa(first[i])) != 1)
       return;
-  uchar *block = kalloc_large();
+  uchar *block = room_for_block() ? kalloc_large() : 0;
   if (block == 0)
     return;
   for (int i = 0; i < LARGE_PAGES; i++)
