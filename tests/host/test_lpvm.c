@@ -1,23 +1,19 @@
 // Large pages for anonymous memory (kernel/mm/largepage.c): eager
 // allocation, the sequential fault that takes a block whole, promotion,
-// demotion for each cause (shrink, munmap, mprotect, copy-on-write fork),
-// fork of large pages, and fragmentation. Every test checks contents and
-// the reference counts, and the fixture checks that every page comes back.
-// On RAM_MAX_PAGES of RAM (several free 2 MiB blocks).
-#include "unit.h"
+// demotion by a shrink, munmap and mprotect, and fragmentation; and the
+// helpers test_lpfork.c shares (lpvm.h). Every test checks contents and
+// the reference counts, and the fixture checks that every page comes
+// back. On RAM_MAX_PAGES of RAM (several free 2 MiB blocks).
+#include "lpvm.h"
 
-#define MB2 LARGE_PGSIZE
-#define RW (VM_R | VM_W)
-#define MAPAT (1UL << 32)   // where the tests put mappings
-
-static void
+void
 check_refs(struct vmspace *vm)
 {
   struct vmspace *vms[1] = { vm };
   assert_refs(vms, 1);
 }
 
-static void
+void
 check_refs2(struct vmspace *a, struct vmspace *b)
 {
   struct vmspace *vms[2] = { a, b };
@@ -25,7 +21,7 @@ check_refs2(struct vmspace *a, struct vmspace *b)
 }
 
 // The size of the leaf that maps va: LARGE_PGSIZE, PGSIZE, or 0.
-static uint64
+uint64
 leaf_size(struct vmspace *vm, uint64 va)
 {
   uint64 size = 0;
@@ -34,7 +30,7 @@ leaf_size(struct vmspace *vm, uint64 va)
 
 // Write a mark telling page va (and salt) apart into its first and last
 // byte, through the fault path as a store would.
-static void
+void
 store(struct vmspace *vm, uint64 va, int salt)
 {
   assert_int_equal(vmfault(vm, va, ACCESS_WRITE), FAULT_OK);
@@ -43,21 +39,21 @@ store(struct vmspace *vm, uint64 va, int salt)
   p[PGSIZE - 1] = (uchar)(va >> 12) - salt;
 }
 
-static int
+int
 holds(struct vmspace *vm, uint64 va, int salt)
 {
   uchar *p = page_at(vm, va);
   return p[0] == (uchar)((va >> 12) + salt) && p[PGSIZE - 1] == (uchar)((va >> 12) - salt);
 }
 
-static void
+void
 store_range(struct vmspace *vm, uint64 from, uint64 to, int salt)
 {
   for (uint64 a = from; a < to; a += PGSIZE)
     store(vm, a, salt);
 }
 
-static void
+void
 assert_holds(struct vmspace *vm, uint64 from, uint64 to, int salt)
 {
   for (uint64 a = from; a < to; a += PGSIZE)
@@ -70,7 +66,7 @@ static int npinned;
 
 // Leave no 2 MiB block free: take every block and give back all its
 // pages but the first. unfragment gives those back too.
-static void
+void
 fragment(void)
 {
   npinned = 0;
@@ -84,7 +80,7 @@ fragment(void)
   assert_int_equal(counts[LARGE_ORDER], 0);
 }
 
-static void
+void
 unfragment(void)
 {
   for (int i = 0; i < npinned; i++)
@@ -93,7 +89,7 @@ unfragment(void)
 }
 
 // An eager heap [heapbase, sz) of vm, as growproc makes it.
-static void
+void
 eager_heap(struct vmspace *vm, uint64 heapbase, uint64 sz)
 {
   vm->heapbase = vm->sz = heapbase;
@@ -227,7 +223,8 @@ fault_path_keeps_memory_spare(void **state)
 
 // Writes to every page of a block in scattered order: the last one
 // promotes it, and every page keeps its bytes. A page only read (the
-// zero page) holds promotion back until it is written.
+// zero page) holds promotion back until it is written. A private
+// anonymous mapping's block is promoted the same way.
 static void
 promotion_copies(void **state)
 {
@@ -263,6 +260,17 @@ promotion_copies(void **state)
   assert_int_equal(vmstat.large_promoted, 2);
   assert_holds(&vm, 0, MB2, 4);
   check_refs(&vm);
+  uvmfree(&vm);
+
+  // A private anonymous mapping's block, likewise.
+  vm_new(&vm);
+  assert_int_equal(vm_map(&vm, MAPAT, MB2, RW, VMMAP_FIXED, 0, 0, 0), MAPAT);
+  for (uint64 k = 0; k < LARGE_PAGES; k++)
+    store(&vm, MAPAT + ((k * 101) % LARGE_PAGES) * PGSIZE, 5);
+  assert_int_equal(leaf_size(&vm, MAPAT), MB2);
+  assert_holds(&vm, MAPAT, MAPAT + MB2, 5);
+  check_refs(&vm);
+  assert_int_equal(vm_unmap(&vm, MAPAT, MB2), 0);
   uvmfree(&vm);
 
   uvmfree(&vm);
@@ -350,127 +358,6 @@ munmap_and_mprotect_demote(void **state)
   assert_int_equal(kfreecount(), start);
 }
 
-// fork shares a large page copy-on-write with one PTE each and one more
-// reference on each of its pages. A store by the child demotes its copy
-// and copies the one page; the parent's store then demotes its own (the
-// other pages are still shared); once the child is gone, a store to the
-// parent's other large page makes it writable as it is.
-static void
-fork_shares_large_pages(void **state)
-{
-  (void)state;
-  uint64 start = kfreecount();
-  struct vmspace parent, child;
-  vm_new(&parent);
-  vm_new(&child);
-  eager_heap(&parent, MB2, 3 * MB2);
-  store_range(&parent, MB2, 3 * MB2, 8);
-  uint64 before = kfreecount();
-  assert_int_equal(uvmcopy(&parent, &child), 0);
-  assert_int_equal(kfreecount(), before - 1);   // the child's level-1 table
-  assert_int_equal(leaf_size(&child, MB2), MB2);
-  assert_int_equal(flags_at(&child, MB2) & (VM_W | VM_COW), VM_COW);
-  assert_int_equal(flags_at(&parent, MB2) & (VM_W | VM_COW), VM_COW);
-  assert_int_equal(refs_at(&parent, MB2 + 9 * PGSIZE), 2);
-  check_refs2(&parent, &child);
-
-  store(&child, MB2 + 9 * PGSIZE, 9);
-  assert_int_equal(leaf_size(&child, MB2), PGSIZE);
-  assert_int_equal(leaf_size(&parent, MB2), MB2);
-  assert_int_equal(vmstat.cow_copy, 1);
-  assert_true(holds(&parent, MB2 + 9 * PGSIZE, 8));
-  assert_true(holds(&child, MB2 + 9 * PGSIZE, 9));
-  store(&parent, MB2 + 20 * PGSIZE, 10);
-  assert_int_equal(leaf_size(&parent, MB2), PGSIZE);
-  assert_true(holds(&child, MB2 + 20 * PGSIZE, 8));
-  assert_int_equal(vmstat.large_demoted, 2);
-  check_refs2(&parent, &child);
-
-  uvmfree(&child);
-  uint64 copies = vmstat.cow_copy;
-  store(&parent, 2 * MB2 + 5 * PGSIZE, 11);
-  assert_int_equal(leaf_size(&parent, 2 * MB2), MB2);
-  assert_int_equal(flags_at(&parent, 2 * MB2) & (VM_W | VM_COW), VM_W);
-  assert_int_equal(vmstat.cow_copy, copies);
-  assert_holds(&parent, 2 * MB2 + 6 * PGSIZE, 3 * MB2, 8);
-  check_refs(&parent);
-  uvmfree(&parent);
-  assert_int_equal(kfreecount(), start);
-}
-
-// A copying fork gives the child a large block of its own, or small
-// copies when none is free; a shared mapping's large page is shared as
-// it is. Out of memory, fork fails and the child holds nothing.
-static void
-copying_fork_and_shared(void **state)
-{
-  (void)state;
-  uint64 start = kfreecount();
-  vm_cow = 0;
-  struct vmspace parent, child;
-  vm_new(&parent);
-  eager_heap(&parent, 0, MB2);
-  store_range(&parent, 0, MB2, 12);
-  assert_int_equal(vm_map(&parent, MAPAT, MB2, RW, VMMAP_SHARED | VMMAP_FIXED, 0, 0, 0), MAPAT);
-  vm_new(&child);
-  assert_int_equal(uvmcopy(&parent, &child), 0);
-  assert_int_equal(leaf_size(&child, 0), MB2);
-  assert_ptr_not_equal(page_at(&child, 0), page_at(&parent, 0));
-  assert_holds(&child, 0, MB2, 12);
-  assert_ptr_equal(page_at(&child, MAPAT), page_at(&parent, MAPAT));
-  assert_int_equal(refs_at(&parent, MAPAT + 3 * PGSIZE), 2);
-  check_refs2(&parent, &child);
-  uvmfree(&child);
-
-  // No block free: 512 small copies.
-  fragment();
-  vm_new(&child);
-  assert_int_equal(uvmcopy(&parent, &child), 0);
-  assert_int_equal(leaf_size(&child, 0), PGSIZE);
-  assert_holds(&child, 0, MB2, 12);
-  unfragment();
-  check_refs2(&parent, &child);
-  uvmfree(&child);
-  // And out of memory: fork fails, the child is freed whole.
-  machine_exhaust(100);
-  vm_new(&child);
-  assert_int_equal(uvmcopy(&parent, &child), -1);
-  uvmfree(&child);
-  machine_unexhaust();
-  check_refs(&parent);
-  assert_int_equal(vm_unmap(&parent, MAPAT, MB2), 0);
-  uvmfree(&parent);
-  assert_int_equal(kfreecount(), start);
-}
-
-// mmap without MAP_FIXED puts an anonymous mapping of 2 MiB or more on a
-// 2 MiB boundary, so that it gets large pages; a file mapping, a smaller
-// one, or one with large pages off goes just below the one above.
-static void
-mmap_aligns_anonymous(void **state)
-{
-  (void)state;
-  uint64 start = kfreecount();
-  struct vmspace vm;
-  vm_new(&vm);
-  uint64 small = vm_map(&vm, 0, 3 * PGSIZE, RW, 0, 0, 0, 0);
-  assert_int_equal(small, MMAPTOP - 3 * PGSIZE);
-  uint64 big = vm_map(&vm, 0, MB2 + PGSIZE, RW, VMMAP_SHARED, 0, 0, 0);
-  assert_int_equal(big % MB2, 0);
-  assert_true(big + MB2 + PGSIZE <= small);
-  assert_int_equal(leaf_size(&vm, big), MB2);
-  assert_int_equal(leaf_size(&vm, big + MB2), PGSIZE);
-  vm_largepage = 0;
-  uint64 off = vm_map(&vm, 0, MB2, RW, 0, 0, 0, 0);
-  assert_int_equal(off, big - MB2);   // big is aligned: so is this
-  uint64 off2 = vm_map(&vm, 0, MB2 + PGSIZE, RW, 0, 0, 0, 0);
-  assert_int_equal(off2, off - MB2 - PGSIZE);
-  check_refs(&vm);
-  assert_int_equal(vm_unmap(&vm, off2, MMAPTOP - off2), 0);
-  uvmfree(&vm);
-  assert_int_equal(kfreecount(), start);
-}
-
 int
 run_lpvm_tests(int *ntests)
 {
@@ -482,9 +369,6 @@ run_lpvm_tests(int *ntests)
     UNIT_TEST_BIG(promotion_copies),
     UNIT_TEST_BIG(shrink_demotes),
     UNIT_TEST_BIG(munmap_and_mprotect_demote),
-    UNIT_TEST_BIG(fork_shares_large_pages),
-    UNIT_TEST_BIG(copying_fork_and_shared),
-    UNIT_TEST_BIG(mmap_aligns_anonymous),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("lpvm", tests, NULL, NULL);

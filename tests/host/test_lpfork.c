@@ -1,0 +1,176 @@
+// Large pages at fork (kernel/mm/largepage.c lp_copy, lp_cow): shared
+// copy-on-write with one PTE, demoted or reused at the first store, copied
+// by a copying fork; the kernel's copies into large pages; and mmap's
+// placement of large anonymous mappings. Helpers in test_lpvm.c (lpvm.h).
+#include "lpvm.h"
+
+// fork shares a large page copy-on-write with one PTE each and one more
+// reference on each of its pages. A store by the child demotes its copy
+// and copies the one page; the parent's store then demotes its own (the
+// other pages are still shared); once the child is gone, a store to the
+// parent's other large page makes it writable as it is.
+static void
+fork_shares_large_pages(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace parent, child;
+  vm_new(&parent);
+  vm_new(&child);
+  eager_heap(&parent, MB2, 3 * MB2);
+  store_range(&parent, MB2, 3 * MB2, 8);
+  uint64 before = kfreecount();
+  assert_int_equal(uvmcopy(&parent, &child), 0);
+  assert_int_equal(kfreecount(), before - 1);   // the child's level-1 table
+  assert_int_equal(leaf_size(&child, MB2), MB2);
+  assert_int_equal(flags_at(&child, MB2) & (VM_W | VM_COW), VM_COW);
+  assert_int_equal(flags_at(&parent, MB2) & (VM_W | VM_COW), VM_COW);
+  assert_int_equal(refs_at(&parent, MB2 + 9 * PGSIZE), 2);
+  check_refs2(&parent, &child);
+
+  store(&child, MB2 + 9 * PGSIZE, 9);
+  assert_int_equal(leaf_size(&child, MB2), PGSIZE);
+  assert_int_equal(leaf_size(&parent, MB2), MB2);
+  assert_int_equal(vmstat.cow_copy, 1);
+  assert_true(holds(&parent, MB2 + 9 * PGSIZE, 8));
+  assert_true(holds(&child, MB2 + 9 * PGSIZE, 9));
+  store(&parent, MB2 + 20 * PGSIZE, 10);
+  assert_int_equal(leaf_size(&parent, MB2), PGSIZE);
+  assert_true(holds(&child, MB2 + 20 * PGSIZE, 8));
+  assert_int_equal(vmstat.large_demoted, 2);
+  check_refs2(&parent, &child);
+
+  uvmfree(&child);
+  uint64 copies = vmstat.cow_copy;
+  store(&parent, 2 * MB2 + 5 * PGSIZE, 11);
+  assert_int_equal(leaf_size(&parent, 2 * MB2), MB2);
+  assert_int_equal(flags_at(&parent, 2 * MB2) & (VM_W | VM_COW), VM_W);
+  assert_int_equal(vmstat.cow_copy, copies);
+  assert_holds(&parent, 2 * MB2 + 6 * PGSIZE, 3 * MB2, 8);
+  check_refs(&parent);
+  uvmfree(&parent);
+  assert_int_equal(kfreecount(), start);
+}
+
+// A copying fork gives the child a large block of its own, or small
+// copies when none is free; a shared mapping's large page is shared as
+// it is. Out of memory, fork fails and the child holds nothing.
+static void
+copying_fork_and_shared(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  vm_cow = 0;
+  struct vmspace parent, child;
+  vm_new(&parent);
+  eager_heap(&parent, 0, MB2);
+  store_range(&parent, 0, MB2, 12);
+  assert_int_equal(vm_map(&parent, MAPAT, MB2, RW, VMMAP_SHARED | VMMAP_FIXED, 0, 0, 0), MAPAT);
+  vm_new(&child);
+  assert_int_equal(uvmcopy(&parent, &child), 0);
+  assert_int_equal(leaf_size(&child, 0), MB2);
+  assert_ptr_not_equal(page_at(&child, 0), page_at(&parent, 0));
+  assert_holds(&child, 0, MB2, 12);
+  assert_ptr_equal(page_at(&child, MAPAT), page_at(&parent, MAPAT));
+  assert_int_equal(refs_at(&parent, MAPAT + 3 * PGSIZE), 2);
+  check_refs2(&parent, &child);
+  uvmfree(&child);
+
+  // No block free: 512 small copies.
+  fragment();
+  vm_new(&child);
+  assert_int_equal(uvmcopy(&parent, &child), 0);
+  assert_int_equal(leaf_size(&child, 0), PGSIZE);
+  assert_holds(&child, 0, MB2, 12);
+  unfragment();
+  check_refs2(&parent, &child);
+  uvmfree(&child);
+  // And out of memory: fork fails, the child is freed whole.
+  machine_exhaust(100);
+  vm_new(&child);
+  assert_int_equal(uvmcopy(&parent, &child), -1);
+  uvmfree(&child);
+  machine_unexhaust();
+  check_refs(&parent);
+  assert_int_equal(vm_unmap(&parent, MAPAT, MB2), 0);
+  uvmfree(&parent);
+  assert_int_equal(kfreecount(), start);
+}
+
+// The kernel's copies reach the right page of a large page (the leaf's
+// address plus the page's offset in the block), across pages and blocks,
+// and a copy into a large page shared copy-on-write breaks it for the
+// copier alone, as a store does.
+static void
+copies_into_large_pages(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace vm, child;
+  vm_new(&vm);
+  eager_heap(&vm, MB2, 3 * MB2);
+  char buf[3 * PGSIZE], back[3 * PGSIZE];
+  for (uint64 i = 0; i < sizeof(buf); i++)
+    buf[i] = (char)(i * 13 + 1);
+  uint64 at = 2 * MB2 - PGSIZE - 100;   // from block 1's last page into block 2
+  assert_int_equal(copyout(&vm, at, buf, sizeof(buf)), 0);
+  assert_int_equal(memcmp(page_at(&vm, 2 * MB2 - PGSIZE) + PGSIZE - 100, buf, 100), 0);
+  assert_int_equal(memcmp(page_at(&vm, 2 * MB2) + PGSIZE - 100, buf + PGSIZE, 100), 0);
+  assert_ptr_equal(page_at(&vm, 2 * MB2 + PGSIZE), page_at(&vm, 2 * MB2) + PGSIZE);
+  assert_int_equal(copyin(&vm, back, at, sizeof(back)), 0);
+  assert_int_equal(memcmp(back, buf, sizeof(buf)), 0);
+
+  vm_new(&child);
+  assert_int_equal(uvmcopy(&vm, &child), 0);
+  char word[8] = "largepg";
+  assert_int_equal(copyout(&child, MB2 + 5 * PGSIZE + 8, word, sizeof(word)), 0);
+  assert_int_equal(leaf_size(&child, MB2), PGSIZE);
+  assert_int_equal(leaf_size(&vm, MB2), MB2);
+  assert_int_equal(memcmp(page_at(&child, MB2 + 5 * PGSIZE) + 8, word, sizeof(word)), 0);
+  assert_int_equal(page_at(&vm, MB2 + 5 * PGSIZE)[8], 0);
+  check_refs2(&vm, &child);
+  uvmfree(&child);
+  uvmfree(&vm);
+  assert_int_equal(kfreecount(), start);
+}
+
+// mmap without MAP_FIXED puts an anonymous mapping of 2 MiB or more on a
+// 2 MiB boundary, so that it gets large pages; a file mapping, a smaller
+// one, or one with large pages off goes just below the one above.
+static void
+mmap_aligns_anonymous(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 small = vm_map(&vm, 0, 3 * PGSIZE, RW, 0, 0, 0, 0);
+  assert_int_equal(small, MMAPTOP - 3 * PGSIZE);
+  uint64 big = vm_map(&vm, 0, MB2 + PGSIZE, RW, VMMAP_SHARED, 0, 0, 0);
+  assert_int_equal(big % MB2, 0);
+  assert_true(big + MB2 + PGSIZE <= small);
+  assert_int_equal(leaf_size(&vm, big), MB2);
+  assert_int_equal(leaf_size(&vm, big + MB2), PGSIZE);
+  vm_largepage = 0;
+  uint64 off = vm_map(&vm, 0, MB2, RW, 0, 0, 0, 0);
+  assert_int_equal(off, big - MB2);   // big is aligned: so is this
+  uint64 off2 = vm_map(&vm, 0, MB2 + PGSIZE, RW, 0, 0, 0, 0);
+  assert_int_equal(off2, off - MB2 - PGSIZE);
+  check_refs(&vm);
+  assert_int_equal(vm_unmap(&vm, off2, MMAPTOP - off2), 0);
+  uvmfree(&vm);
+  assert_int_equal(kfreecount(), start);
+}
+
+int
+run_lpfork_tests(int *ntests)
+{
+  const struct CMUnitTest tests[] = {
+    UNIT_TEST_BIG(fork_shares_large_pages),
+    UNIT_TEST_BIG(copying_fork_and_shared),
+    UNIT_TEST_BIG(copies_into_large_pages),
+    UNIT_TEST_BIG(mmap_aligns_anonymous),
+  };
+  *ntests = sizeof(tests) / sizeof(tests[0]);
+  return cmocka_run_group_tests_name("lpfork", tests, NULL, NULL);
+}
