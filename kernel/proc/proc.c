@@ -387,9 +387,10 @@ sleep(void *chan, struct spinlock *lk)
 void
 wakeup(void *chan)
 {
+  struct proc *me = myproc();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == myproc() || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
-        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
+    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan || p == me)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan)
