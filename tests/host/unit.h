@@ -79,5 +79,6 @@ int run_largepage_tests(int *ntests);
 int run_mmap_tests(int *ntests);
 int run_lpvm_tests(int *ntests);
 int run_lpfork_tests(int *ntests);
+int run_lpedge_tests(int *ntests);
 
 #endif
