@@ -301,8 +301,7 @@ lp_bet(struct vmspace *vm, struct vma *v, uint64 va)
   void *block = kalloc_large();
   if (block == 0)
     return 0;
-  int prot = v ? v->prot : VM_R | VM_W;   // as the anonymous pager maps a page
-  if (mappages_large(vm->pagetable, va, V2P(block), prot | VM_U) != 0) {
+  if (mappages_large(vm->pagetable, va, V2P(block), anon_flags(v)) != 0) {
     kfree_large(block);
     return 0;
   }

@@ -163,6 +163,7 @@ struct pager {
   void (*release)(struct vma *v);   // v is gone; may sleep
 };
 const struct pager *vma_pager(struct vma *v);
+int anon_flags(struct vma *v);
 int vma_maps_writable(struct vma *v);
 void vma_put_pages(struct vmspace *vm, struct vma *v, uint64 from, uint64 to);
 

@@ -28,6 +28,17 @@ readonly_flags(int prot)
   return VM_U | VM_R | (prot & VM_X) | ((prot & VM_W) ? VM_COW : 0);
 }
 
+// The rights a fresh page of anonymous region v (0: the heap) gets:
+// the region's, for the user, and readable when writable, since a page
+// table has no write-only page (Sv39 reserves W without R) and
+// mmap(PROT_WRITE) is allowed.
+int
+anon_flags(struct vma *v)
+{
+  int prot = v ? v->prot : VM_R | VM_W;
+  return prot | VM_U | ((prot & VM_W) ? VM_R : 0);
+}
+
 static int
 anon_get(struct vma *v, uint64 va, enum access access, uint64 *pa, int *flags)
 {
@@ -42,7 +53,7 @@ anon_get(struct vma *v, uint64 va, enum access access, uint64 *pa, int *flags)
   if (page == 0)
     return FAULT_NOMEM;
   *pa = V2P(page);
-  *flags = prot | VM_U;
+  *flags = anon_flags(v);
   VMSTAT_INC(zero_fill);
   return FAULT_OK;
 }
