@@ -255,6 +255,58 @@ fork_writes(void)
 
 static char *hole;
 
+// This process's procinfo: its pages that another process maps too.
+static uint64
+my_shared(void)
+{
+  static struct procinfo pi[NPROC];
+  int n = procinfo(pi, NPROC);
+  for (int i = 0; i < n && i < NPROC; i++)
+    if (pi[i].pid == getpid())
+      return pi[i].shared;
+  expect(0, "procinfo does not show this process");
+  return 0;
+}
+
+// procinfo counts the pages of a large page that another process maps
+// too, each for itself: once a child's store has copied the first page of
+// a block shared at fork, the parent's large page has 511 shared pages
+// (its first page is its alone), one fewer than before the store.
+static void
+shared_count(void)
+{
+  large_on();
+  char *p = align_break();
+  expect(sbrk(LARGE) == p, "sbrk failed");
+  fill(p, 512, 80);
+  int ready[2], go[2];
+  expect(pipe(ready) == 0 && pipe(go) == 0, "pipe failed");
+  char c = 0;
+  int pid = fork();
+  if (pid == 0) {
+    write(ready[1], &c, 1);
+    read(go[0], &c, 1);
+    fill(p, 1, 81);
+    write(ready[1], &c, 1);
+    read(go[0], &c, 1);
+    exit(0);
+  }
+  expect(pid > 0, "fork failed");
+  // Each count is taken while the child waits in read: nothing else of
+  // either process changes between them but the child's store.
+  read(ready[0], &c, 1);
+  uint64 before = my_shared();
+  write(go[1], &c, 1);
+  read(ready[0], &c, 1);
+  uint64 after = my_shared();
+  write(go[1], &c, 1);
+  wait_child_ok(pid, "the child");
+  expect(leaf_size(p) == LARGE, "the parent's block was split");
+  expect(before >= 512 && after == before - 1,
+         "procinfo counts %lu shared pages before the child's store, %lu after", before, after);
+  check(p, 0, 512, 80, "in the parent");
+}
+
 static void
 touch_hole(void)
 {
@@ -384,6 +436,7 @@ static struct test tests[] = {
   { "large:promotion", promotion },
   { "large:shrink_into", shrink_into },
   { "large:fork_writes", fork_writes },
+  { "large:shared_count", shared_count },
   { "large:munmap_hole", munmap_hole },
   { "large:mprotect_part", mprotect_part },
   { "large:private_mapping", private_mapping },
