@@ -95,12 +95,20 @@ struct sharecount {
   uint64 n;
 };
 
+// A large page's pages are counted one by one: after fork, the other
+// process's stores may have taken some of them out of the sharing.
 static void
 count_shared(void *arg, const struct ptentry *e)
 {
   struct sharecount *c = arg;
-  if (e->leaf && e->va < USERTOP && (vm_page_info(c->vm, e->va, e->pa) & PTI_SHARED))
-    c->n += e->level == 1 ? LARGE_PAGES : 1;   // a large page's pages are shared together
+  if (!e->leaf || e->va >= USERTOP)
+    return;
+  int pages = e->level == 1 ? LARGE_PAGES : 1;
+  for (int i = 0; i < pages; i++) {
+    uint64 off = (uint64)i * PGSIZE;
+    if (vm_page_info(c->vm, e->va + off, e->pa + off) & PTI_SHARED)
+      c->n++;
+  }
 }
 
 // User pages of vm that another PTE maps too. vm's page table holds still.
