@@ -34,6 +34,14 @@
 // before writing it takes two faults per page, as on Linux: the read maps
 // the zero page, the write replaces it, and zero-page reads never widen
 // the window.)
+//
+// Large pages (largepage.c) meet the fault path in three places in
+// resolve: a store to a large page shared copy-on-write is first made
+// writable or split into small pages (lp_cow) and then handled as a small
+// page; a sequential writer's zero fill at the start of an empty eligible
+// block takes the whole block (lp_bet); and a zero fill or copy-on-write
+// break that completes a block of private small pages copies them into
+// one large page (lp_promote).
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "mm/mm.h"

@@ -287,12 +287,12 @@ lp_stops_around(struct vmspace *vm, uint64 va)
 }
 
 // A write fault at page va, absent, of anonymous memory (region v, 0: the
-// heap): if it continues
-// a sequential run (the page right after the ones the last fault handled)
-// into a block that may hold a large page and holds nothing yet, map the whole block as a large page, the bet
+// heap): if it continues a sequential run (the page right after the ones
+// the last fault handled) into a block that may hold a large page and
+// holds nothing yet, map the whole block as a large page: the bet
 // fault-around makes, at the size of a block. Returns 1 when it did, 0
 // when the caller fills the one page as usual (also when no aligned
-// block is free).
+// block is free, or too little memory would be left beside it).
 int
 lp_bet(struct vmspace *vm, struct vma *v, uint64 va)
 {

@@ -37,8 +37,9 @@ proc_vmcreate(struct proc *p, struct vmspace *vm)
 
 // Grow the heap by n bytes (n >= 0). lazy: only move the break; pages
 // appear on first touch. Eager: whole aligned 2 MiB blocks become large
-// pages where they can (kernel/mm/largepage.c). A size that wraps or reaches the lowest mapping
-// above the heap (or the trap frame) fails with -1 and changes nothing.
+// pages where they can (kernel/mm/largepage.c). A size that wraps or
+// reaches the lowest mapping above the heap (or the trap frame) fails
+// with -1 and changes nothing.
 int
 growproc(long n, int lazy)
 {
