@@ -122,8 +122,9 @@ new_mapping(int round)
 {
   if (map)
     expect(munmap(map, MAPPAGES * PGSIZE) == 0, "round %d: munmap of the mapping failed", round);
+  static int nmaps;
   mapshared = rnd(3) == 0;
-  mapprot = rnd(4) == 0 ? PROT_WRITE : PROT_READ | PROT_WRITE;
+  mapprot = nmaps++ % 2 ? PROT_WRITE : PROT_READ | PROT_WRITE;   // write-only: readable too
   map = mmap(0, MAPPAGES * PGSIZE, mapprot,
              MAP_ANONYMOUS | (mapshared ? MAP_SHARED : MAP_PRIVATE), -1, 0);
   expect(map != (char *)-1, "round %d: mmap failed", round);
@@ -131,6 +132,9 @@ new_mapping(int round)
     mapsalt[i] = 0;
     mapped[i] = 1;
   }
+  // Written in order before anything reads it: fresh pages, and a block
+  // taken whole when the mapping is private.
+  store_map(0, rnd(MAPPAGES), 1 + round % 99);
 }
 
 // munmap a hole of the mapping, or mprotect a part of it read-only (a
