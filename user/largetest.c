@@ -31,10 +31,9 @@ large_on(void)
   expect(vmconfig(VMCONF_LARGEPAGE, 1) >= 0, "vmconfig(VMCONF_LARGEPAGE) failed");
 }
 
-// The size of the leaf that maps va in this process: 2 MiB, 4 KiB, or 0
-// when none does.
-static uint64
-leaf_size(char *va)
+// The vmdump entry of the leaf that maps va in this process, or 0.
+static struct ptentry *
+leaf_of(char *va)
 {
   // Depth first, low addresses first: the heap's entries come before a
   // large mapping's that do not fit.
@@ -44,9 +43,18 @@ leaf_size(char *va)
     struct ptentry *e = &dumpbuf[i];
     uint64 span = (uint64)PGSIZE << (9 * e->level);
     if (e->leaf && (uint64)va >= e->va && (uint64)va < e->va + span)
-      return span;
+      return e;
   }
   return 0;
+}
+
+// The size of the leaf that maps va in this process: 2 MiB, 4 KiB, or 0
+// when none does.
+static uint64
+leaf_size(char *va)
+{
+  struct ptentry *e = leaf_of(va);
+  return e ? (uint64)PGSIZE << (9 * e->level) : 0;
 }
 
 // Move the break up to the next 2 MiB boundary (eagerly), and return it.
@@ -271,7 +279,8 @@ my_shared(void)
 // procinfo counts the pages of a large page that another process maps
 // too, each for itself: once a child's store has copied the first page of
 // a block shared at fork, the parent's large page has 511 shared pages
-// (its first page is its alone), one fewer than before the store.
+// (its first page is its alone), one fewer than before the store; and
+// vmdump (vmprint's S) shows the large page as shared.
 static void
 shared_count(void)
 {
@@ -299,9 +308,13 @@ shared_count(void)
   write(go[1], &c, 1);
   read(ready[0], &c, 1);
   uint64 after = my_shared();
+  struct ptentry *e = leaf_of(p);
+  int large = e && ((uint64)PGSIZE << (9 * e->level)) == LARGE;
+  int shown = e && (e->info & PTI_SHARED);
   write(go[1], &c, 1);
   wait_child_ok(pid, "the child");
-  expect(leaf_size(p) == LARGE, "the parent's block was split");
+  expect(large, "the parent's block was split");
+  expect(shown, "vmdump shows the large page as not shared");
   expect(before >= 512 && after == before - 1,
          "procinfo counts %lu shared pages before the child's store, %lu after", before, after);
   check(p, 0, 512, 80, "in the parent");
