@@ -77,7 +77,8 @@ struct ptentry {
   uint8 info;      // leaves: PTI_* below
 };
 #define PTI_FILE   1   // the page is in a file-backed region
-#define PTI_SHARED 2   // another PTE maps the same page (fork, MAP_SHARED, text)
+#define PTI_SHARED 2   // another PTE maps the same page (fork, MAP_SHARED, text);
+                       // a large page: one of its pages at least
 
 // vmregions(pid, buf, max): pid's regions in address order, the heap among
 // them. Returns how many there are (only max are stored), or -1.

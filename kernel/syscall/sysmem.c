@@ -95,20 +95,27 @@ struct sharecount {
   uint64 n;
 };
 
-// A large page's pages are counted one by one: after fork, the other
+// How many of the pages user leaf e of vm maps another PTE maps too. A
+// large page's pages are asked one by one: after fork, the other
 // process's stores may have taken some of them out of the sharing.
+static int
+leaf_shared(struct vmspace *vm, const struct ptentry *e)
+{
+  int pages = e->level == 1 ? LARGE_PAGES : 1, n = 0;
+  for (int i = 0; i < pages; i++) {
+    uint64 off = (uint64)i * PGSIZE;
+    if (vm_page_info(vm, e->va + off, e->pa + off) & PTI_SHARED)
+      n++;
+  }
+  return n;
+}
+
 static void
 count_shared(void *arg, const struct ptentry *e)
 {
   struct sharecount *c = arg;
-  if (!e->leaf || e->va >= USERTOP)
-    return;
-  int pages = e->level == 1 ? LARGE_PAGES : 1;
-  for (int i = 0; i < pages; i++) {
-    uint64 off = (uint64)i * PGSIZE;
-    if (vm_page_info(c->vm, e->va + off, e->pa + off) & PTI_SHARED)
-      c->n++;
-  }
+  if (e->leaf && e->va < USERTOP)
+    c->n += leaf_shared(c->vm, e);
 }
 
 // User pages of vm that another PTE maps too. vm's page table holds still.
@@ -219,8 +226,9 @@ dump_entry(void *arg, const struct ptentry *pe)
 {
   struct dump *d = arg;
   struct ptentry e = *pe;
-  if (e.leaf && e.va < USERTOP)
-    e.info = vm_page_info(d->vm, e.va, e.pa);
+  if (e.leaf && e.va < USERTOP)   // a large page is shared if any of its pages is
+    e.info = (vm_page_info(d->vm, e.va, e.pa) & ~PTI_SHARED) |
+             (leaf_shared(d->vm, &e) ? PTI_SHARED : 0);
   if (d->n < d->max && copyout(d->to, d->addr + d->n * sizeof(e), &e, sizeof(e)) != 0)
     d->bad = 1;
   d->n++;
