@@ -45,6 +45,11 @@ ifdef LARGEPAGE
 CFLAGS += -DLARGEPAGE_DEFAULT=$(LARGEPAGE)
 endif
 KPTI_OTHER := $(if $(filter 1,$(KPTI)),0,1)
+# make FORKSHARE=0: fork writes every PTE instead of sharing last-level
+# page tables (VMCONF_FORKSHARE) by default
+ifdef FORKSHARE
+CFLAGS += -DFORKSHARE_DEFAULT=$(FORKSHARE)
+endif
 ASFLAGS = $(CFLAGS)
 LDFLAGS = -z max-page-size=4096 --no-warn-rwx-segments
 
@@ -59,9 +64,9 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
 	@$(OBJDUMP) -S $@ > $(B)/kernel.asm
 
-# The boot defaults chosen with make variables (COW, POLICY, KPTI, LARGEPAGE) are compiled
-# into stats.c: rebuild it when they change.
-OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=% -DLARGEPAGE_DEFAULT=%,$(CFLAGS))
+# The boot defaults chosen with make variables (COW, POLICY, KPTI, LARGEPAGE,
+# FORKSHARE) are compiled into stats.c: rebuild it when they change.
+OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=% -DLARGEPAGE_DEFAULT=% -DFORKSHARE_DEFAULT=%,$(CFLAGS))
 $(B)/options: FORCE
 	@mkdir -p $(B)
 	@echo '$(OPTFLAGS)' | cmp -s - $@ || echo '$(OPTFLAGS)' > $@
@@ -123,7 +128,7 @@ swap.img: FORCE
 # Keep every intermediate file (objects, unstripped programs): faster
 # rebuilds, and no "rm" chatter after the test summary.
 .SECONDARY:
-.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench bench-paging fuzz FORCE
+.PHONY: all qemu qemu-gdb test host-test guest-test toolchain clean bench bench-paging bench-forkshare fuzz FORCE
 
 QEMUOPTS = -machine virt -bios none -kernel kernel/kernel -m $(MEM) -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
@@ -190,6 +195,12 @@ bench: kernel/kernel $(B)/kernel-kpti1 fs.img
 # swap disk; rewrites the pagingexp tables and charts of docs/paging.md.
 bench-paging: kernel/kernel fs.img
 	python3 tools/pagingexp.py --doc docs/paging.md --svg docs/img
+
+# fork + exit + wait of parents of 1, 64 and 1024 MiB, page tables shared
+# and not, in one boot with 2 GiB (docs/benchmarks.md, "fork without
+# copying PTEs").
+bench-forkshare: kernel/kernel fs.img
+	python3 tools/bench.py --forkshare --swap $(SWAP)
 
 clean:
 	rm -rf $(B) kernel/kernel fs.img swap.img

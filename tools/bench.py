@@ -21,6 +21,12 @@ docs/benchmarks.md are rewritten; the text around them is left alone.
 --quick runs each case once with few rounds, skips the test suite and
 writes nothing, to check that everything runs. --only runs the cases
 named and rewrites only the blocks that show nothing else.
+
+    python3 tools/bench.py --forkshare [--trials 5] [--quick]
+
+instead times fork + exit + wait of parents holding 1, 64 and 1024 MiB,
+with last-level page tables shared (VMCONF_FORKSHARE) and without, in one
+boot with 2 GiB of RAM, and rewrites only the block `forkshare`.
 Python 3 standard library only.
 """
 
@@ -55,6 +61,7 @@ CASES = [
     ("pipe-kpti", 5000),
     ("fork", 200),
     ("fork-copy", 30),
+    ("fork-noshare", 30),
     ("forkwrite", 10),
     ("forkwrite-copy", 15),
     ("forkexec", 150),
@@ -78,6 +85,17 @@ BLOCK_CASES = {
     "exec": ["shexec", "shexec-eager", "bigexec", "bigexec-eager"],
     "fileread": ["mmapread", "readread"],
 }
+# --forkshare: (case, parent MiB, rounds), in one boot with FORKSHARE_MEM.
+# The -small cases keep to 4 KiB pages (VMCONF_LARGEPAGE off), so that
+# every span of the heap has a last-level table to share; "fork" is the
+# default kernel's, whose eager heap is large pages (largepage.c).
+FORKSHARE_RUNS = [
+    ("fork-small", 1, 2000), ("fork-small-noshare", 1, 2000), ("fork", 1, 2000),
+    ("fork-small", 64, 2000), ("fork-small-noshare", 64, 200), ("fork", 64, 200),
+    ("fork-small", 1024, 1000), ("fork-small-noshare", 1024, 20), ("fork", 1024, 20),
+]
+FORKSHARE_MIBS = (1, 64, 1024)
+FORKSHARE_MEM = "2G"
 QUICK_ROUNDS = 2
 CASE_TIMEOUT = 120     # seconds one vmbench command may take
 END = re.compile(r"^vmbench: end (\S+) (\d+) (\w+) -?\d+ ticks\n", re.M)
@@ -137,6 +155,51 @@ def measure(g, args):
                                                          n, unit), flush=True)
     return {case: (statistics.median(times[case]),) + units[case]
             for case, _ in cases}
+
+
+def measure_forkshare(g, args):
+    """{(case, MiB): median seconds per fork} for FORKSHARE_RUNS."""
+    times = {(c, m): [] for c, m, _ in FORKSHARE_RUNS}
+    for trial in range(1 if args.quick else args.trials):
+        for case, mib, rounds in FORKSHARE_RUNS:
+            if args.quick:
+                rounds = min(rounds, QUICK_ROUNDS)
+            secs, n, unit = run_case(g, case, mib, rounds)
+            times[(case, mib)].append(secs / n)
+            print("trial %d: %-13s %5d MiB %8.3f s for %d %s"
+                  % (trial + 1, case, mib, secs, n, unit), flush=True)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def forkshare_block(r, args):
+    shared = {m: r[("fork-small", m)] for m in FORKSHARE_MIBS}
+    written = {m: r[("fork-small-noshare", m)] for m in FORKSHARE_MIBS}
+    large = {m: r[("fork", m)] for m in FORKSHARE_MIBS}
+    lines = ["| parent holds (touched) | 4 KiB pages, tables shared (default) | 4 KiB pages, "
+             "every PTE written (`VMCONF_FORKSHARE` off) | written / shared "
+             "| large pages where they fit (the default kernel) |",
+             "| --- | --- | --- | --- | --- |"]
+    for m in FORKSHARE_MIBS:
+        lines.append("| %d MiB | %s | %s | %s | %s |" % (m, dur(shared[m]), dur(written[m]),
+                                                        ratio(written[m], shared[m]),
+                                                        dur(large[m])))
+    big, small = FORKSHARE_MIBS[-1], FORKSHARE_MIBS[0]
+    lines += [
+        "",
+        "fork + exit + wait of a %d MiB parent costs **%s** the same for a %d MiB "
+        "parent with tables shared (target: at most 2×), %s with every PTE written, "
+        "%s with large pages." % (big, ratio(shared[big], shared[small]), small,
+                                  ratio(written[big], written[small]),
+                                  ratio(large[big], large[small])),
+        "",
+        "Measured %s on %s with %s, `-smp 1 -m %s`, QEMU's CPU time, median of %d "
+        "trials (rounds per trial: %s); commit %s." % (
+            time.strftime("%Y-%m-%d"), host_cpu(), qemu_version(args.qemu),
+            FORKSHARE_MEM, 1 if args.quick else args.trials,
+            ", ".join("%s %d MiB %d" % (c, m, n) for c, m, n in FORKSHARE_RUNS),
+            commit()),
+    ]
+    return "\n".join(lines)
 
 
 def dur(s):
@@ -275,6 +338,9 @@ DESCRIBE = {
     "sparse": "`sbrklazy` 1 GiB, touch 1024 pages at random, shrink",
     "fork": "fork, the child exits, wait; copy-on-write",
     "fork-copy": "the same with a copying fork (`VMCONF_COW` off)",
+    "fork-noshare": "the same, copy-on-write writing every PTE (`VMCONF_FORKSHARE` off)",
+    "fork-small": "`fork` with 4 KiB pages only (`VMCONF_LARGEPAGE` off): tables shared",
+    "fork-small-noshare": "the same writing every PTE",
     "forkwrite": "fork, the child writes every page and exits, wait; copy-on-write",
     "forkwrite-copy": "the same with a copying fork",
     "forkexec": "fork, the child execs `vmbench exit`, wait; copy-on-write",
@@ -354,7 +420,11 @@ def main():
     p.add_argument("--swap", default="64M",
                    help="size of the swap disk (default 64M; 0: none)")
     p.add_argument("--qemu", default="qemu-system-riscv64")
+    p.add_argument("--forkshare", action="store_true",
+                   help="time fork with and without shared page tables only")
     args = p.parse_args()
+    if args.forkshare:
+        args.mem = FORKSHARE_MEM
     unknown = [c for c in args.only if c not in dict(CASES)]
     if unknown:
         p.error("unknown case %s" % ", ".join(unknown))
@@ -374,7 +444,7 @@ def main():
     try:
         if g.wait_prompt(0, 60) != "ok":
             raise BenchError("no shell prompt after boot: %r" % g.text()[-300:])
-        results = measure(g, args)
+        results = measure_forkshare(g, args) if args.forkshare else measure(g, args)
         g.send("halt\n")
         g.wait_exit(20)
     except BenchError as e:
@@ -386,6 +456,14 @@ def main():
     finally:
         g.kill()
         log.close()
+
+    if args.forkshare:
+        text = forkshare_block(results, args)
+        print("\n" + text)
+        if not args.quick:
+            rewrite_blocks(args.out, "bench", {"forkshare": text})
+            print("\nbench: wrote %s" % os.path.relpath(args.out, ROOT))
+        return
 
     args.suite = None
     if not args.quick:

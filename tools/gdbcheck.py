@@ -10,6 +10,9 @@ console), and checks what lz-ps, lz-vmprint 1 and lz-pte 1 0 print:
 init is listed as running, its page table has a user leaf at va 0, and
 the walk for va 0 ends in that leaf's page, whose first 8 bytes (read by
 physical address) are the first 8 bytes of init's text in the ELF file.
+Then, once the fork returns, the same two commands must show the last-level
+table of va 0 as shared with the shell (VMCONF_FORKSHARE) and still reach
+the same page through its mark.
 Prints PASS/FAIL lines and "N passed, N failed" like tools/runtests.py.
 Python 3 standard library only.
 """
@@ -59,6 +62,12 @@ def run_gdb(args, port):
             "echo @@vmprint\\n", "lz-vmprint 1",
             "echo @@pte\\n", "lz-pte 1 0",
             "echo @@bad\\n", "lz-pte 999 0",
+            # Once the fork is done, init shares its last-level tables
+            # with the shell (VMCONF_FORKSHARE, on by default): marks.
+            "finish",
+            "echo @@forkshare\\n", "print vm_forkshare",
+            "echo @@vmprint2\\n", "lz-vmprint 1",
+            "echo @@pte2\\n", "lz-pte 1 0",
             "echo @@end\\n"]
     gdbcmd = [args.gdb, "-batch", "-nx", args.kernel]
     for c in cmds:
@@ -105,6 +114,25 @@ def check(res, out, err, want_word):
     bad = s.get("bad", "") + err
     res.check("gdb:lz-pte-nopid", "no process with pid 999" in bad,
               "lz-pte 999 0 did not say there is no pid 999: %s" % tail(bad))
+    # After the fork: the table of va 0 is shared (unless this kernel's
+    # default is FORKSHARE=0), and both commands follow its mark to the
+    # same page.
+    vm2, pte2 = s.get("vmprint2", ""), s.get("pte2", "")
+    shared = "shared table" if re.search(r"= 1$", s.get("forkshare", ""), re.M) else "table"
+    mark = re.search(r"^\.\. \.\.0: va 0x0-0x1fffff %s 0x[0-9a-f]+ " % shared,
+                     vm2, re.M)
+    leaf2 = re.search(r"^\.\. \.\. \.\.0: va 0x0-0xfff page (0x[0-9a-f]+) ", vm2, re.M)
+    m2 = re.search(r"^va 0x0 -> pa (0x[0-9a-f]+) \(8 bytes there: "
+                   r"(0x[0-9a-f]+)\)$", pte2, re.M)
+    walk2 = re.findall(r"^level (\d) index 0: pte 0x[0-9a-f]+ (shared table|table|page)",
+                       pte2, re.M)
+    res.check("gdb:shared-table",
+              mark and leaf2 and leaf0 and leaf2.group(1) == leaf0.group(1)
+              and m2 and m2.group(1) == leaf0.group(1)
+              and walk2 == [("2", "table"), ("1", shared), ("0", "page")]
+              and int(m2.group(2), 16) == want_word,
+              "after init's fork, lz-vmprint 1 and lz-pte 1 0 do not show "
+              "the shared table at va 0: %s%s" % (tail(vm2, 300), tail(pte2, 300)))
 
 
 def main():

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 HEADER = re.compile(r"^page table of pid (\d+) \((.*)\): (.*)$")
 ENTRY = re.compile(r"^((?:\.\. )*)\.\.(\d+): va (0x[0-9a-f]+)-(0x[0-9a-f]+) "
-                   r"(table|page) (0x[0-9a-f]+) ([A-Z-]+)$")
+                   r"(shared table|table|page) (0x[0-9a-f]+) ([A-Z-]+)$")
 FOLD = re.compile(r"^((?:\.\. )*)\.\.\s+(\d+) more leaves like the above, "
                   r"va (0x[0-9a-f]+)-(0x[0-9a-f]+)$")
 SECTION = re.compile(r"^== (\S+) ==$")
@@ -45,6 +45,7 @@ KINDS = [
     (lambda f: True, "#dddddd", "no user access (trap frame, trampoline)"),
 ]
 TABLE_FILL = "#cfe0f7"
+SHARED_FILL = "#ddd0f2"   # a last-level table shared since a fork
 
 
 class Table:
@@ -88,10 +89,11 @@ def parse(lines):
             del stack[depth + 1:]
             index, lo, hi, kind, pa, flags = m.groups()[1:]
             text = "%3s  %s-%s" % (index, lo, hi)
-            if kind == "table":
+            if kind != "page":
                 child = Table(stack[depth].level - 1, pa)
                 dump.tables.append(child)
-                stack[depth].rows.append((text + "  %s" % flags, TABLE_FILL, child, False))
+                fill = TABLE_FILL if kind == "table" else SHARED_FILL
+                stack[depth].rows.append((text + "  %s" % flags, fill, child, False))
                 stack.append(child)
             else:
                 fill = next(c for test, c, _ in KINDS if test(flags))
@@ -143,7 +145,10 @@ def title(t):
     return "level %d table %s" % (t.level, t.pa)
 
 
-LEGEND = [(TABLE_FILL, "points to a table")] + [(c, text) for _, c, text in KINDS]
+LEGEND = ([(TABLE_FILL, "points to a table"),
+           (SHARED_FILL, "a table shared since fork: invalid (V clear), the first access "
+                         "makes it the process's own")]
+          + [(c, text) for _, c, text in KINDS])
 
 
 def svg(dump):

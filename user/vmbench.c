@@ -257,6 +257,8 @@ struct bench {
   const char *what;
   int eagerexec;      // 1: VMCONF_DEMANDEXEC off for the case
   void (*setup)(void); // before the begin line, if not 0
+  int noshare;        // 1: VMCONF_FORKSHARE off for the case
+  int small;          // 1: VMCONF_LARGEPAGE off, the parent's heap included
 };
 
 static struct bench benches[] = {
@@ -276,6 +278,12 @@ static struct bench benches[] = {
     "the same, separate page tables" },
   { "fork", do_fork, "forks", 10, 1, 1, KEEP, KEEP, "fork, exit, wait (copy-on-write)" },
   { "fork-copy", do_fork, "forks", 10, 1, 0, KEEP, KEEP, "fork, exit, wait (copying fork)" },
+  { "fork-noshare", do_fork, "forks", 10, 1, 1, KEEP, KEEP,
+    "fork, exit, wait (copy-on-write, every PTE written: VMCONF_FORKSHARE off)", 0, 0, 1 },
+  { "fork-small", do_fork, "forks", 10, 1, 1, KEEP, KEEP,
+    "fork, exit, wait (copy-on-write), 4 KiB pages only: tables shared", 0, 0, 0, 1 },
+  { "fork-small-noshare", do_fork, "forks", 10, 1, 1, KEEP, KEEP,
+    "the same writing every PTE (VMCONF_FORKSHARE off)", 0, 0, 1, 1 },
   { "forkwrite", do_forkwrite, "forks", 5, 1, 1, KEEP, KEEP,
     "fork, the child writes every page, exit, wait (copy-on-write)" },
   { "forkwrite-copy", do_forkwrite, "forks", 5, 1, 0, KEEP, KEEP,
@@ -314,6 +322,7 @@ setopt(int key, int value)
 static void
 run(struct bench *b)
 {
+  int oldlarge = setopt(VMCONF_LARGEPAGE, b->small ? 0 : KEEP);
   if (b->parent_heap) {
     heap = sbrk(heap_bytes());
     if (heap == (char *)-1)
@@ -326,6 +335,7 @@ run(struct bench *b)
   int oldfa = setopt(VMCONF_FAULTAROUND, b->faultaround);
   int oldkpti = setopt(VMCONF_KPTI, b->kpti);
   int olddemand = setopt(VMCONF_DEMANDEXEC, b->eagerexec ? 0 : KEEP);
+  int oldshare = setopt(VMCONF_FORKSHARE, b->noshare ? 0 : KEEP);
   struct memstat st0, st1;
   memstat(&st0);
   printf("vmbench: begin %s\n", b->name);
@@ -342,6 +352,8 @@ run(struct bench *b)
   vmconfig(VMCONF_FAULTAROUND, oldfa);
   vmconfig(VMCONF_KPTI, oldkpti);
   vmconfig(VMCONF_DEMANDEXEC, olddemand);
+  vmconfig(VMCONF_FORKSHARE, oldshare);
+  vmconfig(VMCONF_LARGEPAGE, oldlarge);
 }
 
 static void

@@ -21,8 +21,11 @@
 // page, and its va range shows it), and its bits: V valid, R W X the rights,
 // U user, G global (the kernel's), A accessed, D dirty, C copy-on-write
 // (software bit 8); then what the kernel knows of a user page: F in a
-// file-backed region, S mapped by another PTE too (shared); - for what
-// is not so. A run of FOLD_MIN or more leaves with consecutive indexes
+// file-backed region, S mapped by another PTE too (shared), or by a table
+// other processes share; - for what is not so. A last-level table that
+// fork shared with other processes (VMCONF_FORKSHARE) shows as a "shared
+// table" line: its entry has V clear, so that any access faults, and bit
+// 8 set as the mark; its pages follow as for any table. A run of FOLD_MIN or more leaves with consecutive indexes
 // and the same bits shows as its first and last line with one line for
 // the rest between them. tools/vmsvg.py draws this as a picture.
 #include "user.h"
@@ -71,8 +74,9 @@ line(struct ptentry *e)
   char f[NBITS + 3];
   flags(f, e->bits, e->info);
   indent(e->level);
+  const char *what = e->leaf ? "page" : (e->info & PTI_SHARED) ? "shared table" : "table";
   printf("%d: va 0x%lx-0x%lx %s 0x%lx %s\n", e->index, e->va,
-         e->va + span(e->level) - 1, e->leaf ? "page" : "table", e->pa, f);
+         e->va + span(e->level) - 1, what, e->pa, f);
 }
 
 // Does b continue a run of leaves that a is in?
@@ -133,11 +137,14 @@ main(int argc, char *argv[])
   }
 
   // A leaf above level 0 is a large page (a 2 MiB megapage at level 1):
-  // it counts as all the pages it maps.
-  int tables = 1, large = 0;
+  // it counts as all the pages it maps. Shared tables are not the
+  // process's own: counted apart.
+  int tables = 1, large = 0, shared = 0;
   uint64 user = 0;
   for (int i = 0; i < n; i++) {
-    if (!e[i].leaf)
+    if (!e[i].leaf && (e[i].info & PTI_SHARED))
+      shared++;
+    else if (!e[i].leaf)
       tables++;
     else if (e[i].bits & BIT_U)
       user += span(e[i].level) / PGSIZE;
@@ -152,6 +159,8 @@ main(int argc, char *argv[])
            pid, procname(pid), n, tables, user);
     if (large)
       printf(", %d of them large pages", large);
+    if (shared)
+      printf(", %d shared tables", shared);
     printf("\n");
   }
 

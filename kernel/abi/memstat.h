@@ -38,6 +38,9 @@ struct memstat {
   uint64 large_promoted; // aligned blocks of small pages copied into a large page
   uint64 large_demoted; // large pages split into small ones
   uint64 faults;        // page faults user processes took (hardware, not kernel copies)
+  uint64 pt_shared;     // last-level page tables fork shared instead of copying PTEs
+  uint64 pt_copied;     // shared tables copied by a process that changed its span
+  uint64 pt_taken;      // shared tables taken over by their last sharer, no copy
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.
@@ -77,8 +80,11 @@ struct ptentry {
   uint8 info;      // leaves: PTI_* below
 };
 #define PTI_FILE   1   // the page is in a file-backed region
-#define PTI_SHARED 2   // another PTE maps the same page (fork, MAP_SHARED, text);
-                       // a large page: one of its pages at least
+#define PTI_SHARED 2   // another PTE maps the same page (fork, MAP_SHARED, text),
+                       // or the PTE is in a last-level table shared since a
+                       // fork; a large page: one of its pages at least; on a
+                       // table entry: that shared table's mark (the entry is
+                       // invalid for the MMU: V is clear)
 
 // vmregions(pid, buf, max): pid's regions in address order, the heap among
 // them. Returns how many there are (only max are stored), or -1.
@@ -107,6 +113,7 @@ struct vmregion {
 #define VMCONF_DEMANDEXEC   5   // exec maps segments from the file (else reads them in)
 #define VMCONF_KPTI         6   // separate page tables: the kernel is in no user table
 #define VMCONF_LARGEPAGE    7   // anonymous memory gets 2 MiB pages where it can
+#define VMCONF_FORKSHARE    8   // fork shares last-level page tables (with VMCONF_COW)
 
 // Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
 #define POLICY_FIFO    0   // the page resident longest

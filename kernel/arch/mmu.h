@@ -41,7 +41,10 @@
 // consecutive pages are consecutive in memory (as in every radix page
 // table): a scan walks once per span and steps through the entries.
 // A large page on the way is a caller's mistake (panic): code that may
-// meet one uses walk_leaf below.
+// meet one uses walk_leaf below. A last-level table shared since a fork
+// (below) is followed when alloc is 0: the PTE returned may be read, but
+// written only after the caller has made the table its own
+// (ptshare_own); walking through one with alloc set is a mistake (panic).
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 
 // Large pages. A large page maps an aligned block of LARGE_PGSIZE bytes,
@@ -53,14 +56,15 @@ pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 //
 // The leaf PTE that maps va, small or large, and in *size the bytes it
 // maps (PGSIZE or LARGE_PGSIZE); 0 if nothing maps va. Unlike walk it
-// never allocates and never panics at a large page.
+// never allocates and never panics at a large page. It follows a shared
+// table's mark as walk does.
 pte_t *walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size);
 // Map the block at physical pa as one large page at va, both aligned to
 // LARGE_PGSIZE, with rights flags; the mapping takes over one reference
 // to each page of the block. A last-level table there whose entries are
 // all zero is freed; one that maps something or holds a swapped-out
-// page's slot, or a large page already there, is a caller's mistake
-// (panic). Returns 0, or -1 (nothing
+// page's slot, a shared table's mark, or a large page already there, is
+// a caller's mistake (panic). Returns 0, or -1 (nothing
 // changed) when the table page above it cannot be allocated.
 int mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 // Split the large page that maps va into LARGE_PAGES small PTEs with the
@@ -100,8 +104,47 @@ pagetable_t pagetable_reroot(pagetable_t pagetable, pagetable_t kpt);
 // swapped-out page's slot), so that a page table costs only what its
 // mappings need after memory is unmapped. The top-level table stays.
 void pagetable_prune(pagetable_t pagetable, uint64 from, uint64 to);
-// Number of inner and top-level table pages (for tests and vmprint).
+// Number of inner and top-level table pages (for tests and vmprint):
+// the process's own, not the shared tables it reaches through marks.
 int pagetable_pages(pagetable_t pagetable);
+
+// Last-level tables shared between processes since a fork (the spans of
+// PT_LEAF_SPAN bytes, kernel/mm/forkshare.c). The MMU has no way to make
+// a non-leaf entry read-only, so the entry of a shared table is made
+// invalid in every process that shares it, with a mark that still names
+// the table: any access to the span faults, and the fault path makes the
+// table the process's own before it changes a PTE. The table's page holds
+// one reference per sharer (kalloc.c); each PTE in it holds one reference
+// to its page for all the sharers together. These functions only change
+// entries: kernel/mm counts the references, and flushes the TLB after
+// span_share (the sharer's valid entry became a mark).
+enum span_kind {
+  SPAN_NONE,     // no last-level table and no large page: nothing mapped
+  SPAN_TABLE,    // the process's own last-level table
+  SPAN_SHARED,   // a shared table's mark
+  SPAN_LARGE,    // a large page (a leaf above the last level)
+};
+// What maps va's span; *table is set to the last-level table's 512 PTEs
+// (a kernel pointer to its page) for SPAN_TABLE and SPAN_SHARED, else 0.
+// The kernel half is SPAN_NONE: its tables are never shared this way.
+int span_kind(pagetable_t pagetable, uint64 va, pte_t **table);
+// Share the last-level table of va's span in pagetable (SPAN_TABLE or
+// SPAN_SHARED there) with child, whose span must be SPAN_NONE: both get
+// the mark, and *table the table's PTEs. What it did:
+enum span_share {
+  SHARE_NEW,       // shared now; the caller counts the new sharer
+  SHARE_ALREADY,   // child has that very mark already: nothing changed
+  SHARE_NONE,      // pagetable has no last-level table there (SPAN_NONE
+                   // or SPAN_LARGE): nothing changed
+  SHARE_NOMEM,     // child's upper table cannot be allocated: nothing changed
+};
+int span_share(pagetable_t pagetable, pagetable_t child, uint64 va, pte_t **table);
+// Replace the mark of va's span (SPAN_SHARED) by a valid entry for table,
+// the process's own from now on (the same table, or a copy of it).
+void span_own(pagetable_t pagetable, uint64 va, pte_t *table);
+// If va's span is SPAN_SHARED, remove the mark (the span maps nothing
+// now) and return the table it named; else change nothing and return 0.
+pte_t *span_clear(pagetable_t pagetable, uint64 va);
 
 // Make pagetable the hart's translation and flush stale TLB entries.
 void pagetable_activate(pagetable_t pagetable);
@@ -123,6 +166,8 @@ int arch_kmaps(struct kmap *out, int max, uint64 phystop);
 // Call fn for every valid PTE of pagetable's user half, described as
 // vmdump shows it (abi/memstat.h): depth first, a table's entries right
 // after the entry that points to it. fn must not change the page table.
+// A shared table's mark is reported as a table entry with info
+// PTI_SHARED, and the leaves below it with info PTI_SHARED.
 void pagetable_visit(pagetable_t pagetable,
                      void (*fn)(void *arg, const struct ptentry *e), void *arg);
 // The same for the kernel half (virtual addresses sign-extended).

@@ -240,8 +240,11 @@ fault_around(struct vmspace *vm, uint64 va, enum fix fix, enum access access)
       break;
     if (lp_stops_around(vm, a))
       break;
-    // Within a span the next PTE follows the last; walk at a span's start,
-    // or when zero_fill may just have made the table.
+    // Within a span the next PTE follows the last; walk at a span's start
+    // (whose table, if shared since a fork, is made ours first), or when
+    // zero_fill may just have made the table.
+    if (a % PT_LEAF_SPAN == 0 && ptshare_own(vm->pagetable, a) != 0)
+      break;
     if (pte == 0 || a % PT_LEAF_SPAN == 0)
       pte = walk(vm->pagetable, a, 0);
     else
@@ -299,6 +302,11 @@ map_around(struct vmspace *vm, struct vma *v, uint64 va)
 static int
 resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hardware)
 {
+  // A span whose page table is shared since a fork faults on every access
+  // (forkshare.c): the table becomes this process's own, and the access
+  // is then judged as any other.
+  if (ptshare_own(vm->pagetable, va) != 0)
+    return FAULT_NOMEM;
   uint64 size;
   pte_t *pte = lp_walk(vm->pagetable, va, &size);
   struct vma *v;

@@ -367,6 +367,26 @@ kref_inc(uint64 pa)
   } while (!__sync_bool_compare_and_swap(&pg->ref, old, old + 1));
 }
 
+// Drop one reference to page pa unless it is the last one. Returns 1 when
+// it dropped one, 0 when the caller holds the only reference: the caller
+// then empties the page (a shared page table's PTEs own references of
+// their own) and frees it with kfree. Deciding and dropping in one atomic
+// step means that of two owners letting go at once, exactly one sees 0.
+int
+kref_put(uint64 pa)
+{
+  struct page *pg = page_of(pa);
+  int old;
+  do {
+    old = pg->ref;
+    if (old <= 0)
+      panic("kref_put: page is free");
+    if (old == 1)
+      return 0;
+  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old - 1));
+  return 1;
+}
+
 // A free page has none, whether or not it heads a free block.
 int
 kref_get(uint64 pa)

@@ -21,6 +21,7 @@ void *kalloc_large(void);               // zeroed aligned LARGE_PGSIZE block, or
 void kfree_large(void *block);          // drop one reference from each of its pages
 void kref_inc(uint64 pa);               // one more reference to page pa
 int kref_get(uint64 pa);                // references to page pa
+int kref_put(uint64 pa);                // drop one unless the last: 1, or 0 (kept)
 uint64 kfreecount(void);                // free pages now
 uint64 kfreeblocks(uint64 out[MEMSTAT_ORDERS]); // free blocks of 2^k pages by k; free pages
 uint64 ktotalpages(void);               // pages managed by kalloc
@@ -204,7 +205,16 @@ extern int vm_policy;         // VMCONF_POLICY: a POLICY_*
 extern int vm_demandexec;     // VMCONF_DEMANDEXEC
 extern int vm_kpti;           // VMCONF_KPTI
 extern int vm_largepage;      // VMCONF_LARGEPAGE
+extern int vm_forkshare;      // VMCONF_FORKSHARE
 int vmconfig(int key, int value);
+
+// ---- last-level page tables shared by fork (forkshare.c)
+int ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va);
+int ptshare_own(pagetable_t pt, uint64 va);
+int ptshare_own_range(pagetable_t pt, uint64 from, uint64 to);
+int ptshare_own_ends(pagetable_t pt, uint64 from, uint64 to);
+void ptshare_unmap(pagetable_t pt, uint64 from, uint64 to);
+void ptshare_release(struct vmspace *vm);
 
 // ---- the fault path (fault.c)
 void zeropage_init(void);

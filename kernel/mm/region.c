@@ -160,6 +160,10 @@ vm_unmap(struct vmspace *vm, uint64 addr, uint64 len)
     return -1;
   if (vm->nvma + cut_needs(vm, addr, end) > NVMA || lp_cut_edges(vm, addr, end) != 0)
     return -1;
+  // A page table shared since a fork that the range covers in part must
+  // become ours first; the ones it covers whole are just let go.
+  if (ptshare_own_ends(vm->pagetable, addr, end) != 0)
+    return -1;
   cut(vm, addr, end);
   return 0;
 }
@@ -225,6 +229,11 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
     end = addr + PGROUNDUP(len);
   }
   if (ip && off + (end - addr) < off)
+    return -1;
+  // Cutting what was there (MAP_FIXED) may unmap part of a page table
+  // shared since a fork; and a shared mapping never lies in one (fork
+  // shares only spans of private memory): the ends become ours first.
+  if (ptshare_own_ends(vm->pagetable, addr, end) != 0)
     return -1;
 
   struct vma v = { addr, end, prot, VMA_MMAP, (flags & VMMAP_SHARED) != 0, noprot, 0,
@@ -292,6 +301,9 @@ vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot)
     at = v->end;
   }
   if (at < end || vm->nvma + splits > NVMA || lp_cut_edges(vm, addr, end) != 0)
+    return -1;
+  // The PTEs that change must be this process's alone.
+  if (ptshare_own_range(vm->pagetable, addr, end) != 0)
     return -1;
 
   for (int i = 0; i < vm->nvma; i++) {
@@ -442,6 +454,9 @@ vm_describe(struct vmspace *vm, void (*fn)(void *arg, const struct vmregion *r),
 void
 vm_dropfiles(struct vmspace *vm)
 {
+  // Page tables shared since a fork are let go first, whole, so that the
+  // last other sharer takes each one over without a copy.
+  ptshare_release(vm);
   for (int i = vm->nvma - 1; i >= 0; i--)
     if (vm->vma[i].file)
       cut(vm, vm->vma[i].start, vm->vma[i].end);

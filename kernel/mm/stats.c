@@ -21,6 +21,10 @@ _Static_assert(POLICY_DEFAULT >= 0 && POLICY_DEFAULT < NPOLICY, "POLICY is 0-3")
 #define LARGEPAGE_DEFAULT 1  // `make LARGEPAGE=0` builds a kernel with small pages only
 #endif
 
+#ifndef FORKSHARE_DEFAULT
+#define FORKSHARE_DEFAULT 1  // `make FORKSHARE=0`: fork writes every PTE
+#endif
+
 int vm_cow = COW_DEFAULT;
 int vm_faultaround = 1;
 int vm_zeropage = 1;
@@ -28,6 +32,7 @@ int vm_policy = POLICY_DEFAULT;
 int vm_demandexec = 1;
 int vm_kpti = KPTI_DEFAULT;
 int vm_largepage = LARGEPAGE_DEFAULT;
+int vm_forkshare = FORKSHARE_DEFAULT;
 
 // Set option key to value, or only read it when value is -1. Switches
 // take 0 or 1, VMCONF_POLICY a POLICY_* number. Returns the old value, or
@@ -45,6 +50,7 @@ vmconfig(int key, int value)
   case VMCONF_DEMANDEXEC: opt = &vm_demandexec; break;
   case VMCONF_KPTI: opt = &vm_kpti; break;
   case VMCONF_LARGEPAGE: opt = &vm_largepage; break;
+  case VMCONF_FORKSHARE: opt = &vm_forkshare; break;
   default: return -1;
   }
   if (value < -1 || value > max)

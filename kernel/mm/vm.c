@@ -9,7 +9,8 @@
 
 // Map [va, va+size) to physical [pa, pa+size) with the given VM_* rights.
 // va, size and pa are page-aligned. All or nothing: on failure (no memory
-// for a page-table page) nothing stays mapped and it returns -1.
+// for a page-table page, or to copy a shared one) nothing stays mapped and
+// it returns -1.
 int
 mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags)
 {
@@ -17,7 +18,8 @@ mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags)
     panic("mappages: not page-aligned");
 
   for (uint64 off = 0; off < size; off += PGSIZE) {
-    pte_t *pte = walk(pt, va + off, 1);
+    int own = off == 0 || (va + off) % PT_LEAF_SPAN == 0;
+    pte_t *pte = own && ptshare_own(pt, va + off) != 0 ? 0 : walk(pt, va + off, 1);
     if (pte == 0) {
       if (off > 0)
         uvmunmap(pt, va, off / PGSIZE, 0);
@@ -42,7 +44,9 @@ next_span(uint64 va)
 // Remove the mappings of npages pages from va. PTEs that were never valid
 // (lazy pages never touched) are skipped. A large page must lie wholly
 // inside the range (largepage.c). With do_free, each page mapped loses
-// one reference. The caller flushes the TLB if pt is in use.
+// one reference. A span whose table is shared since a fork only loses its
+// mark: the caller made the spans it unmaps in part its own
+// (ptshare_own_ends). The caller flushes the TLB if pt is in use.
 void
 uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
@@ -51,8 +55,12 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
   uint64 end = va + npages * PGSIZE;
   for (uint64 a = va; a < end;) {
     uint64 stop = next_span(a) < end ? next_span(a) : end;
-    // 0: a whole empty span, or a large page (gone now), skipped
-    pte_t *pte = lp_unmap(pt, a, end, do_free) ? 0 : walk(pt, a, 0);
+    pte_t *table, *pte = 0;   // 0: a whole empty span, or a large page (gone now), skipped
+    switch (span_kind(pt, a, &table)) {
+    case SPAN_TABLE: pte = &table[(a % PT_LEAF_SPAN) / PGSIZE]; break;
+    case SPAN_SHARED: ptshare_unmap(pt, a, stop); break;
+    case SPAN_LARGE: lp_unmap(pt, a, end, do_free); break;
+    }
     for (; pte && a < stop; a += PGSIZE, pte++) {
       if (!pte_valid(*pte))
         continue;
@@ -86,7 +94,10 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
     if (pa == 0 || mappages(vm->pagetable, a, PGSIZE, V2P(pa), prot | VM_U) != 0) {
       if (pa)
         kfree(pa);
-      uvmdealloc(vm, a + PGSIZE, oldsz);
+      // Page a is not mapped (mappages is all or nothing): unmapping up to
+      // it cuts no page table shared since a fork that this call did not
+      // make its own already, so it needs no page.
+      uvmdealloc(vm, a, oldsz);
       return 0;
     }
   }
@@ -95,13 +106,16 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
 
 // Unmap and free the pages of [newsz, oldsz): whole pages from
 // PGROUNDUP(newsz), and the page-table pages left mapping nothing there.
-// Returns newsz.
+// Returns newsz, or oldsz with nothing changed when a page table shared
+// since a fork had to be copied and no page was free.
 uint64
 uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
 {
   if (newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
+  if (ptshare_own_ends(vm->pagetable, from, to) != 0)
+    return oldsz;
   if (from < to) {
     uvmunmap(vm->pagetable, from, (to - from) / PGSIZE, 1);
     pagetable_prune(vm->pagetable, from, to);
@@ -149,17 +163,20 @@ share_or_copy(pte_t *pte, pte_t *child, int shared)
   return 0;
 }
 
-// Give the pages of old in [from, to) to new, as share_or_copy says.
-// Returns 0, or -1 when memory ran out.
+// Give the pages of old in [from, to) to new, as share_or_copy says, or,
+// a span at a time, by sharing old's page table (ptshare_fork). Returns 0,
+// or -1 when memory ran out.
 static int
 copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int shared)
 {
   for (uint64 a = from; a < to;) {
     uint64 stop = next_span(a) < to ? next_span(a) : PGROUNDUP(to);
-    int large = lp_copy(old, new, a, stop, shared);   // the span is one large page
-    if (large < 0)
+    int done = lp_copy(old, new, a, stop, shared);   // the span is one large page
+    if (done == 0 && !shared)
+      done = ptshare_fork(old, new, a);              // or its table is shared now
+    if (done < 0)
       return -1;
-    pte_t *pte = large ? 0 : walk(old->pagetable, a, 0);   // 0: a whole empty span
+    pte_t *pte = done ? 0 : walk(old->pagetable, a, 0);   // 0: span done, or empty
     pte_t *cfirst = 0;                         // the child's PTE for cfirst_va,
     uint64 cfirst_va = 0;                      // made on the span's first page
     for (; pte && a < stop; a += PGSIZE, pte++) {
@@ -180,11 +197,13 @@ copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int
 
 // Give fork's child new the memory of old: regions, break, and every page
 // that is present, shared copy-on-write (vm_cow, the default) or copied;
-// the pages of shared regions are shared as they are. Pages never touched
-// stay absent in both. Returns 0, or -1 when memory ran out; the caller
-// then frees new, which holds exactly what was given so far and no
-// reference to a file (old keeps its contents; some of its pages may have
-// become copy-on-write, which a later write resolves).
+// the pages of shared regions are shared as they are; with vm_forkshare,
+// whole last-level tables of private memory are shared instead
+// (forkshare.c). Pages never touched stay absent in both. Returns 0, or
+// -1 when memory ran out; the caller then frees new, which holds exactly
+// what was given so far, no reference to a file and no shared table (old
+// keeps its contents; some of its pages may have become copy-on-write, or
+// its tables shared, which a later access resolves).
 int
 uvmcopy(struct vmspace *old, struct vmspace *new)
 {
@@ -199,9 +218,11 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
   for (int i = 0; i < old->nvma && r == 0; i++)
     if (old->vma[i].start >= old->sz)
       r = copy_range(old, new, old->vma[i].start, old->vma[i].end, old->vma[i].shared);
-  tlb_flush();   // the parent's writable pages became read-only
-  if (r != 0)
+  tlb_flush();   // the parent's writable pages became read-only, or marks
+  if (r != 0) {
+    ptshare_release(new);
     return -1;
+  }
   for (int i = 0; i < new->nvma; i++) {
     new->vma[i].file = old->vma[i].file;
     vma_pager(&new->vma[i])->hold(&new->vma[i]);
@@ -211,7 +232,8 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
 
 // Free every user page and then the page table itself. The caller has
 // removed the mappings that are not the process's own memory (trampoline,
-// trap frame), and the file-backed regions (vm_dropfiles: that sleeps).
+// trap frame), and the file-backed regions and the page tables shared
+// since a fork (vm_dropfiles: that sleeps).
 void
 uvmfree(struct vmspace *vm)
 {

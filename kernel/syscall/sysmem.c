@@ -114,8 +114,8 @@ static void
 count_shared(void *arg, const struct ptentry *e)
 {
   struct sharecount *c = arg;
-  if (e->leaf && e->va < USERTOP)
-    c->n += leaf_shared(c->vm, e);
+  if (e->leaf && e->va < USERTOP)   // a PTE in a shared table is shared whole
+    c->n += (e->info & PTI_SHARED) ? 1 : leaf_shared(c->vm, e);
 }
 
 // User pages of vm that another PTE maps too. vm's page table holds still.
@@ -228,7 +228,7 @@ dump_entry(void *arg, const struct ptentry *pe)
   struct ptentry e = *pe;
   if (e.leaf && e.va < USERTOP)   // a large page is shared if any of its pages is
     e.info = (vm_page_info(d->vm, e.va, e.pa) & ~PTI_SHARED) |
-             (leaf_shared(d->vm, &e) ? PTI_SHARED : 0);
+             ((pe->info & PTI_SHARED) || leaf_shared(d->vm, &e) ? PTI_SHARED : 0);
   if (d->n < d->max && copyout(d->to, d->addr + d->n * sizeof(e), &e, sizeof(e)) != 0)
     d->bad = 1;
   d->n++;

@@ -36,8 +36,8 @@ sys_wait(void)
 
 // sbrk(n, type): move the break by n bytes, eagerly (SBRK_EAGER) or
 // lazily (SBRK_LAZY); a shrink (shrinkproc) is always eager, and fails
-// only when splitting a large page finds no page for its table. Returns
-// the old break, or -1.
+// only when splitting a large page, or copying a page table shared since
+// a fork, finds no page free. Returns the old break, or -1.
 uint64
 sys_sbrk(void)
 {

@@ -56,7 +56,12 @@ struct ptvisitor {
   void (*leaf)(uint64 va, pte_t pte, int level, void *arg); // a leaf
   void *arg;
 };
+// pt_visit passes over last-level tables shared since a fork (reached
+// through an invalid level-1 entry with PTE_SHTABLE); pt_visit_shared
+// calls shared for each one (at pa), and goes into it if that returns 1.
 void pt_visit(pagetable_t pt, const struct ptvisitor *v);
+void pt_visit_shared(pagetable_t pt, const struct ptvisitor *v,
+                     int (*shared)(uint64 pa, void *arg));
 // Inner table pages (not the root) with no valid entry.
 int pt_empty_tables(pagetable_t pt);
 // Page-table pages that mapping va would still have to allocate (0..2).

@@ -160,17 +160,23 @@ machine_unexhaust(void)
 }
 
 static void
-visit(pagetable_t pt, int level, uint64 va, const struct ptvisitor *v)
+visit(pagetable_t pt, int level, uint64 va, const struct ptvisitor *v,
+      int (*shared)(uint64 pa, void *arg))
 {
   if (v->table)
     v->table((uint64)pt, v->arg);
   for (uint64 i = 0; i < 512; i++) {
     pte_t pte = pt[i];
+    uint64 a = va | (i << (PGSHIFT + 9 * level));
+    if (level == 1 && (pte & (PTE_V | PTE_SHTABLE)) == PTE_SHTABLE) {
+      if (shared && shared(PTE2PA(pte), v->arg))
+        visit((pagetable_t)PTE2PA(pte), 0, a, v, shared);
+      continue;
+    }
     if (!(pte & PTE_V))
       continue;
-    uint64 a = va | (i << (PGSHIFT + 9 * level));
     if (level > 0 && !(pte & (PTE_R | PTE_W | PTE_X)))
-      visit((pagetable_t)PTE2PA(pte), level - 1, a, v);
+      visit((pagetable_t)PTE2PA(pte), level - 1, a, v, shared);
     else if (v->leaf)
       v->leaf(a, pte, level, v->arg);
   }
@@ -179,7 +185,13 @@ visit(pagetable_t pt, int level, uint64 va, const struct ptvisitor *v)
 void
 pt_visit(pagetable_t pt, const struct ptvisitor *v)
 {
-  visit(pt, 2, 0, v);
+  visit(pt, 2, 0, v, 0);
+}
+
+void
+pt_visit_shared(pagetable_t pt, const struct ptvisitor *v, int (*shared)(uint64 pa, void *arg))
+{
+  visit(pt, 2, 0, v, shared);
 }
 
 static int
@@ -220,6 +232,7 @@ pt_missing_tables(pagetable_t pt, uint64 va)
 struct refcount {
   int *want;              // per managed page
   int *writable;          // per managed page: private leaves that map it with W
+  int *seen;              // per managed page: a shared table already visited
   uint64 first, npages;
   struct vmspace *vm;     // whose page table is being visited
   char *msg;
@@ -244,6 +257,22 @@ static void
 count_table(uint64 pa, void *arg)
 {
   count(arg, pa, "page-table page");
+}
+
+// A shared table's page holds one reference per sharer; its PTEs hold
+// theirs once, for all the sharers. The first sharer's visit goes into
+// it (and counts the table there), the others count it here.
+static int
+count_shared_table(uint64 pa, void *arg)
+{
+  struct refcount *rc = arg;
+  if (pa >= rc->first && pa < rc->first + rc->npages * PGSIZE &&
+      !rc->seen[(pa - rc->first) / PGSIZE]) {
+    rc->seen[(pa - rc->first) / PGSIZE] = 1;
+    return 1;
+  }
+  count(rc, pa, "shared page-table page");
+  return 0;
 }
 
 static void
@@ -283,10 +312,12 @@ count_leaf(uint64 va, pte_t pte, int level, void *arg)
 int
 machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
 {
-  static int want[RAM_MAX_PAGES], writable[RAM_MAX_PAGES];
-  struct refcount rc = { want, writable, machine_first_page(), ktotalpages(), 0, msg, msgsz, 0 };
+  static int want[RAM_MAX_PAGES], writable[RAM_MAX_PAGES], seen[RAM_MAX_PAGES];
+  struct refcount rc = { want, writable, seen, machine_first_page(), ktotalpages(), 0, msg,
+                         msgsz, 0 };
   memset(want, 0, sizeof(want));
   memset(writable, 0, sizeof(writable));
+  memset(seen, 0, sizeof(seen));
   if (zero_page)
     count(&rc, zero_page, "zero page");   // the kernel's own reference
   pcache_visit(count_cached, &rc);   // the page cache's own references
@@ -294,7 +325,7 @@ machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
   for (int i = 0; i < n; i++) {
     rc.vm = vms[i];
     if (vms[i]->pagetable)
-      pt_visit(vms[i]->pagetable, &v);
+      pt_visit_shared(vms[i]->pagetable, &v, count_shared_table);
   }
   for (void **p = exhausted; p && !rc.bad; p = *p)
     count(&rc, (uint64)p, "page held by machine_exhaust");

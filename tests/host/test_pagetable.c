@@ -297,6 +297,61 @@ pagetable_visit_reports_depth_first(void **state)
   pagetable_free(pt);
 }
 
+// span_*: a shared table's mark is an invalid level-1 entry (V clear,
+// PTE_SHTABLE set) that still names the table. walk without alloc,
+// walk_leaf and pagetable_visit read through it; walk with alloc,
+// mappages_large and pagetable_free refuse it; the references are
+// kernel/mm's to count (forkshare.c).
+static void
+shared_table_mark(void **state)
+{
+  (void)state;
+  pagetable_t a = pagetable_new(), b = pagetable_new();
+  uchar *page = kalloc();
+  pte_t *pte = walk(a, MB2 + 0x3000, 1), *table, *t;
+  *pte = pte_make((uint64)page, VM_R | VM_W | VM_U);
+  assert_int_equal(span_kind(a, MB2 + 0x1FFFFF, &table), SPAN_TABLE);
+  assert_ptr_equal(table + 3, pte);
+  assert_int_equal(span_kind(b, MB2, &t), SPAN_NONE);
+  assert_int_equal(span_kind(a, 0, &t), SPAN_NONE);
+  assert_int_equal(span_kind(a, KERNVA_BASE, &t), SPAN_NONE);
+
+  assert_int_equal(span_share(a, b, MB2, &t), SHARE_NEW);
+  assert_ptr_equal(t, table);
+  assert_int_equal(span_share(a, b, MB2 + PGSIZE, &t), SHARE_ALREADY);
+  assert_int_equal(span_share(a, b, 0, &t), SHARE_NONE);
+  pagetable_t l1 = (pagetable_t)PTE2PA(b[0]);
+  assert_int_equal(l1[1] & (PTE_V | PTE_SHTABLE), PTE_SHTABLE);
+  assert_int_equal(PTE2PA(l1[1]), (uint64)table);
+  assert_int_equal(span_kind(a, MB2, &t), SPAN_SHARED);
+  assert_int_equal(span_kind(b, MB2, &t), SPAN_SHARED);
+  assert_ptr_equal(walk(b, MB2 + 0x3000, 0), pte);
+  uint64 size = 0;
+  assert_ptr_equal(walk_leaf(b, MB2 + 0x3abc, &size), pte);
+  assert_int_equal(size, PGSIZE);
+  assert_int_equal(pagetable_pages(b), 2);        // the shared table is no one's own
+  assert_int_equal(pagetable_user_pages(b), 1);   // its page is resident in both
+  expect_panic(walk(b, MB2, 1), "shared table");
+  expect_panic(mappages_large(b, MB2, 4 * MB2, VM_R), "remap");
+  pte_t root0 = b[0];
+  expect_panic(pagetable_free(b), "shared table still linked");
+  b[0] = root0;   // the free had unhooked it on the way down
+
+  assert_ptr_equal(span_clear(b, MB2), table);
+  assert_int_equal(span_kind(b, MB2, &t), SPAN_NONE);
+  assert_null(span_clear(b, MB2));
+  span_own(a, MB2, table);
+  assert_int_equal(span_kind(a, MB2, &t), SPAN_TABLE);
+  assert_ptr_equal(walk(a, MB2 + 0x3000, 1), pte);
+
+  *pte = 0;
+  kfree(page);
+  pagetable_prune(a, 0, MAXVA);
+  pagetable_prune(b, 0, MAXVA);
+  pagetable_free(a);
+  pagetable_free(b);
+}
+
 int
 run_pagetable_tests(int *ntests)
 {
@@ -311,6 +366,7 @@ run_pagetable_tests(int *ntests)
     UNIT_TEST(walk_refuses_large_page),
     UNIT_TEST(pagetable_prune_frees_only_empty_tables),
     UNIT_TEST(pagetable_visit_reports_depth_first),
+    UNIT_TEST(shared_table_mark),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("pagetable", tests, NULL, NULL);

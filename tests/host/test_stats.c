@@ -3,10 +3,10 @@
 #include "unit.h"
 
 static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage, &vm_demandexec,
-                                &vm_largepage };
+                                &vm_largepage, &vm_forkshare };
 static const int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE, VMCONF_DEMANDEXEC,
-                            VMCONF_LARGEPAGE };
-#define NOPTIONS 5
+                            VMCONF_LARGEPAGE, VMCONF_FORKSHARE };
+#define NOPTIONS 6
 
 // Each key sets its own option to 0 or 1 and returns the old value; -1
 // only reads it.
@@ -14,6 +14,7 @@ static void
 vmconfig_sets_and_reads(void **state)
 {
   (void)state;
+  vm_forkshare = 1;   // off in the fixture (unit_main.c), on at boot
   for (int k = 0; k < NOPTIONS; k++) {
     assert_int_equal(vmconfig(keys[k], -1), 1);
     assert_int_equal(vmconfig(keys[k], 0), 1);
@@ -39,7 +40,7 @@ static void
 vmconfig_refuses_bad_arguments(void **state)
 {
   (void)state;
-  const int badkeys[] = { 0, VMCONF_LARGEPAGE + 1, -1, 1000 };
+  const int badkeys[] = { 0, VMCONF_FORKSHARE + 1, -1, 1000 };
   for (int i = 0; i < 4; i++) {
     assert_int_equal(vmconfig(badkeys[i], -1), -1);
     assert_int_equal(vmconfig(badkeys[i], 0), -1);

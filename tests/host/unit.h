@@ -80,5 +80,7 @@ int run_mmap_tests(int *ntests);
 int run_lpvm_tests(int *ntests);
 int run_lpfork_tests(int *ntests);
 int run_lpedge_tests(int *ntests);
+int run_forkshare_tests(int *ntests);
+int run_unshare_tests(int *ntests);
 
 #endif

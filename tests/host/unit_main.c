@@ -24,6 +24,9 @@ setup_with_ram(uint64 npages)
   free_at_start = kfreecount();   // the zero page is taken by now
   // Every test starts with every option on and the counters at zero.
   vm_cow = vm_faultaround = vm_zeropage = vm_demandexec = vm_largepage = 1;
+  // The fork that writes every PTE, which most tests check PTE by PTE;
+  // test_forkshare.c switches table sharing on.
+  vm_forkshare = 0;
   vm_policy = POLICY_CLOCK;
   memset(&vmstat, 0, sizeof(vmstat));
   return 0;
@@ -167,6 +170,7 @@ main(void)
     run_uaccess_tests, run_uvmcopy_tests, run_cow_tests, run_stats_tests,
     run_exec_tests, run_swap_tests, run_replace_tests, run_buddy_tests,
     run_largepage_tests, run_mmap_tests, run_lpvm_tests, run_lpfork_tests, run_lpedge_tests,
+    run_forkshare_tests, run_unshare_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

@@ -28,7 +28,9 @@ PGSIZE = 4096
 FOLD_MIN = 6        # runs of this many alike leaves fold, as in vmprint
 BITS = [("V", 0), ("R", 1), ("W", 2), ("X", 3), ("U", 4), ("A", 6),
         ("D", 7), ("C", 8)]
+PTE_V = 1 << 0
 PTE_U = 1 << 4
+PTE_SHTABLE = 1 << 8   # in an invalid level-1 entry: a shared table's mark
 RIGHTS = 0xe        # R, W, X: a valid PTE with none of them points to a table
 STATES = {"UNUSED": "unused", "USED": "used", "SLEEPING": "sleep",
           "RUNNABLE": "runble", "RUNNING": "run", "ZOMBIE": "zombie"}
@@ -105,16 +107,24 @@ def find(pid):
     raise gdb.GdbError("no process with pid %d" % pid)
 
 
+def shared_table(pte, level):
+    """Is pte a level-1 entry marking a last-level table shared since a
+    fork (kernel/mm/forkshare.c)? V is clear (every access faults) and
+    software bit 8 set; the PPN still names the table."""
+    return level == 1 and pte & (PTE_V | PTE_SHTABLE) == PTE_SHTABLE
+
+
 def entries(root):
-    """Every valid PTE, in vmdump's order: (level, index, va, pa, leaf, bits)."""
+    """Every valid PTE and every shared table's mark, in vmdump's order:
+    (level, index, va, pa, leaf, bits)."""
     out = []
 
     def visit(ptes, level, base):
         for i, pte in enumerate(ptes):
-            if not pte & 1:
+            if not pte & PTE_V and not shared_table(pte, level):
                 continue
             va = base + i * span(level)
-            leaf = bool(pte & RIGHTS)
+            leaf = bool(pte & PTE_V and pte & RIGHTS)
             out.append((level, i, va, pte2pa(pte), leaf, pte & 0x3ff))
             if not leaf and level > 0:
                 visit(read_table(pte2pa(pte)), level - 1, va)
@@ -155,19 +165,23 @@ class VmPrint(gdb.Command):
         (pid,) = args(arg, 1, "lz-vmprint PID")
         _, _, name, _, root = find(pid)
         e = entries(root)
-        tables = 1 + sum(1 for x in e if not x[4])
+        shared = sum(1 for x in e if shared_table(x[5], x[0]))
+        tables = 1 + sum(1 for x in e if not x[4]) - shared
         user = sum(1 for x in e if x[4] and x[5] & PTE_U)
         print("page table of pid %d (%s): %d valid PTEs, %d table pages, "
-              "%d user pages" % (pid, name, len(e), tables, user))
+              "%d user pages%s" % (pid, name, len(e), tables, user,
+                                   ", %d shared tables" % shared if shared else ""))
 
         def indent(level):
             return ".. " * (2 - level) + ".."
 
         def line(x):
             level, i, va, pa, leaf, bits = x
+            what = ("page" if leaf else "shared table"
+                    if shared_table(bits, level) else "table")
             print("%s%d: va 0x%x-0x%x %s 0x%x %s" % (
                 indent(level), i, va, va + span(level) - 1,
-                "page" if leaf else "table", pa, flags(bits)))
+                what, pa, flags(bits)))
 
         def alike(a, b):
             return (a[4] and b[4] and a[0] == b[0] and a[5] == b[5]
@@ -207,6 +221,12 @@ class Pte(gdb.Command):
             i = (va >> (12 + 9 * level)) & 0x1ff
             pte = ptes[i]
             where = "level %d index %d: pte 0x%x" % (level, i, pte)
+            if shared_table(pte, level):
+                print("%s shared table 0x%x (invalid for the MMU: the "
+                      "first access makes it the process's own)"
+                      % (where, pte2pa(pte)))
+                ptes = read_table(pte2pa(pte))
+                continue
             if not pte & 1:
                 print("%s invalid: va 0x%x is not mapped" % (where, va))
                 return

@@ -9,9 +9,19 @@
 // points to the next table.
 #define PTE_RWX (PTE_R | PTE_W | PTE_X)
 
+// Is pte, a level-1 entry, the mark of a last-level table shared since a
+// fork? Invalid for the MMU, it still names the table in its PPN.
+static int
+shtable(pte_t pte)
+{
+  return (pte & (PTE_V | PTE_SHTABLE)) == PTE_SHTABLE;
+}
+
 // Walk from the root down to the level-`level` entry for va, allocating
 // missing inner tables when alloc is set; 0 if one is missing (alloc == 0)
-// or cannot be allocated. A leaf above that level is a caller's mistake.
+// or cannot be allocated. A leaf above that level is a caller's mistake;
+// so is alloc through a shared table's mark, which a walk without alloc
+// follows (its entries may be read, not written: see mmu.h).
 static pte_t *
 walk_to(pagetable_t pagetable, uint64 va, int level, int alloc)
 {
@@ -23,6 +33,10 @@ walk_to(pagetable_t pagetable, uint64 va, int level, int alloc)
     if (*pte & PTE_V) {
       if (*pte & PTE_RWX)
         panic("walk: unexpected large page");
+      pagetable = (pagetable_t)P2V(PTE2PA(*pte));
+    } else if (l == 1 && shtable(*pte)) {
+      if (alloc)
+        panic("walk: shared table");
       pagetable = (pagetable_t)P2V(PTE2PA(*pte));
     } else {
       if (!alloc)
@@ -128,6 +142,8 @@ freebelow(pagetable_t pt, int level, int from, int to)
 {
   for (int i = from; i < to; i++) {
     pte_t pte = pt[i];
+    if (level == 1 && shtable(pte))
+      panic("pagetable_free: shared table still linked");
     if (!(pte & PTE_V))
       continue;
     if (level == 0 || (pte & PTE_RWX))
@@ -229,27 +245,31 @@ sext(uint64 va)
 
 // Report every valid entry in [from, to) of the level-`level` table pt,
 // which maps from base, then descend into the table it points to before
-// the next entry.
+// the next entry. A shared table's mark is reported too, as a table with
+// info PTI_SHARED, and so is every leaf below it (info is what pt's
+// entries get: PTI_SHARED inside a shared table).
 static void
-visitlevel(pagetable_t pt, int level, uint64 base, int from, int to,
+visitlevel(pagetable_t pt, int level, uint64 base, int from, int to, int info,
            void (*fn)(void *arg, const struct ptentry *e), void *arg)
 {
   for (int i = from; i < to; i++) {
     pte_t pte = pt[i];
-    if (!(pte & PTE_V))
+    int shared = level == 1 && shtable(pte);
+    if (!(pte & PTE_V) && !shared)
       continue;
     struct ptentry e = {
       .va = sext(base + i * entry_span(level)),
       .pa = PTE2PA(pte),
       .index = i,
       .level = level,
-      .leaf = (pte & PTE_RWX) != 0,
+      .leaf = !shared && (pte & PTE_RWX) != 0,
       .bits = pte & 0x3ff,
+      .info = shared ? PTI_SHARED : info,
     };
     fn(arg, &e);
     // A level-0 entry without rights is no leaf but points nowhere either.
     if (!e.leaf && level > 0)
-      visitlevel((pagetable_t)P2V(e.pa), level - 1, e.va, 0, 512, fn, arg);
+      visitlevel((pagetable_t)P2V(e.pa), level - 1, e.va, 0, 512, e.info, fn, arg);
   }
 }
 
@@ -257,14 +277,14 @@ void
 pagetable_visit(pagetable_t pagetable,
                 void (*fn)(void *arg, const struct ptentry *e), void *arg)
 {
-  visitlevel(pagetable, 2, 0, 0, KROOT_FIRST, fn, arg);
+  visitlevel(pagetable, 2, 0, 0, KROOT_FIRST, 0, fn, arg);
 }
 
 void
 pagetable_visit_kernel(pagetable_t pagetable,
                        void (*fn)(void *arg, const struct ptentry *e), void *arg)
 {
-  visitlevel(pagetable, 2, 0, KROOT_FIRST, 512, fn, arg);
+  visitlevel(pagetable, 2, 0, KROOT_FIRST, 512, 0, fn, arg);
 }
 
 // A megapage counts as the LARGE_PAGES pages it maps.
@@ -275,14 +295,15 @@ count_user_leaf(void *arg, const struct ptentry *e)
     *(uint64 *)arg += entry_span(e->level) / PGSIZE;
 }
 
+// A shared table is no one's own: it is counted by nobody's table pages.
 static void
 count_table(void *arg, const struct ptentry *e)
 {
-  if (!e->leaf && e->level > 0)
+  if (!e->leaf && e->level > 0 && !(e->info & PTI_SHARED))
     (*(int *)arg)++;
 }
 
-// The top-level table plus every table an entry points to.
+// The top-level table plus every table an entry points to, but shared ones.
 int
 pagetable_pages(pagetable_t pagetable)
 {
@@ -308,6 +329,10 @@ walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size)
     panic("walk_leaf: va beyond MAXVA");
   for (int level = 2;; level--) {
     pte_t *pte = &pagetable[PX(level, va)];
+    if (level == 1 && shtable(*pte)) {
+      pagetable = (pagetable_t)P2V(PTE2PA(*pte));
+      continue;
+    }
     if (!(*pte & PTE_V))
       return 0;
     if ((*pte & PTE_RWX) || level == 0) {
@@ -327,7 +352,8 @@ mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags)
   if (pte == 0)
     return -1;
   pte_t old = *pte;
-  if ((old & PTE_V) && ((old & PTE_RWX) || !table_empty((pagetable_t)P2V(PTE2PA(old)))))
+  if (shtable(old) ||
+      ((old & PTE_V) && ((old & PTE_RWX) || !table_empty((pagetable_t)P2V(PTE2PA(old))))))
     panic("mappages_large: remap");
   // The leaf replaces the empty table before the table is freed, so that
   // no reader of this page table follows the entry to a freed page.
@@ -354,4 +380,73 @@ pagetable_demote(pagetable_t pagetable, uint64 va)
     table[i] = PA2PTE(pa + (uint64)i * PGSIZE) | (large & 0x3ff);
   *pte = PA2PTE(V2P(table)) | PTE_V;   // filled before it is hooked in
   return 0;
+}
+
+// ---- last-level tables shared since a fork (kernel/mm/forkshare.c)
+
+// The level-1 entry for va's span, or 0 when no level-1 table holds it.
+static pte_t *
+span_entry(pagetable_t pagetable, uint64 va, int alloc)
+{
+  if (va >= MAXVA)
+    panic("span: va beyond MAXVA");
+  return walk_to(pagetable, va, 1, alloc);
+}
+
+int
+span_kind(pagetable_t pagetable, uint64 va, pte_t **table)
+{
+  *table = 0;
+  if (va >= MAXVA)
+    return SPAN_NONE;   // the kernel half: never shared, maybe in large pages
+  pte_t *e = span_entry(pagetable, va, 0);
+  if (e == 0 || *e == 0)
+    return SPAN_NONE;
+  if ((*e & PTE_V) && (*e & PTE_RWX))
+    return SPAN_LARGE;
+  if (!(*e & PTE_V) && !shtable(*e))
+    panic("span_kind: bad level-1 entry");
+  *table = (pte_t *)P2V(PTE2PA(*e));
+  return (*e & PTE_V) ? SPAN_TABLE : SPAN_SHARED;
+}
+
+int
+span_share(pagetable_t pagetable, pagetable_t child, uint64 va, pte_t **table)
+{
+  pte_t *e = span_entry(pagetable, va, 0);
+  *table = 0;
+  if (e == 0 || (!(*e & PTE_V) && !shtable(*e)) || (*e & PTE_RWX))
+    return SHARE_NONE;
+  pte_t mark = PA2PTE(PTE2PA(*e)) | PTE_SHTABLE;
+  pte_t *c = span_entry(child, va, 1);
+  if (c == 0)
+    return SHARE_NOMEM;
+  *table = (pte_t *)P2V(PTE2PA(*e));
+  if (*c == mark)
+    return SHARE_ALREADY;
+  if (*c != 0)
+    panic("span_share: the child maps the span");
+  *e = mark;
+  *c = mark;
+  return SHARE_NEW;
+}
+
+void
+span_own(pagetable_t pagetable, uint64 va, pte_t *table)
+{
+  pte_t *e = span_entry(pagetable, va, 0);
+  if (e == 0 || !shtable(*e))
+    panic("span_own: no shared table");
+  *e = PA2PTE(V2P(table)) | PTE_V;   // the table is filled before it is hooked in
+}
+
+pte_t *
+span_clear(pagetable_t pagetable, uint64 va)
+{
+  pte_t *e = va < MAXVA ? span_entry(pagetable, va, 0) : 0;
+  if (e == 0 || !shtable(*e))
+    return 0;
+  pte_t *table = (pte_t *)P2V(PTE2PA(*e));
+  *e = 0;
+  return table;
 }

@@ -39,6 +39,10 @@ typedef uint64 *pagetable_t;   // 512 PTEs
 #define PTE_D (1L << 7)
 #define PTE_COW (1L << 8)      // RSW bit: software's own
 #define PTE_SWAP (1L << 9)     // RSW bit, in an invalid PTE: the page is in swap
+// RSW bit 8 in an invalid level-1 entry: the last-level table its PPN
+// names is shared with other processes since a fork (kernel/mm/forkshare.c).
+// The MMU stops at V = 0, so every access to the entry's 2 MiB faults.
+#define PTE_SHTABLE (1L << 8)
 // Bits a swapped-out PTE uses for its slot: the PPN field and above.
 #define PTE_SWAP_SHIFT 10
 #define PTE_SWAP_MAXSLOT ((1UL << (64 - PTE_SWAP_SHIFT)) - 1)

@@ -1,0 +1,207 @@
+// Fork without copying PTEs: the parent's last-level page tables are
+// shared with the child (VMCONF_FORKSHARE), so that fork costs one entry
+// per 2 MiB span (PT_LEAF_SPAN) instead of one per present page.
+//
+// The MMU cannot make a non-leaf entry read-only, so a shared table's
+// entry is made invalid in every process that shares it, with a mark that
+// still names the table (mmu.h, span_*). Any access to the span then
+// faults, and the fault path, like every other place that changes a PTE
+// (sbrk, munmap, mprotect, mmap), first makes the table the process's own
+// (ptshare_own):
+//
+//   the last sharer (the table's page has one reference) takes it over:
+//   its entry becomes valid again and nothing is copied, not even the
+//   writable PTEs, whose pages nobody else maps now;
+//
+//   any other sharer copies the table's 512 entries into a new table of
+//   its own, taking one more reference on each page, and makes every
+//   writable PTE copy-on-write, in the shared table and in the copy alike:
+//   from now on two tables map the page.
+//
+// While a table is shared, each of its PTEs holds one reference to its
+// page for all the sharers together; the table's page holds one reference
+// per sharer. A process that exits or execs only drops its reference to
+// the table (ptshare_release), so a child that execs at once never pays
+// for its parent's tables, and the parent takes them back without a copy.
+//
+// Only spans of private memory are shared: a span that a shared mapping
+// touches, or that holds the trap frame, is copied PTE by PTE as before,
+// and so is one mapped by a large page. A shared mapping that appears
+// later in a marked span first makes the span's ends its own (vm_map).
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+
+#define NPTE (PT_LEAF_SPAN / PGSIZE)   // PTEs in a last-level table
+
+// The first address of va's span.
+static uint64
+span_base(uint64 va)
+{
+  return va & ~((uint64)PT_LEAF_SPAN - 1);
+}
+
+// Let go of one sharer's reference to the shared table. The last one
+// drops the references its PTEs hold (pages, swap slots) and frees it.
+static void
+table_put(pte_t *table)
+{
+  if (kref_put(V2P(table)))
+    return;
+  for (int i = 0; i < NPTE; i++) {
+    if (pte_valid(table[i]))
+      kfree(P2V(pte_pa(table[i])));
+    else if (pte_is_swap(table[i]))
+      swap_free(pte_swap_slot(table[i]));
+  }
+  kfree(table);
+}
+
+// Make the table of va's span pt's own if it is shared: taken over by the
+// last sharer, else copied with writable pages made copy-on-write (see
+// above). Returns 0 (also when there was nothing to do), or -1 when no
+// page is free for the copy; the span is then still shared.
+int
+ptshare_own(pagetable_t pt, uint64 va)
+{
+  pte_t *table;
+  if (span_kind(pt, va, &table) != SPAN_SHARED)
+    return 0;
+  if (kref_get(V2P(table)) == 1) {
+    // Nobody else can reach the table: sharers are only made by a fork of
+    // a sharer, and the only one left is this process.
+    span_own(pt, va, table);
+    VMSTAT_INC(pt_taken);
+    return 0;
+  }
+  pte_t *copy = kalloc();
+  if (copy == 0)
+    return -1;
+  // No MMU reads the shared table (every sharer has the mark), so its
+  // PTEs change without a TLB flush; a sharer copying at the same moment
+  // writes the same values.
+  for (int i = 0; i < NPTE; i++) {
+    pte_t pte = table[i];
+    if (pte_valid(pte)) {
+      int flags = pte_flags(pte);
+      if (flags & VM_W) {
+        pte = pte_make(pte_pa(pte), (flags & ~VM_W) | VM_COW);
+        table[i] = pte;
+      }
+      kref_inc(pte_pa(pte));
+    } else if (pte_is_swap(pte)) {
+      swap_dup(pte_swap_slot(pte));
+    }
+    copy[i] = pte;
+  }
+  span_own(pt, va, copy);
+  table_put(table);
+  VMSTAT_INC(pt_copied);
+  return 0;
+}
+
+// May fork share old's span at va? Only if everything the span may map
+// is private memory of old's: no shared region touches it, and it is below
+// the trap frame (the child has its own there).
+static int
+private_span(struct vmspace *old, uint64 va)
+{
+  uint64 from = span_base(va), to = from + PT_LEAF_SPAN;
+  if (to > TRAPFRAME)
+    return 0;
+  for (int i = 0; i < old->nvma; i++) {
+    struct vma *v = &old->vma[i];
+    if (v->shared && v->start < to && v->end > from)
+      return 0;
+  }
+  return 1;
+}
+
+// Fork's step for the span at va, in a private range of old that is being
+// given to new. Returns 1 when the span is done: shared with new (or
+// shared already, by another range in the same span). Returns 0 when the
+// caller is to copy its PTEs one by one, as without sharing; old's table
+// there is then old's own. Returns -1 when memory ran out.
+int
+ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va)
+{
+  if (vm_forkshare && vm_cow && private_span(old, va)) {
+    pte_t *table;
+    switch (span_share(old->pagetable, new->pagetable, va, &table)) {
+    case SHARE_NEW:
+      kref_inc(V2P(table));
+      VMSTAT_INC(pt_shared);
+      return 1;
+    case SHARE_ALREADY:
+      return 1;
+    case SHARE_NOMEM:
+      return -1;
+    case SHARE_NONE:
+      break;   // nothing there, or a large page: as without sharing
+    }
+  }
+  return ptshare_own(old->pagetable, va) == 0 ? 0 : -1;
+}
+
+// Make pt's own every shared table of the spans [from, to) touches, before
+// their PTEs change (mprotect). Returns 0, or -1 when memory ran out
+// (some may be pt's own by then, which changes nothing the process sees).
+int
+ptshare_own_range(pagetable_t pt, uint64 from, uint64 to)
+{
+  for (uint64 a = span_base(from); a < to; a += PT_LEAF_SPAN)
+    if (ptshare_own(pt, a) != 0)
+      return -1;
+  return 0;
+}
+
+// Make pt's own the shared tables of the spans that [from, to) covers only
+// in part: its first and last. Before unmapping [from, to), whose whole
+// spans then only lose their marks (ptshare_unmap). Returns 0, or -1 when
+// memory ran out.
+int
+ptshare_own_ends(pagetable_t pt, uint64 from, uint64 to)
+{
+  if (from >= to)
+    return 0;
+  if (from % PT_LEAF_SPAN != 0 && ptshare_own(pt, from) != 0)
+    return -1;
+  if (to % PT_LEAF_SPAN != 0 && ptshare_own(pt, to) != 0)
+    return -1;
+  return 0;
+}
+
+// For uvmunmap, which unmaps [from, to) within the span at from, found
+// SPAN_SHARED: remove the mark and let go of the table. [from, to) must be
+// the whole span (the caller made the ends its own first,
+// ptshare_own_ends).
+void
+ptshare_unmap(pagetable_t pt, uint64 from, uint64 to)
+{
+  if (from % PT_LEAF_SPAN != 0 || to - from != PT_LEAF_SPAN)
+    panic("uvmunmap: part of a shared page table");
+  table_put(span_clear(pt, from));
+}
+
+// Remove the marks of [from, to)'s spans in pt and let go of their tables.
+static void
+release_range(pagetable_t pt, uint64 from, uint64 to)
+{
+  for (uint64 a = span_base(from); a < to; a += PT_LEAF_SPAN) {
+    pte_t *table = span_clear(pt, a);
+    if (table)
+      table_put(table);
+  }
+}
+
+// vm is going away (exit and exec, through vm_dropfiles; a failed fork):
+// let go of every shared table it holds, so that the last other sharer
+// takes it over without a copy. Marks only lie in spans that a region or
+// the heap touches. The process makes no more user accesses.
+void
+ptshare_release(struct vmspace *vm)
+{
+  release_range(vm->pagetable, 0, vm->sz);
+  for (int i = 0; i < vm->nvma; i++)
+    release_range(vm->pagetable, vm->vma[i].start, vm->vma[i].end);
+}
