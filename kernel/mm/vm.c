@@ -171,9 +171,9 @@ copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int
 {
   for (uint64 a = from; a < to;) {
     uint64 stop = next_span(a) < to ? next_span(a) : PGROUNDUP(to);
-    int done = lp_copy(old, new, a, stop, shared);   // the span is one large page
-    if (done == 0 && !shared)
-      done = ptshare_fork(old, new, a);              // or its table is shared now
+    int done = shared ? 0 : ptshare_fork(old, new, a);   // its table is shared now
+    if (done == 0)
+      done = lp_copy(old, new, a, stop, shared);         // or it is one large page
     if (done < 0)
       return -1;
     pte_t *pte = done ? 0 : walk(old->pagetable, a, 0);   // 0: span done, or empty
