@@ -128,23 +128,27 @@ enum span_kind {
 // (a kernel pointer to its page) for SPAN_TABLE and SPAN_SHARED, else 0.
 // The kernel half is SPAN_NONE: its tables are never shared this way.
 int span_kind(pagetable_t pagetable, uint64 va, pte_t **table);
-// Share the last-level table of va's span in pagetable (SPAN_TABLE or
-// SPAN_SHARED there) with child, whose span must be SPAN_NONE: both get
-// the mark, and *table the table's PTEs. What it did:
-enum span_share {
-  SHARE_NEW,       // shared now; the caller counts the new sharer
-  SHARE_ALREADY,   // child has that very mark already: nothing changed
-  SHARE_NONE,      // pagetable has no last-level table there (SPAN_NONE
-                   // or SPAN_LARGE): nothing changed
-  SHARE_NOMEM,     // child's upper table cannot be allocated: nothing changed
-};
-int span_share(pagetable_t pagetable, pagetable_t child, uint64 va, pte_t **table);
+// Share with child the last-level tables of pagetable's spans from va
+// (span-aligned) to end, as far as va's level-1 table goes: each span
+// with a table or a mark gets the mark in both, and fn is called with
+// each table newly shared (the caller counts the new sharer). Spans with
+// nothing are passed over; so are spans child has that very mark for
+// already. It stops before a span mapped by a large page (the caller's).
+// Sets *next to where it stopped; returns 0, or -1 when child's upper
+// table cannot be allocated (the spans before *next are shared). A span
+// child maps otherwise is a caller's mistake (panic).
+int span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
+               void (*fn)(pte_t *table), uint64 *next);
+// The first span from va (span-aligned) to end that maps something (any
+// kind but SPAN_NONE), or end: for scans that skip empty spans quickly.
+uint64 span_next(pagetable_t pagetable, uint64 va, uint64 end);
 // Replace the mark of va's span (SPAN_SHARED) by a valid entry for table,
 // the process's own from now on (the same table, or a copy of it).
 void span_own(pagetable_t pagetable, uint64 va, pte_t *table);
-// If va's span is SPAN_SHARED, remove the mark (the span maps nothing
-// now) and return the table it named; else change nothing and return 0.
-pte_t *span_clear(pagetable_t pagetable, uint64 va);
+// Remove the marks of the spans from va (span-aligned) to end, as far as
+// va's level-1 table goes (those spans map nothing now), calling fn with
+// each table a mark named. Returns where it stopped.
+uint64 span_clear(pagetable_t pagetable, uint64 va, uint64 end, void (*fn)(pte_t *table));
 
 // Make pagetable the hart's translation and flush stale TLB entries.
 void pagetable_activate(pagetable_t pagetable);

@@ -100,47 +100,53 @@ ptshare_own(pagetable_t pt, uint64 va)
   return 0;
 }
 
-// May fork share old's span at va? Only if everything the span may map
-// is private memory of old's: no shared region touches it, and it is below
-// the trap frame (the child has its own there).
-static int
-private_span(struct vmspace *old, uint64 va)
+// The end of the spans from va's that fork may share with a child: the
+// spans up to end that are all private memory of old's: no shared region
+// touches them, and they lie below the trap frame (the child has its own
+// there). va's own span when even that one may not be shared.
+static uint64
+private_limit(struct vmspace *old, uint64 va, uint64 end)
 {
-  uint64 from = span_base(va), to = from + PT_LEAF_SPAN;
-  if (to > TRAPFRAME)
-    return 0;
+  uint64 from = span_base(va), limit = span_base(end + PT_LEAF_SPAN - 1);
+  if (limit > span_base(TRAPFRAME))
+    limit = span_base(TRAPFRAME);
   for (int i = 0; i < old->nvma; i++) {
     struct vma *v = &old->vma[i];
-    if (v->shared && v->start < to && v->end > from)
-      return 0;
+    if (v->shared && v->start < limit && v->end > from)
+      limit = span_base(v->start) > from ? span_base(v->start) : from;
   }
-  return 1;
+  return limit > from ? limit : from;
 }
 
-// Fork's step for the span at va, in a private range of old that is being
-// given to new. Returns 1 when the span is done: shared with new (or
-// shared already, by another range in the same span). Returns 0 when the
-// caller is to copy its PTEs one by one, as without sharing; old's table
-// there is then old's own. Returns -1 when memory ran out.
-int
-ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va)
+// A table newly shared: one more sharer.
+static void
+shared_one(pte_t *table)
 {
-  if (vm_forkshare && vm_cow && private_span(old, va)) {
-    pte_t *table;
-    switch (span_share(old->pagetable, new->pagetable, va, &table)) {
-    case SHARE_NEW:
-      kref_inc(V2P(table));
-      VMSTAT_INC(pt_shared);
-      return 1;
-    case SHARE_ALREADY:
-      return 1;
-    case SHARE_NOMEM:
-      return -1;
-    case SHARE_NONE:
-      break;   // nothing there, or a large page: as without sharing
+  kref_inc(V2P(table));
+  VMSTAT_INC(pt_shared);
+}
+
+// Fork's step at va, in a private range of old that is being given to new
+// up to end: share the tables of as many spans from va's as it can, and
+// set *next to where the caller goes on. *next == va means that va's span
+// is to be copied PTE by PTE, as without sharing (a large page, a shared
+// region or the trap frame there; sharing off); old's table there is then
+// old's own. Returns 0, or -1 when memory ran out.
+int
+ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va, uint64 end, uint64 *next)
+{
+  *next = va;
+  if (vm_forkshare && vm_cow) {
+    uint64 limit = private_limit(old, va, end);
+    if (limit > span_base(va)) {
+      if (span_share(old->pagetable, new->pagetable, span_base(va), limit, shared_one, next) != 0)
+        return -1;
+      if (*next > va)
+        return 0;
+      *next = va;
     }
   }
-  return ptshare_own(old->pagetable, va) == 0 ? 0 : -1;
+  return ptshare_own(old->pagetable, va);
 }
 
 // Make pt's own every shared table of the spans [from, to) touches, before
@@ -180,18 +186,16 @@ ptshare_unmap(pagetable_t pt, uint64 from, uint64 to)
 {
   if (from % PT_LEAF_SPAN != 0 || to - from != PT_LEAF_SPAN)
     panic("uvmunmap: part of a shared page table");
-  table_put(span_clear(pt, from));
+  span_clear(pt, from, to, table_put);
 }
 
 // Remove the marks of [from, to)'s spans in pt and let go of their tables.
 static void
 release_range(pagetable_t pt, uint64 from, uint64 to)
 {
-  for (uint64 a = span_base(from); a < to; a += PT_LEAF_SPAN) {
-    pte_t *table = span_clear(pt, a);
-    if (table)
-      table_put(table);
-  }
+  uint64 end = span_base(to + PT_LEAF_SPAN - 1);
+  for (uint64 a = span_base(from); a < end;)
+    a = span_clear(pt, a, end, table_put);
 }
 
 // vm is going away (exit and exec, through vm_dropfiles; a failed fork):

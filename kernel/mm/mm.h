@@ -209,7 +209,7 @@ extern int vm_forkshare;      // VMCONF_FORKSHARE
 int vmconfig(int key, int value);
 
 // ---- last-level page tables shared by fork (forkshare.c)
-int ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va);
+int ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va, uint64 end, uint64 *next);
 int ptshare_own(pagetable_t pt, uint64 va);
 int ptshare_own_range(pagetable_t pt, uint64 from, uint64 to);
 int ptshare_own_ends(pagetable_t pt, uint64 from, uint64 to);

@@ -55,11 +55,15 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
   uint64 end = va + npages * PGSIZE;
   for (uint64 a = va; a < end;) {
     uint64 stop = next_span(a) < end ? next_span(a) : end;
-    pte_t *table, *pte = 0;   // 0: a whole empty span, or a large page (gone now), skipped
+    pte_t *table, *pte = 0;   // 0: a large page (gone now), skipped
     switch (span_kind(pt, a, &table)) {
     case SPAN_TABLE: pte = &table[(a % PT_LEAF_SPAN) / PGSIZE]; break;
     case SPAN_SHARED: ptshare_unmap(pt, a, stop); break;
     case SPAN_LARGE: lp_unmap(pt, a, end, do_free); break;
+    case SPAN_NONE:   // skip the empty spans after it, all at once
+      if (stop < end && stop % PT_LEAF_SPAN == 0)
+        stop = span_next(pt, stop, end & ~((uint64)PT_LEAF_SPAN - 1));
+      break;
     }
     for (; pte && a < stop; a += PGSIZE, pte++) {
       if (!pte_valid(*pte))
@@ -171,9 +175,14 @@ copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int
 {
   for (uint64 a = from; a < to;) {
     uint64 stop = next_span(a) < to ? next_span(a) : PGROUNDUP(to);
-    int done = shared ? 0 : ptshare_fork(old, new, a);   // its table is shared now
-    if (done == 0)
-      done = lp_copy(old, new, a, stop, shared);         // or it is one large page
+    uint64 next = a;   // tables shared up to next, a run of spans at once
+    if (!shared && ptshare_fork(old, new, a, to, &next) != 0)
+      return -1;
+    if (next > a) {
+      a = next;
+      continue;
+    }
+    int done = lp_copy(old, new, a, stop, shared);   // the span is one large page
     if (done < 0)
       return -1;
     pte_t *pte = done ? 0 : walk(old->pagetable, a, 0);   // 0: span done, or empty

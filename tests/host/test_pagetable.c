@@ -297,6 +297,15 @@ pagetable_visit_reports_depth_first(void **state)
   pagetable_free(pt);
 }
 
+static pte_t *noted[4];   // tables span_share and span_clear reported
+static int noted_n;
+
+static void
+note_table(pte_t *table)
+{
+  noted[noted_n++ % 4] = table;
+}
+
 // span_*: a shared table's mark is an invalid level-1 entry (V clear,
 // PTE_SHTABLE set) that still names the table. walk without alloc,
 // walk_leaf and pagetable_visit read through it; walk with alloc,
@@ -316,10 +325,17 @@ shared_table_mark(void **state)
   assert_int_equal(span_kind(a, 0, &t), SPAN_NONE);
   assert_int_equal(span_kind(a, KERNVA_BASE, &t), SPAN_NONE);
 
-  assert_int_equal(span_share(a, b, MB2, &t), SHARE_NEW);
-  assert_ptr_equal(t, table);
-  assert_int_equal(span_share(a, b, MB2 + PGSIZE, &t), SHARE_ALREADY);
-  assert_int_equal(span_share(a, b, 0, &t), SHARE_NONE);
+  uint64 next;
+  noted_n = 0;
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, &next), 0);
+  assert_int_equal(next, 4 * MB2);
+  assert_int_equal(noted_n, 1);   // span 1 only: the others map nothing
+  assert_ptr_equal(noted[0], table);
+  assert_int_equal(span_share(a, b, MB2, 2 * MB2, note_table, &next), 0);
+  assert_int_equal(noted_n, 1);   // b has that very mark already
+  assert_int_equal(span_share(a, b, GB1, 2 * GB1, note_table, &next), 0);
+  assert_int_equal(next, 2 * GB1);   // no level-1 table there: nothing
+  expect_panic(span_share(a, b, PGSIZE, MB2, note_table, &next), "bad range");
   pagetable_t l1 = (pagetable_t)PTE2PA(b[0]);
   assert_int_equal(l1[1] & (PTE_V | PTE_SHTABLE), PTE_SHTABLE);
   assert_int_equal(PTE2PA(l1[1]), (uint64)table);
@@ -337,9 +353,12 @@ shared_table_mark(void **state)
   expect_panic(pagetable_free(b), "shared table still linked");
   b[0] = root0;   // the free had unhooked it on the way down
 
-  assert_ptr_equal(span_clear(b, MB2), table);
+  assert_int_equal(span_clear(b, 0, GB1 + MB2, note_table), GB1);   // to the level-1 table's end
+  assert_int_equal(noted_n, 2);
+  assert_ptr_equal(noted[1], table);
   assert_int_equal(span_kind(b, MB2, &t), SPAN_NONE);
-  assert_null(span_clear(b, MB2));
+  assert_int_equal(span_clear(b, 0, MB2 * 3, note_table), MB2 * 3);
+  assert_int_equal(noted_n, 2);
   span_own(a, MB2, table);
   assert_int_equal(span_kind(a, MB2, &t), SPAN_TABLE);
   assert_ptr_equal(walk(a, MB2 + 0x3000, 1), pte);

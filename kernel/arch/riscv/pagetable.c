@@ -410,25 +410,64 @@ span_kind(pagetable_t pagetable, uint64 va, pte_t **table)
   return (*e & PTE_V) ? SPAN_TABLE : SPAN_SHARED;
 }
 
-int
-span_share(pagetable_t pagetable, pagetable_t child, uint64 va, pte_t **table)
+// The end of the level-1 table that holds va's entry, or end if sooner.
+static uint64
+l1_stop(uint64 va, uint64 end)
 {
-  pte_t *e = span_entry(pagetable, va, 0);
-  *table = 0;
-  if (e == 0 || (!(*e & PTE_V) && !shtable(*e)) || (*e & PTE_RWX))
-    return SHARE_NONE;
-  pte_t mark = PA2PTE(PTE2PA(*e)) | PTE_SHTABLE;
-  pte_t *c = span_entry(child, va, 1);
-  if (c == 0)
-    return SHARE_NOMEM;
-  *table = (pte_t *)P2V(PTE2PA(*e));
-  if (*c == mark)
-    return SHARE_ALREADY;
-  if (*c != 0)
-    panic("span_share: the child maps the span");
-  *e = mark;
-  *c = mark;
-  return SHARE_NEW;
+  uint64 stop = (va | (entry_span(2) - 1)) + 1;
+  return end < stop ? end : stop;
+}
+
+uint64
+span_next(pagetable_t pagetable, uint64 va, uint64 end)
+{
+  if (va >= end)
+    return end;
+  if (va % PT_LEAF_SPAN != 0 || end > MAXVA)
+    panic("span_next: bad range");
+  while (va < end) {
+    uint64 stop = l1_stop(va, end);
+    for (pte_t *e = span_entry(pagetable, va, 0); e && va < stop; va += PT_LEAF_SPAN, e++)
+      if (*e != 0)
+        return va;
+    va = stop;
+  }
+  return end;
+}
+
+// One walk per level-1 table, then a step per entry: fork and exit go
+// through every span of a big parent.
+int
+span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
+           void (*fn)(pte_t *table), uint64 *next)
+{
+  if (va % PT_LEAF_SPAN != 0 || end > MAXVA)
+    panic("span_share: bad range");
+  uint64 stop = l1_stop(va, end);
+  pte_t *e = span_entry(pagetable, va, 0), *c = 0;
+  for (*next = stop; e && va < stop; va += PT_LEAF_SPAN, e++, c = c ? c + 1 : 0) {
+    if (*e == 0)
+      continue;
+    if (*e & PTE_RWX) {
+      *next = va;   // a large page: the caller's
+      return 0;
+    }
+    if (!(*e & PTE_V) && !shtable(*e))
+      panic("span_share: bad level-1 entry");
+    if (c == 0 && (c = span_entry(child, va, 1)) == 0) {
+      *next = va;
+      return -1;
+    }
+    pte_t mark = PA2PTE(PTE2PA(*e)) | PTE_SHTABLE;
+    if (*c == mark)
+      continue;   // shared already, for another range in the same span
+    if (*c != 0)
+      panic("span_share: the child maps the span");
+    *e = mark;
+    *c = mark;
+    fn((pte_t *)P2V(PTE2PA(mark)));
+  }
+  return 0;
 }
 
 void
@@ -440,13 +479,18 @@ span_own(pagetable_t pagetable, uint64 va, pte_t *table)
   *e = PA2PTE(V2P(table)) | PTE_V;   // the table is filled before it is hooked in
 }
 
-pte_t *
-span_clear(pagetable_t pagetable, uint64 va)
+uint64
+span_clear(pagetable_t pagetable, uint64 va, uint64 end, void (*fn)(pte_t *table))
 {
-  pte_t *e = va < MAXVA ? span_entry(pagetable, va, 0) : 0;
-  if (e == 0 || !shtable(*e))
-    return 0;
-  pte_t *table = (pte_t *)P2V(PTE2PA(*e));
-  *e = 0;
-  return table;
+  if (va % PT_LEAF_SPAN != 0 || end > MAXVA)
+    panic("span_clear: bad range");
+  uint64 stop = l1_stop(va, end);
+  for (pte_t *e = span_entry(pagetable, va, 0); e && va < stop; va += PT_LEAF_SPAN, e++) {
+    if (shtable(*e)) {
+      pte_t *table = (pte_t *)P2V(PTE2PA(*e));
+      *e = 0;
+      fn(table);
+    }
+  }
+  return stop;
 }
