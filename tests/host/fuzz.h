@@ -17,9 +17,12 @@
 
 #define NPROCS 4
 #define MAXSTEPS 256
-#define MAXMPAGES 256        // model pages per process; more than RAM has
+#define MAXMPAGES 1536       // model pages per process (a sweep stops short of more)
+#define MHASH 4096           // slots of a process's index of its model pages
 #define MAXREG (NVMA + 1)    // regions: exec's and mmap's
 #define RW (VM_R | VM_W)
+#define LARGE_ROUNDUP(a) (((a) + LARGE_PGSIZE - 1) & ~(LARGE_PGSIZE - 1))
+#define LARGE_ROUNDDOWN(a) ((a) & ~(LARGE_PGSIZE - 1))
 
 struct mpage {
   uint64 va;
@@ -62,10 +65,14 @@ struct proc {
   struct region reg[MAXREG];
   int npages;
   struct mpage pages[MAXMPAGES];
+  uint16 index[MHASH];      // 1 + the slot in pages of a va (open addressing); 0: free
 };
 
 extern struct proc procs[NPROCS + 1];   // the last: exec's new image
-extern int opt_zeropage, opt_faultaround;   // what vmconfig was told
+extern int opt_zeropage, opt_faultaround, opt_largepage;   // what vmconfig was told
+// A big machine (fuzz_vm.c: a few boot bytes): RAM with free 2 MiB blocks,
+// where large pages appear, and the operations that make them.
+extern int bigmachine;
 
 struct input {
   const uint8 *d;
@@ -112,6 +119,11 @@ int msplits(struct proc *p, uint64 a, uint64 e);
 void mcut(struct proc *p, uint64 a, uint64 e);
 int mallowed(struct proc *p, uint64 va, enum access a);
 pte_t leaf(pagetable_t pt, uint64 va);
+int large_leaf(pagetable_t pt, uint64 va);
+int block_private(pte_t pte);
+uint64 tables_large(struct tables *t, uint64 va);
+uint64 table_split(struct tables *t, uint64 va);
+void mindex(struct proc *p);
 int raw_rights(pte_t pte);
 int is_zero(pte_t pte);
 int shared(pte_t pte);
@@ -148,6 +160,7 @@ void op_readstr(struct proc *p, struct input *in);
 void op_fault(struct proc *p, struct input *in);
 void op_fork(struct proc *p, struct proc *c, int cow);
 void op_config(struct input *in);
+void op_sweep(struct proc *p, struct input *in);
 
 // ---- fuzz_map.c: mmap, munmap, mprotect, msync, and the files
 void op_mmap(struct proc *p, struct input *in);

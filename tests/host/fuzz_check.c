@@ -11,13 +11,12 @@ struct leafcheck {
   int withdata;   // present pages that have model data
 };
 
+// One page of p, mapped by pte (a small page's, or a megapage's with
+// this page's address).
 static void
-check_leaf(uint64 va, pte_t pte, int level, void *arg)
+check_page(struct leafcheck *lc, uint64 va, pte_t pte)
 {
-  struct leafcheck *lc = arg;
   struct proc *p = lc->p;
-  if (level != 0)
-    fuzz_fail("large page at %#lx", va);
   int rights = raw_rights(pte);
   struct region *r = mregion(p, va);
   int want;
@@ -72,6 +71,27 @@ check_leaf(uint64 va, pte_t pte, int level, void *arg)
                 want == zeros ? "" : " (file)");
     }
   }
+}
+
+// A leaf: a small page, or a megapage, which must lie wholly inside the
+// heap or one anonymous mapping, and whose pages are checked one by one.
+static void
+check_leaf(uint64 va, pte_t pte, int level, void *arg)
+{
+  struct leafcheck *lc = arg;
+  struct proc *p = lc->p;
+  if (level == 0) {
+    check_page(lc, va, pte);
+    return;
+  }
+  uint64 end = va + LARGE_PGSIZE;
+  struct region *r = mregion(p, va);
+  if (level != 1 || (r && (r->kind != VMA_MMAP || r->file || end > r->end)) ||
+      (!r && (va < p->heapbase || end > PGROUNDUP(p->sz))))
+    fuzz_fail("level-%d leaf at %#lx, outside the heap [%#lx, %#lx) or an anonymous mapping",
+              level, va, p->heapbase, p->sz);
+  for (uint64 i = 0; i < LARGE_PAGES; i++)
+    check_page(lc, va + i * PGSIZE, pte + PA2PTE(i * PGSIZE));
 }
 
 static void

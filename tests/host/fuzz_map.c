@@ -12,11 +12,14 @@ pick_prot(struct input *in)
 }
 
 // An address for munmap or mprotect: in or around a region, or anywhere.
+// On a big machine the length may hold whole 2 MiB blocks too.
 static uint64
 pick_range(struct proc *p, struct input *in, uint64 *len)
 {
   uint8 a = take(in), b = take(in);
   *len = (uint64)(b % 8) * PGSIZE + (b & 0x80 ? 1 : 0);   // 0 and unaligned too
+  if (bigmachine)
+    *len += (uint64)((b >> 3) & 3) * LARGE_PGSIZE;
   if (p->nreg && a % 4 != 3) {
     struct region *r = &p->reg[a % p->nreg];
     return r->start + ((uint64)(a >> 2) % 4) * PGSIZE - (a & 0x40 ? PGSIZE : 0);
@@ -24,23 +27,34 @@ pick_range(struct proc *p, struct input *in, uint64 *len)
   return a % 4 == 3 && (b & 0x40) ? USERTOP - PGSIZE : PGROUNDUP(p->sz) + (uint64)a * PGSIZE;
 }
 
-// The model's gap for a new mapping of len bytes: try the highest place,
-// and go below every region in the way.
+// The model's gap for a new mapping of len bytes at a multiple of align:
+// the highest candidate, moved below every region in its way.
 static uint64
-mgap(struct proc *p, uint64 len)
+mgap(struct proc *p, uint64 len, uint64 align)
 {
-  uint64 cand = USERTOP - len;
-  for (int i = p->nreg - 1; i >= 0; i--) {
-    struct region *r = &p->reg[i];
-    if (r->end <= cand)
-      break;
-    if (r->start < cand + len) {
-      if (r->start < len)
-        return 0;
-      cand = r->start - len;
-    }
+  uint64 cand = (USERTOP - len) & ~(align - 1);
+  for (;;) {
+    uint64 low = ~0UL;   // the lowest start of a region in the way
+    for (int i = 0; i < p->nreg; i++)
+      if (p->reg[i].start < cand + len && p->reg[i].end > cand && p->reg[i].start < low)
+        low = p->reg[i].start;
+    if (low == ~0UL)
+      return cand >= PGROUNDUP(p->sz) ? cand : 0;
+    if (low < len)
+      return 0;
+    cand = (low - len) & ~(align - 1);
   }
-  return cand >= PGROUNDUP(p->sz) ? cand : 0;
+}
+
+// Pages the demotions at the edges of [a, e) need before munmap, mprotect
+// or MAP_FIXED change it: a table for each megapage an edge cuts.
+static uint64
+medge_tables(struct proc *p, uint64 a, uint64 e)
+{
+  int first = a % LARGE_PGSIZE && large_leaf(p->vm.pagetable, a);
+  int last = e % LARGE_PGSIZE && large_leaf(p->vm.pagetable, e) &&
+             !(first && LARGE_ROUNDDOWN(a) == LARGE_ROUNDDOWN(e));
+  return (uint64)(first + last);
 }
 
 // mmap of anonymous memory, or with file f (0: none; else 1 + its index)
@@ -50,11 +64,17 @@ do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int nop
 {
   uint8 b = take(in);
   uint64 len = (uint64)(b % 8) * PGSIZE + (b & 8 ? 100 : 0);
+  if (bigmachine)
+    len += (uint64)((b >> 4) & 3) * LARGE_PGSIZE;
   int prot = pick_prot(in);
   int fixed = b & 0x40;
   uint64 addr = 0, rlen = PGROUNDUP(len), want;
   if (fixed) {
-    addr = PGROUNDUP(p->sz) + (uint64)(take(in) % 32) * PGSIZE - (b & 0x80 ? PGSIZE : 0);
+    uint8 t = take(in);
+    addr = PGROUNDUP(p->sz) + (uint64)(t % 32) * PGSIZE - (b & 0x80 ? PGSIZE : 0);
+    if (bigmachine && (t & 0x20))   // near a block boundary above the break
+      addr = LARGE_ROUNDUP(PGROUNDUP(p->sz)) + (uint64)(t >> 6) * LARGE_PGSIZE +
+             (uint64)(t % 32) * PGSIZE - (b & 0x80 ? PGSIZE : 0);
     int freed = 0;
     for (int i = 0; i < p->nreg; i++)
       if (p->reg[i].start >= addr && p->reg[i].end <= addr + rlen)
@@ -63,12 +83,19 @@ do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int nop
              p->nreg + 1 + msplits(p, addr, addr + rlen) - freed <= NVMA;
     want = ok ? addr : (uint64)-1;
   } else {
-    want = len > 0 && p->nreg < NVMA ? mgap(p, rlen) : 0;
+    // Anonymous memory of a block or more goes on a block boundary when
+    // large pages are on and such a gap is there.
+    uint64 align = !f && opt_largepage && rlen >= LARGE_PGSIZE ? LARGE_PGSIZE : PGSIZE;
+    want = len > 0 && p->nreg < NVMA ? mgap(p, rlen, align) : 0;
+    if (want == 0 && align != PGSIZE && len > 0 && p->nreg < NVMA)
+      want = mgap(p, rlen, PGSIZE);
     if (want == 0)
       want = (uint64)-1;
   }
   if (off % PGSIZE || (prot & noprot))
     want = (uint64)-1;
+  if (fixed && want != (uint64)-1 && medge_tables(p, addr, addr + rlen) > mavail())
+    want = (uint64)-1;   // no page for the table of a megapage cut at an edge
   if (fixed && want != (uint64)-1)
     msync_range(p, addr, addr + rlen);   // what was there goes
   // The file is open only for the call (the mapping holds it after close).
@@ -110,7 +137,7 @@ op_munmap(struct proc *p, struct input *in)
   uint64 len, addr = pick_range(p, in, &len);
   uint64 end = addr + PGROUNDUP(len);
   int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP &&
-           p->nreg + msplits(p, addr, end) <= NVMA;
+           p->nreg + msplits(p, addr, end) <= NVMA && medge_tables(p, addr, end) <= mavail();
   if (ok)
     msync_range(p, addr, end);
   int r = vm_unmap(&p->vm, addr, len);
@@ -139,7 +166,7 @@ op_mprotect(struct proc *p, struct input *in)
     splits += (r->start < addr) + (r->end > end);
     at = r->end;
   }
-  ok = ok && at >= end && p->nreg + splits <= NVMA;
+  ok = ok && at >= end && p->nreg + splits <= NVMA && medge_tables(p, addr, end) <= mavail();
   int r = vm_protect(&p->vm, addr, len, prot);
   if (r != (ok ? 0 : -1))
     fuzz_fail("vm_protect(%#lx, %#lx, %#x) = %d, model %d", addr, len, prot, r, ok ? 0 : -1);
@@ -168,6 +195,7 @@ op_mprotect(struct proc *p, struct input *in)
     mreg_insert(p, pieces[i]);
   p->npages = npages;
   memcpy(p->pages, saved, npages * sizeof(saved[0]));
+  mindex(p);
 }
 
 // msync of a range like munmap's.

@@ -17,6 +17,7 @@ spawn(struct proc *p)
   p->heapbase = p->sz = 0;
   p->nreg = 0;
   p->npages = 0;
+  mindex(p);
   return 0;
 }
 
@@ -47,7 +48,9 @@ amount(struct input *in)
   return n;
 }
 
-// growproc(n, lazy) for n >= 0, as kernel/proc does it.
+// growproc(n, lazy) for n >= 0, as kernel/proc does it: an eager one maps
+// each whole aligned block as a megapage when large pages are on and a
+// free block is there (else small pages, never an error).
 void
 op_grow(struct proc *p, struct input *in, int lazy)
 {
@@ -56,37 +59,69 @@ op_grow(struct proc *p, struct input *in, int lazy)
   if (newsz < sz || newsz > mheaplimit(p))
     return;
   if (!lazy) {
-    // Each new page, and the tables it needs.
-    uint64 first = PGROUNDUP(sz), need = 0;
+    // Each new page and the tables it needs, as small pages; a block that
+    // becomes a megapage needs one page fewer (no last-level table).
+    uint64 first = PGROUNDUP(sz), need = 0, blocks = 0;
     uint64 npages = newsz > first ? (PGROUNDUP(newsz) - first) / PGSIZE : 0;
-    int ok;
-    if (npages > mavail()) {
-      ok = 0;
-    } else {
+    int sure = 0, can = 0;
+    if (npages <= mavail()) {
       struct tables t = { .pt = p->vm.pagetable };
       for (uint64 va = first; va < newsz; va += PGSIZE)
         need += 1 + tables_for(&t, va);
-      ok = need <= mavail();
+      for (uint64 b = LARGE_ROUNDUP(first); opt_largepage && b + LARGE_PGSIZE <= newsz;
+           b += LARGE_PGSIZE)
+        blocks++;
+      sure = need <= mavail();
+      can = need - blocks <= mavail();
     }
-    uint64 r = uvmalloc(&p->vm, sz, newsz, RW);
-    if (r != (ok ? newsz : 0))
-      fuzz_fail("uvmalloc(%#lx, %#lx) = %#lx, model says %s (%lu pages needed, %lu free)",
-                sz, newsz, r, ok ? "fits" : "out of memory", need, kfreecount());
-    if (!ok)
+    // With two free blocks to spare (the small pages before the first block
+    // and the tables may split them), every block must be a megapage.
+    uint64 counts[MEMSTAT_ORDERS] = { 0 };
+    if (blocks)
+      kfreeblocks(counts);
+    uint64 before = mpool();
+    uint64 r = uvmalloc_large(&p->vm, sz, newsz, RW);
+    if ((r == newsz && !can) || (r != newsz && (sure || r != 0)))
+      fuzz_fail("uvmalloc_large(%#lx, %#lx) = %#lx, model: %s (%lu pages, %lu blocks, %lu free)",
+                sz, newsz, r, sure ? "fits" : can ? "may fit" : "out of memory", need, blocks,
+                kfreecount());
+    if (r != newsz) {
+      if (mpool() != before)
+        fuzz_fail("failed uvmalloc_large leaked: %lu free or cached, %lu before", mpool(), before);
       return;
+    }
+    uint64 made = 0;
+    for (uint64 b = LARGE_ROUNDUP(first); b + LARGE_PGSIZE <= newsz; b += LARGE_PGSIZE)
+      made += large_leaf(p->vm.pagetable, b);
+    if (made > blocks || (counts[LARGE_ORDER] >= blocks + 2 && made != blocks) ||
+        before - mpool() != need - made)
+      fuzz_fail("uvmalloc_large(%#lx, %#lx): %lu megapages of %lu blocks (%lu free blocks), "
+                "took %lu pages, model %lu", sz, newsz, made, blocks, counts[LARGE_ORDER],
+                before - mpool(), need - made);
   }
   p->vm.sz = p->sz = newsz;
 }
 
 // shrinkproc(n), as kernel/proc does it: a shrink that would end below
-// the heap's start changes nothing.
+// the heap's start changes nothing; a megapage the new break cuts is
+// demoted first, and when no page is left for its table the shrink fails
+// and changes nothing.
 void
 op_shrink(struct proc *p, struct input *in)
 {
   uint64 n = amount(in);
   if (n > p->sz - p->heapbase)
     return;
-  uint64 newsz = p->sz - n;
+  uint64 newsz = p->sz - n, at = PGROUNDUP(newsz);
+  int split = at % LARGE_PGSIZE && large_leaf(p->vm.pagetable, at);
+  int r = lp_split(&p->vm, at);
+  if (r != (split && mavail() == 0 ? -1 : 0))
+    fuzz_fail("lp_split(%#lx) = %d, %s megapage there, %lu pages free", at, r,
+              split ? "a" : "no", mavail());
+  if (r != 0)
+    return;
+  if (split && large_leaf(p->vm.pagetable, at))
+    fuzz_fail("lp_split(%#lx) left the megapage", at);
   if (uvmdealloc(&p->vm, p->sz, newsz) != newsz)
     fuzz_fail("uvmdealloc did not return the new size");
   // Only the heap's pages go; the regions above keep theirs.
@@ -110,6 +145,8 @@ pick_addr(struct proc *p, struct input *in)
   case 3:
     if (p->nreg) {
       struct region *r = &p->reg[a % p->nreg];
+      if (bigmachine)   // anywhere in a mapping of 2 MiB or more
+        return r->start + ((uint64)b << 13 | (uint64)(a & 0xF0) << 5) % (r->end - r->start + PGSIZE);
       return r->start + ((uint64)b * 67) % (r->end - r->start + PGSIZE);
     }
     return off;
@@ -295,72 +332,88 @@ op_fault(struct proc *p, struct input *in)
 // ---- fork
 
 // The leaves of a process's page table, read directly.
-#define MAXLEAVES 4096
+#define MAXLEAVES 65536
 struct leaves {
   int n;
   uint64 va[MAXLEAVES];
   pte_t pte[MAXLEAVES];
+  int level[MAXLEAVES];
   struct tables *t;     // the child's tables for them
   struct proc *p;       // whose they are
   int copy;             // a copying fork
   uint64 need;          // pages the fork must allocate
+  uint64 nlarge;        // megapages a copying fork copies (each a page more in small pages)
 };
 
 static void
 record_leaf(uint64 va, pte_t pte, int level, void *arg)
 {
-  (void)level;
   struct leaves *l = arg;
   if (l->n == MAXLEAVES)
     fuzz_fail("more than %d leaves", MAXLEAVES);
   l->va[l->n] = va;
-  l->pte[l->n++] = pte;
+  l->pte[l->n] = pte;
+  l->level[l->n++] = level;
   struct region *r = mregion(l->p, va);
+  if (level == 1) {
+    // The same megapage, or a copy: a large block, else small pages and
+    // their last-level table.
+    l->need += tables_large(l->t, va) + (l->copy ? LARGE_PAGES : 0);
+    l->nlarge += l->copy;
+    return;
+  }
   l->need += tables_for(l->t, va) + (l->copy && !is_zero(pte) && !(r && r->shared));
 }
 
 static struct leaves forkleaves;
 
 static void
-count_leaf(uint64 va, pte_t pte, int level, void *arg)
+count_pages(uint64 va, pte_t pte, int level, void *arg)
 {
   (void)va;
   (void)pte;
-  (void)level;
-  (*(int *)arg)++;
+  *(int *)arg += level == 1 ? LARGE_PAGES : 1;
 }
 
 // After a fork that succeeded: c maps exactly p's pages from before, the
 // same physical page with VM_W turned into VM_COW in both when sharing (and
-// for the zero page always), else a private copy with VM_W back in place
-// of VM_COW and p left as it was.
+// for the zero page always; a megapage stays one in both), else a private
+// copy with VM_W back in place of VM_COW and p left as it was.
 static void
 check_forked(struct proc *p, struct proc *c, const struct leaves *l)
 {
-  int nleaves = 0;
-  struct ptvisitor v = { 0, count_leaf, &nleaves };
+  int npages = 0, nparent = 0;
+  struct ptvisitor v = { 0, count_pages, &npages };
   pt_visit(c->vm.pagetable, &v);
-  if (nleaves != l->n)
-    fuzz_fail("fork: child has %d pages, parent %d", nleaves, l->n);
+  for (int i = 0; i < l->n; i++)
+    nparent += l->level[i] == 1 ? LARGE_PAGES : 1;
+  if (npages != nparent)
+    fuzz_fail("fork: child has %d pages, parent %d", npages, nparent);
   for (int i = 0; i < l->n; i++) {
-    uint64 va = l->va[i];
-    pte_t old = l->pte[i];
-    pte_t now = leaf(p->vm.pagetable, va), kid = leaf(c->vm.pagetable, va);
-    int rights = raw_rights(old);
-    if (!now || !kid || PTE2PA(now) != PTE2PA(old))
-      fuzz_fail("fork: page %#lx moved or went in the parent, or is missing in the child", va);
-    struct region *r = mregion(p, va);
-    int share = !l->copy || is_zero(old) || (r && r->shared);
-    int want_p = share && (rights & VM_W) ? (rights & ~VM_W) | VM_COW : rights;
-    int want_c = share ? want_p : rights & VM_COW ? (rights & ~VM_COW) | VM_W : rights;
-    if (r && r->shared)
-      want_p = want_c = rights;   // shared as it is
-    if (raw_rights(now) != want_p || raw_rights(kid) != want_c)
-      fuzz_fail("fork (%s): page %#lx rights %#x before, %#x and %#x after, expected %#x and %#x",
-                share ? "shared" : "copied", va, rights, raw_rights(now), raw_rights(kid),
-                want_p, want_c);
-    if ((PTE2PA(kid) == PTE2PA(old)) != share)
-      fuzz_fail("fork: page %#lx %s", va, share ? "not shared" : "shared in a copying fork");
+    struct region *r = mregion(p, l->va[i]);
+    int share = !l->copy || is_zero(l->pte[i]) || (r && r->shared);
+    if (l->level[i] == 1 && (!large_leaf(p->vm.pagetable, l->va[i]) ||
+                             (share && !large_leaf(c->vm.pagetable, l->va[i]))))
+      fuzz_fail("fork: the megapage at %#lx is not one in the %s", l->va[i],
+                large_leaf(p->vm.pagetable, l->va[i]) ? "child" : "parent");
+    for (uint64 k = 0; k < (l->level[i] == 1 ? LARGE_PAGES : 1); k++) {
+      uint64 va = l->va[i] + k * PGSIZE;
+      pte_t old = l->pte[i] + PA2PTE(k * PGSIZE);
+      pte_t now = leaf(p->vm.pagetable, va), kid = leaf(c->vm.pagetable, va);
+      int rights = raw_rights(old);
+      if (!now || !kid || PTE2PA(now) != PTE2PA(old))
+        fuzz_fail("fork: page %#lx moved or went in the parent, or is missing in the child", va);
+      int want_p = share && (rights & VM_W) ? (rights & ~VM_W) | VM_COW : rights;
+      int want_c = share ? want_p : rights & VM_COW ? (rights & ~VM_COW) | VM_W : rights;
+      if (r && r->shared)
+        want_p = want_c = rights;   // shared as it is
+      if (raw_rights(now) != want_p || raw_rights(kid) != want_c)
+        fuzz_fail("fork (%s): page %#lx rights %#x before, %#x and %#x after, expected %#x and %#x",
+                  share ? "shared" : "copied", va, rights, raw_rights(now), raw_rights(kid),
+                  want_p, want_c);
+      if ((PTE2PA(kid) == PTE2PA(old)) != share)
+        fuzz_fail("fork: page %#lx %s", va, share ? "not shared" : "shared in a copying fork");
+    }
   }
 }
 
@@ -373,29 +426,35 @@ op_fork(struct proc *p, struct proc *c, int cow)
   if (spawn(c) != 0)
     return;
   // The child's tables for every present page, and, when copying, a copy
-  // of every present page but the zero page.
+  // of every present page but the zero page: a megapage into a large block
+  // when one is free, else into small pages with a table more.
   struct tables t = { .pt = 0 };
   struct leaves *l = &forkleaves;
   l->n = 0;
   l->t = &t;
   l->p = p;
   l->copy = !cow;
-  l->need = 0;
+  l->need = l->nlarge = 0;
   struct ptvisitor v = { 0, record_leaf, l };
   pt_visit(p->vm.pagetable, &v);
-  int ok = l->need <= mavail();
+  int sure = l->need + l->nlarge <= mavail(), can = l->need <= mavail();
 
   int r = uvmcopy(&p->vm, &c->vm);
-  if ((r == 0) != ok)
-    fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed", r, kfreecount(), l->need);
+  if ((r == 0 && !can) || (r != 0 && sure))
+    fuzz_fail("uvmcopy = %d with %lu pages free, %lu needed (%lu more without large blocks)", r,
+              kfreecount(), l->need, l->nlarge);
   if (r != 0) {
     op_exit(c);
     if (mpool() != before)
       fuzz_fail("failed fork leaked: %lu free or cached, %lu before", mpool(), before);
     return;
   }
-  if (mpool() != before - 1 - l->need)
-    fuzz_fail("fork took %lu pages, model %lu", before - mpool(), 1 + l->need);
+  // A megapage copied into small pages took a last-level table too.
+  uint64 small = 0;
+  for (int i = 0; l->copy && i < l->n; i++)
+    small += l->level[i] == 1 && !large_leaf(c->vm.pagetable, l->va[i]);
+  if (mpool() != before - 1 - l->need - small)
+    fuzz_fail("fork took %lu pages, model %lu", before - mpool(), 1 + l->need + small);
   mcopy(c, p);
   check_forked(p, c, l);
   // A copying fork gives the child its own copy of each private file page
@@ -407,15 +466,45 @@ op_fork(struct proc *p, struct proc *c, int cow)
   }
 }
 
-// The zero page and fault-around on or off, as the input says.
+// The zero page and fault-around on or off, as the input says; on a big
+// machine large pages too (on unless bit 2 is set).
 void
 op_config(struct input *in)
 {
   uint8 b = take(in);
-  int zp = b & 1, fa = (b >> 1) & 1;
+  int zp = b & 1, fa = (b >> 1) & 1, lp = bigmachine ? !(b & 4) : opt_largepage;
   if (vmconfig(VMCONF_ZEROPAGE, zp) != opt_zeropage ||
-      vmconfig(VMCONF_FAULTAROUND, fa) != opt_faultaround)
-    fuzz_fail("vmconfig did not return the old values %d, %d", opt_zeropage, opt_faultaround);
+      vmconfig(VMCONF_FAULTAROUND, fa) != opt_faultaround ||
+      vmconfig(VMCONF_LARGEPAGE, lp) != opt_largepage)
+    fuzz_fail("vmconfig did not return the old values %d, %d, %d", opt_zeropage,
+              opt_faultaround, opt_largepage);
   opt_zeropage = zp;
   opt_faultaround = fa;
+  opt_largepage = lp;
+}
+
+// A program going through its memory in order, one store (or load) a
+// page, as a loop over an array does (a big machine's operation): the
+// fault-around windows grow, a lazy block reached in order is taken whole,
+// a block of small pages completed is promoted, a megapage shared
+// copy-on-write is made writable or demoted and broken page by page.
+void
+op_sweep(struct proc *p, struct input *in)
+{
+  uint64 va = pick_addr(p, in);
+  uint8 b = take(in);
+  uint64 n = 1 + (uint64)take(in) * 4 + (b & 3);
+  if (b & 0x40)
+    va = LARGE_ROUNDDOWN(va);
+  va = PGROUNDDOWN(va) + (uint64)(b & 0x38) * 8;
+  for (uint64 i = 0; i < n && va + i * PGSIZE >= va; i++) {
+    uint64 a = va + i * PGSIZE;
+    if (b & 0x80) {
+      do_read(p, a, 1);
+      continue;
+    }
+    if (p->npages + MAXSPAN > MAXMPAGES && !mpage(p, PGROUNDDOWN(a), 0))
+      break;   // the model is full
+    do_write(p, a, 1, (uint8)(b + i));
+  }
 }

@@ -45,12 +45,36 @@ mpastend(const struct region *r, uint64 va0)
   return r->off + (va0 - r->start) >= PGROUNDUP(mfiles[r->file - 1].size);
 }
 
+static int
+hslot(uint64 va0)
+{
+  return (int)(((va0 >> PGSHIFT) * 2654435761u) % MHASH);
+}
+
+static void
+hinsert(struct proc *p, int i)
+{
+  int h = hslot(p->pages[i].va);
+  while (p->index[h])
+    h = (h + 1) % MHASH;
+  p->index[h] = (uint16)(i + 1);
+}
+
+// Rebuild p's index of its model pages, after they moved in p->pages.
+void
+mindex(struct proc *p)
+{
+  memset(p->index, 0, sizeof(p->index));
+  for (int i = 0; i < p->npages; i++)
+    hinsert(p, i);
+}
+
 struct mpage *
 mpage(struct proc *p, uint64 va0, int create)
 {
-  for (int i = 0; i < p->npages; i++)
-    if (p->pages[i].va == va0)
-      return &p->pages[i];
+  for (int h = hslot(va0); p->index[h]; h = (h + 1) % MHASH)
+    if (p->pages[p->index[h] - 1].va == va0)
+      return &p->pages[p->index[h] - 1];
   if (!create)
     return 0;
   if (p->npages == MAXMPAGES)
@@ -58,6 +82,7 @@ mpage(struct proc *p, uint64 va0, int create)
   struct mpage *m = &p->pages[p->npages++];
   m->va = va0;
   memset(m->b, 0, PGSIZE);
+  hinsert(p, p->npages - 1);
   return m;
 }
 
@@ -102,6 +127,7 @@ mdrop_range(struct proc *p, uint64 from, uint64 to)
     else
       i++;
   }
+  mindex(p);
 }
 
 // Does a region hold [a, e) with room on both sides (so a cut splits it)?
@@ -167,6 +193,9 @@ mallowed(struct proc *p, uint64 va, enum access a)
 
 // ---- what the page tables hold, read directly
 
+// The leaf PTE that maps page va, 0 if none: for a page of a megapage,
+// the megapage's PTE with that page's physical address in it, so that it
+// reads as a small page's would.
 pte_t
 leaf(pagetable_t pt, uint64 va)
 {
@@ -174,9 +203,37 @@ leaf(pagetable_t pt, uint64 va)
     pte_t pte = pt[PX(level, va)];
     if (!(pte & PTE_V))
       return 0;
+    if (pte & (PTE_R | PTE_W | PTE_X)) {
+      if (level != 1)
+        fuzz_fail("gigapage at %#lx", va);
+      return pte + PA2PTE(PGROUNDDOWN(va) & (LARGE_PGSIZE - 1));
+    }
     pt = (pagetable_t)PTE2PA(pte);
   }
   return pt[PX(0, va)] & PTE_V ? pt[PX(0, va)] : 0;
+}
+
+// Does a megapage map va?
+int
+large_leaf(pagetable_t pt, uint64 va)
+{
+  pte_t top = pt[PX(2, va)];
+  if (!(top & PTE_V) || (top & (PTE_R | PTE_W | PTE_X)))
+    return 0;
+  pte_t mid = ((pagetable_t)PTE2PA(top))[PX(1, va)];
+  return (mid & PTE_V) && (mid & (PTE_R | PTE_W | PTE_X));
+}
+
+// Is every page of the 2 MiB block holding pte's page held by one
+// reference (so a store to the megapage may simply make it writable)?
+int
+block_private(pte_t pte)
+{
+  uint64 base = PTE2PA(pte) & ~(LARGE_PGSIZE - 1);
+  for (uint64 i = 0; i < LARGE_PAGES; i++)
+    if (kref_get(base + i * PGSIZE) != 1)
+      return 0;
+  return 1;
 }
 
 int
@@ -210,6 +267,23 @@ seen(uint64 *set, int *n, int cap, uint64 x)
     fuzz_fail("model: table set full");
   set[(*n)++] = x;
   return 0;
+}
+
+// Page-table pages a megapage at va needs: the level-1 table, if missing
+// and not counted yet.
+uint64
+tables_large(struct tables *t, uint64 va)
+{
+  int missing = t->pt ? pt_missing_tables(t->pt, va) : 2;
+  return missing == 2 && !seen(t->l1, &t->n1, MAXMPAGES, va >> 30);
+}
+
+// The page a demotion of the megapage at va needs for its last-level
+// table, unless counted already.
+uint64
+table_split(struct tables *t, uint64 va)
+{
+  return !seen(t->l0, &t->n0, MAXMPAGES, va >> 21);
 }
 
 uint64
@@ -300,6 +374,11 @@ page_need(struct proc *p, uint64 va0, enum access a, struct tables *t)
   }
   if (raw_rights(pte) & access_prot(a))
     return 0;
+  // A megapage shared copy-on-write is made writable when p holds every
+  // page of it alone, else demoted (a table) and then broken for va0.
+  if (a == ACCESS_WRITE && (pte & PTE_COW) && large_leaf(p->vm.pagetable, va0) &&
+      !block_private(pte))
+    return table_split(t, va0) + shared(pte);
   if (a == ACCESS_WRITE && (pte & PTE_COW))
     return shared(pte) ? 1 : 0;
   fuzz_fail("page %#lx: rights %#x refuse access %d the model allows",
@@ -340,6 +419,7 @@ mcopy(struct proc *p, const struct proc *q)
   memcpy(p->reg, q->reg, sizeof(q->reg));
   p->npages = q->npages;
   memcpy(p->pages, q->pages, q->npages * sizeof(struct mpage));
+  memcpy(p->index, q->index, sizeof(q->index));
 }
 
 // A store: to the file's view through a shared mapping, else to p's own

@@ -57,8 +57,9 @@ main(int argc, char **argv)
       closedir(d);
   }
   printf("fuzz replay: %d inputs, all checks passed (faults: %lu zero fills, %lu zero "
-         "maps, %lu copy-on-write copies, %lu reuses, %lu pages faulted around)\n",
+         "maps, %lu copy-on-write copies, %lu reuses, %lu pages faulted around; large pages: "
+         "%lu mapped whole, %lu promoted, %lu demoted)\n",
          nrun, vmstat.zero_fill, vmstat.zero_map, vmstat.cow_copy, vmstat.cow_reuse,
-         vmstat.fault_around);
+         vmstat.fault_around, vmstat.large_mapped, vmstat.large_promoted, vmstat.large_demoted);
   return 0;
 }

@@ -67,7 +67,8 @@
 
 struct mfile mfiles[NMFILE];
 struct proc procs[NPROCS + 1];
-int opt_zeropage, opt_faultaround;
+int opt_zeropage, opt_faultaround, opt_largepage;
+int bigmachine;
 int step;
 const char *opname;
 uchar iobuf[128 * 64 + 1];
@@ -99,6 +100,12 @@ take16(struct input *in)
 
 // ---- the driver
 
+// Big machines: boot bytes BIG_FIRST .. BIG_FIRST + BIG_SIZES - 1 (none of
+// which the corpus from before large pages starts with, so it decodes as
+// it did), RAM_MAX_PAGES and less, 200 pages a step.
+#define BIG_FIRST 216
+#define BIG_SIZES 15
+
 // An operation byte: the process in its low bits, the operation above.
 // The first NOPS * NPROCS * 4 values (224) cycle through the operations of
 // the fuzzer before files (so its corpus decodes as it did); the rest
@@ -107,13 +114,13 @@ enum { OP_GROW, OP_GROW_LAZY, OP_SHRINK, OP_WRITE, OP_READ, OP_READSTR,
        OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, OP_CONFIG, OP_MMAP, OP_MUNMAP,
        OP_MPROTECT, NOPS,
        OP_FMMAP = NOPS, OP_MSYNC, OP_FREAD, OP_FWRITE, OP_FTRUNC, OP_FLOAD, OP_FSTORE,
-       OP_FMMAP2, NALLOPS };
+       OP_FMMAP2, OP_SWEEP, NALLOPS };
 static const char *opnames[] = { "grow", "grow lazily", "shrink", "write", "read",
                                  "read string", "fault", "fork", "exit", "exec",
                                  "config", "mmap", "munmap", "mprotect",
                                  "mmap a file", "msync", "read()", "write()", "truncate",
                                  "load from a file mapping", "store to a file mapping",
-                                 "mmap a file" };
+                                 "mmap a file", "sweep" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -123,15 +130,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   struct input in = { data, size, 0 };
   step = 0;
   opname = "boot";
-  machine_boot(40 + take(&in) % 160);
+  // The boot byte: RAM of 40 to 199 pages, so memory runs out often;
+  // the values the corpus made before large pages never used (BIG_FIRST
+  // on) boot a big machine instead, with free 2 MiB blocks.
+  uint8 boot = take(&in);
+  bigmachine = boot >= BIG_FIRST && boot < BIG_FIRST + BIG_SIZES;
+  machine_boot(bigmachine ? RAM_MAX_PAGES - (boot - BIG_FIRST) * 200 : 40 + boot % 160);
   fakefs_reset();
   mfiles_boot();
   host_locks_reset();
   for (int i = 0; i <= NPROCS; i++)
     procs[i].live = 0;
-  vm_cow = vm_faultaround = vm_zeropage = 1;
+  vm_cow = vm_faultaround = vm_zeropage = vm_largepage = 1;
   vm_demandexec = 0;
-  opt_zeropage = opt_faultaround = 1;
+  opt_zeropage = opt_faultaround = opt_largepage = 1;
   uint64 start = mpool();
 
   while (in.i < in.n && step < MAXSTEPS) {
@@ -139,6 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8 op = take(&in);
     struct proc *p = &procs[op % NPROCS];
     int kind = op / NPROCS < 4 * NOPS ? (op / NPROCS) % NOPS : NOPS + op / NPROCS - 4 * NOPS;
+    if (kind == OP_FMMAP2 && bigmachine)
+      kind = OP_SWEEP;   // the second "mmap a file" is a sweep on a big machine
     opname = opnames[kind];
     if (kind == OP_CONFIG || kind == OP_FREAD || kind == OP_FWRITE || kind == OP_FTRUNC) {
       if (kind == OP_CONFIG)
@@ -177,6 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case OP_MPROTECT:  op_mprotect(p, &in); break;
     case OP_FMMAP:
     case OP_FMMAP2:    op_fmmap(p, &in); break;
+    case OP_SWEEP:     op_sweep(p, &in); break;
     case OP_MSYNC:     op_msync(p, &in); break;
     case OP_FLOAD:     op_fileaccess(p, &in, 0); break;
     case OP_FSTORE:    op_fileaccess(p, &in, 1); break;
