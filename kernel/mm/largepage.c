@@ -210,8 +210,7 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
       kref_inc(pa + (uint64)i * PGSIZE);
     return 1;
   }
-  if (flags & VM_COW)
-    flags = (flags | VM_W) & ~VM_COW;
+  flags = copy_flags(flags);
   void *block = kalloc_large();
   if (block) {
     memmove(block, P2V(pa), LARGE_PGSIZE);

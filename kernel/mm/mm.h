@@ -111,6 +111,7 @@ int uvmcreate(struct vmspace *vm);
 uint64 uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot);
 uint64 uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz);
 int uvmcopy(struct vmspace *old, struct vmspace *new);
+int copy_flags(int flags);
 void uvmfree(struct vmspace *vm);
 int vma_add(struct vmspace *vm, uint64 start, uint64 end, int prot, enum vma_kind kind);
 struct vma *vma_find(struct vmspace *vm, uint64 va);

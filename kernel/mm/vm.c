@@ -128,6 +128,18 @@ uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
   return newsz;
 }
 
+// The rights a copying fork gives the child's private copy of a page (or
+// large page) the parent maps with flags. A page still shared from an
+// earlier fork gets its writability back; under PROT_NONE (no VM_U) it
+// keeps its mark, as mprotect left it, until it may be written again.
+int
+copy_flags(int flags)
+{
+  if ((flags & VM_COW) && (flags & VM_U))
+    flags = (flags | VM_W) & ~VM_COW;
+  return flags;
+}
+
 // What the child of fork gets for the parent's present page mapped by pte:
 // in a shared region the same page as it is; else the same page shared
 // copy-on-write (or read-only as it is), or a copy made now. Sets *child to the child's PTE. Returns 0, or -1 when out of
@@ -156,10 +168,7 @@ share_or_copy(pte_t *pte, pte_t *child, int shared)
     return 0;
   }
 
-  // Copying fork. A page still shared from an earlier fork gets its
-  // writability back in the child's private copy.
-  if (flags & VM_COW)
-    flags = (flags | VM_W) & ~VM_COW;
+  flags = copy_flags(flags);
   void *copy = kalloc_copy(P2V(pa));
   if (copy == 0)
     return -1;

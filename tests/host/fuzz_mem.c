@@ -404,7 +404,8 @@ check_forked(struct proc *p, struct proc *c, const struct leaves *l)
       if (!now || !kid || PTE2PA(now) != PTE2PA(old))
         fuzz_fail("fork: page %#lx moved or went in the parent, or is missing in the child", va);
       int want_p = share && (rights & VM_W) ? (rights & ~VM_W) | VM_COW : rights;
-      int want_c = share ? want_p : rights & VM_COW ? (rights & ~VM_COW) | VM_W : rights;
+      // (Under PROT_NONE, no VM_U, a private copy keeps its mark.)
+      int want_c = share ? want_p : (rights & VM_COW) && (rights & VM_U) ? (rights & ~VM_COW) | VM_W : rights;
       if (r && r->shared)
         want_p = want_c = rights;   // shared as it is
       if (raw_rights(now) != want_p || raw_rights(kid) != want_c)

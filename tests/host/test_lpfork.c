@@ -97,6 +97,47 @@ copying_fork_and_shared(void **state)
   assert_int_equal(kfreecount(), start);
 }
 
+// A copying fork of a large page shared copy-on-write under PROT_NONE
+// gives the child a large block of its own that is still PROT_NONE (VM_R
+// and the mark, not VM_W); made writable again, its first store takes no
+// page and keeps it whole. (A fuzz input caught the child's copy writable.)
+static void
+copying_fork_keeps_prot_none_large(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace p, a, b;
+  vm_new(&p);
+  assert_int_equal(vm_map(&p, MAPAT, MB2, RW, VMMAP_FIXED, 0, 0, 0), MAPAT);
+  store_range(&p, MAPAT, MAPAT + MB2, 3);
+  assert_int_equal(leaf_size(&p, MAPAT), MB2);   // promoted
+  vm_new(&a);
+  assert_int_equal(uvmcopy(&p, &a), 0);
+  assert_int_equal(vm_protect(&p, MAPAT, MB2, 0), 0);
+  assert_int_equal(flags_at(&p, MAPAT), VM_R | VM_COW);
+  vm_cow = 0;
+  vm_new(&b);
+  assert_int_equal(uvmcopy(&p, &b), 0);
+  assert_int_equal(leaf_size(&b, MAPAT), MB2);
+  assert_ptr_not_equal(page_at(&b, MAPAT), page_at(&p, MAPAT));
+  assert_int_equal(flags_at(&b, MAPAT), VM_R | VM_COW);
+  assert_int_equal(vm_protect(&b, MAPAT, MB2, RW), 0);
+  uint64 nfree = kfreecount();
+  store(&b, MAPAT + 7 * PGSIZE, 4);
+  assert_int_equal(kfreecount(), nfree);
+  assert_int_equal(leaf_size(&b, MAPAT), MB2);
+  assert_holds(&b, MAPAT + 8 * PGSIZE, MAPAT + MB2, 3);
+  struct vmspace *vms[] = { &p, &a, &b };
+  assert_refs(vms, 3);
+  assert_int_equal(vm_unmap(&a, MAPAT, MB2), 0);
+  assert_int_equal(vm_unmap(&b, MAPAT, MB2), 0);
+  assert_int_equal(vm_unmap(&p, MAPAT, MB2), 0);
+  uvmfree(&a);
+  uvmfree(&b);
+  uvmfree(&p);
+  assert_int_equal(kfreecount(), start);
+}
+
 // The kernel's copies reach the right page of a large page (the leaf's
 // address plus the page's offset in the block), across pages and blocks,
 // and a copy into a large page shared copy-on-write breaks it for the
@@ -168,6 +209,7 @@ run_lpfork_tests(int *ntests)
   const struct CMUnitTest tests[] = {
     UNIT_TEST_BIG(fork_shares_large_pages),
     UNIT_TEST_BIG(copying_fork_and_shared),
+    UNIT_TEST_BIG(copying_fork_keeps_prot_none_large),
     UNIT_TEST_BIG(copies_into_large_pages),
     UNIT_TEST_BIG(mmap_aligns_anonymous),
   };

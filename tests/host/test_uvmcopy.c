@@ -318,6 +318,42 @@ copying_fork_uncows_shared_pages(void **state)
   uvmfree(&p);
 }
 
+// A copying fork of a page shared copy-on-write under PROT_NONE gives the
+// child a private copy that is still PROT_NONE (VM_R and the mark, not
+// VM_W); made writable again, its first store takes no page. (A fuzz
+// input caught the child's copy writable.)
+static void
+copying_fork_keeps_prot_none(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace p, a, b;
+  vm_new(&p);
+  uint64 at = vm_map(&p, 0, PGSIZE, RW, 0, 0, 0, 0);
+  assert_int_equal(copyout(&p, at, "pn", 2), 0);
+  vm_new(&a);
+  assert_int_equal(uvmcopy(&p, &a), 0);
+  assert_int_equal(vm_protect(&p, at, PGSIZE, 0), 0);
+  assert_int_equal(flags_at(&p, at), VM_R | VM_COW);
+  vm_cow = 0;
+  vm_new(&b);
+  assert_int_equal(uvmcopy(&p, &b), 0);
+  assert_ptr_not_equal(page_at(&b, at), page_at(&p, at));
+  assert_int_equal(refs_at(&b, at), 1);
+  assert_int_equal(flags_at(&b, at), VM_R | VM_COW);
+  assert_int_equal(vm_protect(&b, at, PGSIZE, RW), 0);
+  uint64 nfree = kfreecount();
+  assert_int_equal(copyout(&b, at + 2, "b", 1), 0);
+  assert_int_equal(kfreecount(), nfree);
+  assert_memory_equal(page_at(&b, at), "pnb", 3);
+  struct vmspace *vms[] = { &p, &a, &b };
+  assert_refs(vms, 3);
+  uvmfree(&a);
+  uvmfree(&b);
+  uvmfree(&p);
+  assert_int_equal(kfreecount(), start);
+}
+
 // The zero page is shared by every fork, copying or not; a write in one
 // process gives that process a zeroed page; shrinking drops references.
 static void
@@ -464,6 +500,7 @@ run_uvmcopy_tests(int *ntests)
     UNIT_TEST(uvmcopy_shares_copy_on_write),
     UNIT_TEST(fork_chains_exit_in_any_order),
     UNIT_TEST(copying_fork_uncows_shared_pages),
+    UNIT_TEST(copying_fork_keeps_prot_none),
     UNIT_TEST(zero_page_shared_by_every_fork),
     UNIT_TEST(uvmcopy_across_spans),
     UNIT_TEST(uvmcopy_out_of_memory),
