@@ -1,9 +1,9 @@
 // The fuzzer of kernel/mm (fuzz_vm.c says what it does): what its files
 // share. fuzz_model.c is the model and what it predicts, fuzz_check.c the
 // checker, fuzz_mem.c the operations on the heap and on anonymous memory
-// (accesses, faults, fork, exit), fuzz_map.c mmap and its kin and the
-// file operations, fuzz_exec.c exec, fuzz_vm.c the libFuzzer entry that
-// decodes the input.
+// (accesses, faults, exit, sweeps), fuzz_fork.c fork, fuzz_map.c mmap and
+// its kin and the file operations, fuzz_exec.c exec, fuzz_vm.c the
+// libFuzzer entry that decodes the input.
 #ifndef LAZULI_FUZZ_H
 #define LAZULI_FUZZ_H
 
@@ -146,7 +146,7 @@ void span_before(struct proc *p, uint64 va, uint64 len, struct span *sp);
 void check_written(struct proc *p, const struct span *sp);
 void check_read(struct proc *p, const struct span *sp);
 
-// ---- fuzz_mem.c: the heap, accesses, faults, fork, exit
+// ---- fuzz_mem.c: the heap, accesses, faults, exit, config, sweeps; fuzz_fork.c: fork
 int spawn(struct proc *p);
 void op_exit(struct proc *p);
 void op_grow(struct proc *p, struct input *in, int lazy);

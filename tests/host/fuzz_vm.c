@@ -23,6 +23,14 @@
 // past that page refused. Where memory is short an access to a file page
 // is only bounded (mfits): reclaim may find pages or take cached ones.
 //
+// Large pages (kernel/mm/largepage.c): on a big machine (a few boot
+// bytes) aligned 2 MiB blocks are free, so eager growth maps megapages, a
+// sweep (a loop storing to each page in order) has its blocks taken whole
+// or promoted, shrink, munmap, mprotect and MAP_FIXED demote the ones they
+// cut, fork shares or copies them and a store demotes or reuses a shared
+// one; the config byte switches them. The model predicts what each of
+// these must allocate, and the checker reads megapages page by page.
+//
 // A plain model says what every process must see: its regions, its
 // break, and the bytes of every page that was ever written (all others
 // read as zero). It also says when an operation must fail: an address
