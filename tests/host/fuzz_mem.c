@@ -227,11 +227,39 @@ do_write(struct proc *p, uint64 va, uint64 len, uint8 seed)
     check_written(p, &sp);
 }
 
+static void
+count_large(uint64 va, pte_t pte, int level, void *arg)
+{
+  (void)va;
+  (void)pte;
+  *(int *)arg += level == 1;
+}
+
+// p's megapages.
+static int
+megapages(struct proc *p)
+{
+  int n = 0;
+  struct ptvisitor v = { 0, count_large, &n };
+  pt_visit(p->vm.pagetable, &v);
+  return n;
+}
+
+// With large pages off, stores make none (neither whole nor by promotion).
+static void
+check_no_new_megapages(struct proc *p, int before)
+{
+  if (!opt_largepage && megapages(p) > before)
+    fuzz_fail("%d megapages after stores with large pages off, %d before", megapages(p), before);
+}
+
 void
 op_write(struct proc *p, struct input *in)
 {
   uint64 va = pick_addr(p, in), len = pick_len(in);
+  int before = opt_largepage ? 0 : megapages(p);
   do_write(p, va, len, take(in));
+  check_no_new_megapages(p, before);
 }
 
 void
@@ -361,6 +389,7 @@ op_sweep(struct proc *p, struct input *in)
   if (b & 0x40)
     va = LARGE_ROUNDDOWN(va);
   va = PGROUNDDOWN(va) + (uint64)(b & 0x38) * 8;
+  int before = opt_largepage ? 0 : megapages(p);
   for (uint64 i = 0; i < n && va + i * PGSIZE >= va; i++) {
     uint64 a = va + i * PGSIZE;
     if (b & 0x80) {
@@ -371,4 +400,5 @@ op_sweep(struct proc *p, struct input *in)
       break;   // the model is full
     do_write(p, a, 1, (uint8)(b + i));
   }
+  check_no_new_megapages(p, before);
 }
