@@ -17,7 +17,7 @@
 
 #define NPROCS 4
 #define MAXSTEPS 256
-#define MAXMPAGES 1536       // model pages per process (a sweep stops short of more)
+#define MAXMPAGES 2048       // model pages per process; sweeps leave 4 a step for the rest
 #define MHASH 4096           // slots of a process's index of its model pages
 #define MAXREG (NVMA + 1)    // regions: exec's and mmap's
 #define RW (VM_R | VM_W)

@@ -396,8 +396,9 @@ op_sweep(struct proc *p, struct input *in)
       do_read(p, a, 1);
       continue;
     }
-    if (p->npages + MAXSPAN > MAXMPAGES && !mpage(p, PGROUNDDOWN(a), 0))
-      break;   // the model is full
+    // Other operations write at most MAXSPAN pages a step: room for them.
+    if (p->npages + MAXSPAN * MAXSTEPS >= MAXMPAGES && !mpage(p, PGROUNDDOWN(a), 0))
+      break;
     do_write(p, a, 1, (uint8)(b + i));
   }
   check_no_new_megapages(p, before);
