@@ -255,6 +255,10 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
   if (ip)
     fmap_hold(ip);
   vma_insert(vm, &v);
+  // uvmalloc_large gave the pages user access: under PROT_NONE they get
+  // what mprotect gives (mapped, no user access).
+  if (!ip && v.shared && prot == 0)
+    vm_protect(vm, addr, end - addr, 0);
   return addr;
 }
 

@@ -134,6 +134,38 @@ protect_splits_and_refuses(void **state)
   close_file(ip);
 }
 
+// A shared anonymous mapping made PROT_NONE gets its pages at once (so
+// that fork can share them) but no user access to them, as mprotect's
+// PROT_NONE leaves a page: a read is refused, for a small page and for a
+// large one. Made readable, it reads zeros.
+static void
+shared_anonymous_prot_none(void **state)
+{
+  (void)state;
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 a = vm_map(&vm, 0, 2 * PGSIZE, 0, VMMAP_SHARED, 0, 0, 0);
+  uint64 big = vm_map(&vm, 0, LARGE_PGSIZE, 0, VMMAP_SHARED, 0, 0, 0);
+  assert_int_equal(big % LARGE_PGSIZE, 0);
+  uint64 size = 0;
+  assert_non_null(walk_leaf(vm.pagetable, big, &size));
+  assert_int_equal(size, LARGE_PGSIZE);
+  char c;
+  uint64 pages[] = { a, a + PGSIZE, big, big + 5 * PGSIZE, big + LARGE_PGSIZE - PGSIZE };
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(flags_at(&vm, pages[i]), VM_R);
+    assert_int_equal(vmfault(&vm, pages[i], ACCESS_READ), FAULT_BADADDR);
+    assert_int_not_equal(copyin(&vm, &c, pages[i], 1), 0);
+  }
+  assert_int_equal(vm_protect(&vm, big, LARGE_PGSIZE, VM_R), 0);
+  c = 1;
+  assert_int_equal(copyin(&vm, &c, big + 5 * PGSIZE, 1), 0);
+  assert_int_equal(c, 0);
+  struct vmspace *vms[] = { &vm };
+  assert_refs(vms, 1);
+  vm_end(&vm);
+}
+
 // Two address spaces mapping the same file page share one page, read once.
 static void
 cache_shares_one_page(void **state)
@@ -436,6 +468,7 @@ run_mmap_tests(int *ntests)
     UNIT_TEST(munmap_hole_splits_region),
     UNIT_TEST(split_file_region_keeps_offsets),
     UNIT_TEST(protect_splits_and_refuses),
+    UNIT_TEST_BIG(shared_anonymous_prot_none),
     UNIT_TEST(cache_shares_one_page),
     UNIT_TEST(stores_shared_and_private),
     UNIT_TEST(past_end_of_file),
