@@ -37,6 +37,8 @@ struct region {
   int shared;        // MAP_SHARED
   int noprot;        // rights it may never get (VM_W: shared, file opened read-only)
   uint64 off;        // file offset of start
+  int anon;          // shared anonymous memory: which mapping (its pages are
+                     // shared by every region with this number); else 0
 };
 
 // The files mmap, read() and write() use. view: the bytes every mapping

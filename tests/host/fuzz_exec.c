@@ -170,13 +170,13 @@ op_exec(struct proc *p, struct input *in)
   np->heapbase = np->sz = top;
   for (int i = 0; i < pg.nseg; i++) {
     np->reg[np->nreg++] = (struct region){ pg.seg[i].vaddr,
-      PGROUNDUP(pg.seg[i].vaddr + pg.seg[i].memsz), elf_prot_of(pg.seg[i].flags), VMA_SEGMENT, 0, 0, 0, 0 };
+      PGROUNDUP(pg.seg[i].vaddr + pg.seg[i].memsz), elf_prot_of(pg.seg[i].flags), VMA_SEGMENT, 0, 0, 0, 0, 0 };
     mwrite(np, pg.seg[i].vaddr, pg.seg[i].data, pg.seg[i].filesz);
   }
   uint64 base = top - USERSTACK * PGSIZE;
-  np->reg[np->nreg++] = (struct region){ base - PGSIZE, base, 0, VMA_GUARD, 0, 0, 0, 0 };
+  np->reg[np->nreg++] = (struct region){ base - PGSIZE, base, 0, VMA_GUARD, 0, 0, 0, 0, 0 };
   struct region *stack = &np->reg[np->nreg++];
-  *stack = (struct region){ base, top, RW, VMA_STACK, 0, 0, 0, 0 };
+  *stack = (struct region){ base, top, RW, VMA_STACK, 0, 0, 0, 0, 0 };
 
   // argv as the program will see it; then the stack page becomes the
   // model's, with nothing below sp.

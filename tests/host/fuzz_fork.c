@@ -31,8 +31,9 @@ record_leaf(uint64 va, pte_t pte, int level, void *arg)
   if (level == 1) {
     // The same megapage, or a copy: a large block, else small pages and
     // their last-level table.
-    l->need += tables_large(l->t, va) + (l->copy ? LARGE_PAGES : 0);
-    l->nlarge += l->copy;
+    int copy = l->copy && !(r && r->shared);
+    l->need += tables_large(l->t, va) + (copy ? LARGE_PAGES : 0);
+    l->nlarge += copy;
     return;
   }
   l->need += tables_for(l->t, va) + (l->copy && !is_zero(pte) && !(r && r->shared));
@@ -125,8 +126,10 @@ op_fork(struct proc *p, struct proc *c, int cow)
   }
   // A megapage copied into small pages took a last-level table too.
   uint64 small = 0;
-  for (int i = 0; l->copy && i < l->n; i++)
-    small += l->level[i] == 1 && !large_leaf(c->vm.pagetable, l->va[i]);
+  for (int i = 0; l->copy && i < l->n; i++) {
+    struct region *r = mregion(p, l->va[i]);
+    small += l->level[i] == 1 && !large_leaf(c->vm.pagetable, l->va[i]) && !(r && r->shared);
+  }
   if (mpool() != before - 1 - l->need - small)
     fuzz_fail("fork took %lu pages, model %lu", before - mpool(), 1 + l->need + small);
   mcopy(c, p);

@@ -435,6 +435,15 @@ mwrite(struct proc *p, uint64 va, const uchar *src, uint64 len)
       fp[(va + i) % PGSIZE] = src[i];
       continue;
     }
+    if (r && r->anon) {
+      // Shared anonymous memory: every process mapping it sees the store.
+      for (int k = 0; k < NPROCS; k++) {
+        struct region *rk = procs[k].live ? mregion(&procs[k], va0) : 0;
+        if (rk && rk->anon == r->anon)
+          mpage(&procs[k], va0, 1)->b[(va + i) % PGSIZE] = src[i];
+      }
+      continue;
+    }
     struct mpage *m = mpage(p, va0, 0);
     if (!m) {
       m = mpage(p, va0, 1);
