@@ -28,7 +28,8 @@
 // sweep (a loop storing to each page in order) has its blocks taken whole
 // or promoted, shrink, munmap, mprotect and MAP_FIXED demote the ones they
 // cut, fork shares or copies them and a store demotes or reuses a shared
-// one; the config byte switches them. The model predicts what each of
+// one, and shared anonymous mmap (whose stores every process mapping it
+// sees) gets them at once; the config byte switches them. The model predicts what each of
 // these must allocate, and the checker reads megapages page by page.
 //
 // A plain model says what every process must see: its regions, its
