@@ -148,7 +148,19 @@ void span_before(struct proc *p, uint64 va, uint64 len, struct span *sp);
 void check_written(struct proc *p, const struct span *sp);
 void check_read(struct proc *p, const struct span *sp);
 
+// What an eager mapping of whole pages (uvmalloc_large: sbrk, shared
+// anonymous mmap) must take, seen before it.
+struct eager {
+  uint64 need;     // pages as small pages, with their tables
+  uint64 blocks;   // whole aligned blocks, each a table fewer as a megapage
+  uint64 avail, pool;   // mavail() and mpool() before
+  int spare;       // free blocks enough that every block must be a megapage
+};
+
 // ---- fuzz_mem.c: the heap, accesses, faults, exit, config, sweeps; fuzz_fork.c: fork
+void eager_before(struct proc *p, uint64 from, uint64 to, struct eager *e);
+void eager_after(struct proc *p, uint64 from, uint64 to, const struct eager *e, int ok,
+                 const char *what);
 int spawn(struct proc *p);
 void op_exit(struct proc *p);
 void op_grow(struct proc *p, struct input *in, int lazy);

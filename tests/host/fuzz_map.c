@@ -102,34 +102,20 @@ do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int nop
     msync_range(p, addr, addr + rlen);   // what was there goes
   // Shared anonymous memory (not MAP_FIXED here) gets its pages at once,
   // whole aligned blocks as megapages when it can: as an eager grow.
-  uint64 before = mavail(), beforepool = mpool(), need = 0, blocks = 0;
-  struct tables t = { .pt = p->vm.pagetable };
-  for (uint64 va = want; !f && shared && want != (uint64)-1 && va < want + rlen; va += PGSIZE)
-    need += 1 + tables_for(&t, va);
-  for (uint64 blk = LARGE_ROUNDUP(want);
-       !f && shared && opt_largepage && want != (uint64)-1 && blk + LARGE_PGSIZE <= want + rlen;
-       blk += LARGE_PGSIZE)
-    blocks++;
+  int eager = !f && shared && want != (uint64)-1;
+  struct eager e;
+  if (eager)
+    eager_before(p, want, want + rlen, &e);
   // The file is open only for the call (the mapping holds it after close).
   struct inode *ip = f ? fakefs_open(mfiles[f - 1].name) : 0;
   uint64 r = vm_map(&p->vm, addr, len, prot, (fixed ? VMMAP_FIXED : 0) | (shared ? VMMAP_SHARED : 0),
                     ip, off, noprot);
   if (ip)
     fmap_release(ip);
-  if (!f && shared && want != (uint64)-1) {
-    int sure = need <= before, can = need - blocks <= before;
-    if ((r == want && !can) || (r != want && (sure || r != (uint64)-1)))
-      fuzz_fail("vm_map(%#lx, shared anonymous) = %#lx at %#lx, model %s (%lu pages, %lu blocks)",
-                rlen, r, want, sure ? "fits" : can ? "may fit" : "out of memory", need, blocks);
-    if (r != want)
-      return;
-    uint64 made = 0;
-    for (uint64 blk = LARGE_ROUNDUP(want); blk + LARGE_PGSIZE <= want + rlen; blk += LARGE_PGSIZE)
-      made += large_leaf(p->vm.pagetable, blk);
-    if (made > blocks || mpool() != beforepool - (need - made))
-      fuzz_fail("vm_map(shared anonymous %#lx): %lu megapages of %lu blocks, took %lu pages, "
-                "model %lu", rlen, made, blocks, beforepool - mpool(), need - made);
-    mreg_insert(p, (struct region){ r, r + rlen, prot, VMA_MMAP, 0, 1, 0, 0, ++anon_maps });
+  if (eager && (r == want || r == (uint64)-1)) {
+    eager_after(p, want, want + rlen, &e, r == want, "vm_map shared anonymous");
+    if (r == want)
+      mreg_insert(p, (struct region){ r, r + rlen, prot, VMA_MMAP, 0, 1, 0, 0, ++anon_maps });
     return;
   }
   if (r != want)

@@ -49,6 +49,56 @@ amount(struct input *in)
   return n;
 }
 
+// Before uvmalloc_large maps [from, to) of p (from page-aligned): the
+// pages it needs as small pages with their tables, the whole aligned blocks
+// that may be megapages instead (each a table fewer), what is free.
+void
+eager_before(struct proc *p, uint64 from, uint64 to, struct eager *e)
+{
+  e->need = e->blocks = 0;
+  e->spare = 0;
+  e->avail = mavail();
+  e->pool = mpool();
+  uint64 npages = to > from ? (PGROUNDUP(to) - from) / PGSIZE : 0;
+  if (npages > e->avail) {
+    e->need = npages;   // not even the pages fit
+    return;
+  }
+  struct tables t = { .pt = p->vm.pagetable };
+  for (uint64 va = from; va < to; va += PGSIZE)
+    e->need += 1 + tables_for(&t, va);
+  for (uint64 b = LARGE_ROUNDUP(from); opt_largepage && b + LARGE_PGSIZE <= to; b += LARGE_PGSIZE)
+    e->blocks++;
+  // With two free blocks to spare (the small pages before the first block
+  // and the tables may split them), every block must be a megapage.
+  if (e->blocks) {
+    uint64 counts[MEMSTAT_ORDERS];
+    kfreeblocks(counts);
+    e->spare = counts[LARGE_ORDER] >= e->blocks + 2;
+  }
+}
+
+// After uvmalloc_large mapped [from, to) (ok) or gave up: it must succeed
+// when small pages fit, may when megapages make it fit, and must take
+// exactly the pages of what it made; a failure leaks nothing.
+void
+eager_after(struct proc *p, uint64 from, uint64 to, const struct eager *e, int ok,
+            const char *what)
+{
+  int sure = e->need <= e->avail, can = e->need - e->blocks <= e->avail;
+  if ((ok && !can) || (!ok && sure))
+    fuzz_fail("%s [%#lx, %#lx) %s, model: %s (%lu pages, %lu blocks, %lu free)", what, from, to,
+              ok ? "succeeded" : "failed", sure ? "fits" : can ? "may fit" : "out of memory",
+              e->need, e->blocks, e->avail);
+  uint64 made = 0;
+  for (uint64 b = LARGE_ROUNDUP(from); ok && b + LARGE_PGSIZE <= to; b += LARGE_PGSIZE)
+    made += large_leaf(p->vm.pagetable, b);
+  uint64 took = e->pool - mpool(), want = ok ? e->need - made : 0;
+  if (made > e->blocks || (e->spare && made != e->blocks) || took != want)
+    fuzz_fail("%s [%#lx, %#lx): %lu megapages of %lu blocks, took %lu pages, model %lu", what,
+              from, to, made, e->blocks, took, want);
+}
+
 // growproc(n, lazy) for n >= 0, as kernel/proc does it: an eager one maps
 // each whole aligned block as a megapage when large pages are on and a
 // free block is there (else small pages, never an error).
@@ -60,45 +110,14 @@ op_grow(struct proc *p, struct input *in, int lazy)
   if (newsz < sz || newsz > mheaplimit(p))
     return;
   if (!lazy) {
-    // Each new page and the tables it needs, as small pages; a block that
-    // becomes a megapage needs one page fewer (no last-level table).
-    uint64 first = PGROUNDUP(sz), need = 0, blocks = 0;
-    uint64 npages = newsz > first ? (PGROUNDUP(newsz) - first) / PGSIZE : 0;
-    int sure = 0, can = 0;
-    if (npages <= mavail()) {
-      struct tables t = { .pt = p->vm.pagetable };
-      for (uint64 va = first; va < newsz; va += PGSIZE)
-        need += 1 + tables_for(&t, va);
-      for (uint64 b = LARGE_ROUNDUP(first); opt_largepage && b + LARGE_PGSIZE <= newsz;
-           b += LARGE_PGSIZE)
-        blocks++;
-      sure = need <= mavail();
-      can = need - blocks <= mavail();
-    }
-    // With two free blocks to spare (the small pages before the first block
-    // and the tables may split them), every block must be a megapage.
-    uint64 counts[MEMSTAT_ORDERS] = { 0 };
-    if (blocks)
-      kfreeblocks(counts);
-    uint64 before = mpool();
+    struct eager e;
+    eager_before(p, PGROUNDUP(sz), newsz, &e);
     uint64 r = uvmalloc_large(&p->vm, sz, newsz, RW);
-    if ((r == newsz && !can) || (r != newsz && (sure || r != 0)))
-      fuzz_fail("uvmalloc_large(%#lx, %#lx) = %#lx, model: %s (%lu pages, %lu blocks, %lu free)",
-                sz, newsz, r, sure ? "fits" : can ? "may fit" : "out of memory", need, blocks,
-                kfreecount());
-    if (r != newsz) {
-      if (mpool() != before)
-        fuzz_fail("failed uvmalloc_large leaked: %lu free or cached, %lu before", mpool(), before);
+    if (r != newsz && r != 0)
+      fuzz_fail("uvmalloc_large(%#lx, %#lx) = %#lx", sz, newsz, r);
+    eager_after(p, PGROUNDUP(sz), newsz, &e, r == newsz, "uvmalloc_large");
+    if (r != newsz)
       return;
-    }
-    uint64 made = 0;
-    for (uint64 b = LARGE_ROUNDUP(first); b + LARGE_PGSIZE <= newsz; b += LARGE_PGSIZE)
-      made += large_leaf(p->vm.pagetable, b);
-    if (made > blocks || (counts[LARGE_ORDER] >= blocks + 2 && made != blocks) ||
-        before - mpool() != need - made)
-      fuzz_fail("uvmalloc_large(%#lx, %#lx): %lu megapages of %lu blocks (%lu free blocks), "
-                "took %lu pages, model %lu", sz, newsz, made, blocks, counts[LARGE_ORDER],
-                before - mpool(), need - made);
   }
   p->vm.sz = p->sz = newsz;
 }
