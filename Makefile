@@ -44,6 +44,10 @@ endif
 ifdef LARGEPAGE
 CFLAGS += -DLARGEPAGE_DEFAULT=$(LARGEPAGE)
 endif
+# make EVICT=0: no eviction to swap by default (VMCONF_EVICT)
+ifdef EVICT
+CFLAGS += -DEVICT_DEFAULT=$(EVICT)
+endif
 KPTI_OTHER := $(if $(filter 1,$(KPTI)),0,1)
 # make FORKSHARE=0: fork writes every PTE instead of sharing last-level
 # page tables (VMCONF_FORKSHARE) by default
@@ -65,8 +69,9 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld
 	@$(OBJDUMP) -S $@ > $(B)/kernel.asm
 
 # The boot defaults chosen with make variables (COW, POLICY, KPTI, LARGEPAGE,
-# FORKSHARE) are compiled into stats.c: rebuild it when they change.
-OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=% -DLARGEPAGE_DEFAULT=% -DFORKSHARE_DEFAULT=%,$(CFLAGS))
+# FORKSHARE, EVICT) are compiled into stats.c: rebuild it when they change.
+OPTFLAGS := $(filter -DCOW_DEFAULT=% -DPOLICY_DEFAULT=% -DKPTI_DEFAULT=% -DLARGEPAGE_DEFAULT=% \
+                     -DFORKSHARE_DEFAULT=% -DEVICT_DEFAULT=%,$(CFLAGS))
 $(B)/options: FORCE
 	@mkdir -p $(B)
 	@echo '$(OPTFLAGS)' | cmp -s - $@ || echo '$(OPTFLAGS)' > $@

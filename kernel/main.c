@@ -26,7 +26,12 @@ main(void)
     phystop = base + size;
     if (phystop > bootmap_end)
       panic("RAM ends beyond what the boot page table maps");
-    kinit(V2P(end), phystop);   // the device tree is no longer needed
+    // The reverse map's records come first, from the bottom of free RAM.
+    uint64 first = PGROUNDUP(V2P(end));
+    uint64 rmbytes = rmap_bytes((phystop - first) / PGSIZE);
+    rmap_init(P2V(first), first, (phystop - first) / PGSIZE);
+    kinit(first + rmbytes, phystop);   // the device tree is no longer needed
+    reclaim_init();
     zeropage_init();
     pcache_init();
     printf("memory: %ld MiB, %ld pages free\n", (long)(size >> 20),

@@ -21,11 +21,15 @@ What it does, on a copy of fs.img (build/fs-test.img) and a swap disk of
      image on the host (fsck, replaying a committed log), boot again on it
      and run `crashtest check LAST`;
   6. `halt`, expect QEMU to exit 0, and fsck the image;
-  7. noswap: boot without a swap disk, which the kernel must report, and
-     run swaptest and a pipe there;
-  8. smalldisk: boot on a copy of fs.img one sector short, which the
+  7. swap: boot with --swap-mem of RAM (16M) and a swap disk twice that
+     size, and run swaptest there: eviction, page-in, fork, out of memory,
+     several processes over-committing together;
+  8. noswap: boot without a swap disk, at --swap-mem too, which the
+     kernel must report, and run swaptest (out of memory without swap)
+     and a pipe there;
+  9. smalldisk: boot on a copy of fs.img one sector short, which the
      kernel must refuse at boot with a panic naming the reason.
-Stages for --only: shell, console, crash, noswap, smalldisk (or any test
+Stages for --only: shell, console, crash, swap, noswap, smalldisk (or any test
 program's name).
 
 A kernel panic or a command that does not bring the prompt back within its
@@ -57,6 +61,9 @@ QUIET = 0.3          # seconds of silence after "$ " that mean "at the prompt"
 SHORT = 30           # timeout for shell and console commands, seconds
 HALT_TIMEOUT = 20    # seconds QEMU may take to exit after `halt`
 NOT_TESTS = {"testrun", "crashtest"}
+# Programs that size themselves from RAM to drive it into swap: run only
+# in the small-memory stages (swap, noswap), not at --mem.
+SMALL_MEM_TESTS = {"swaptest"}
 
 # Lines the kernel must print while a test program runs: (program, check,
 # pattern). memtest's killers make these kill lines: an address for a
@@ -72,9 +79,12 @@ CONSOLE_LINES = [
      KILL_LINE + r"misaligned (store|load) at va 0x[0-9a-f]*[13579bdf] \(heap, pc 0x[0-9a-f]+\)\n"),
     ("memtest", "kill:page_fault",
      KILL_LINE + r"store page fault at va 0x[0-9a-f]+ \(stack guard page, pc 0x[0-9a-f]+\)\n"),
+    # swaptest's hog, when RAM and swap are both gone.
+    ("swaptest", "kill:out_of_memory",
+     r"pid \d+ swaptest: killed: out of memory at va 0x[0-9a-f]+ \(heap, pc 0x[0-9a-f]+\)\n"),
 ]
 SWAP_MAXSLOTS = 65536   # kernel/mm/mm.h: slots the kernel uses at most
-STAGES = ("shell", "console", "crash", "noswap", "smalldisk")
+STAGES = ("shell", "console", "crash", "swap", "noswap", "smalldisk")
 SMALLDISK = "panic: fsinit: the disk is smaller than its file system"
 SWAPLINE = re.compile(r"^swap: (?:(\d+) MiB, (\d+) slots|none)$", re.M)
 FREE_SWAP = re.compile(r"^Swap: +(\d+) +(\d+) +(\d+)$", re.M)
@@ -462,6 +472,7 @@ class Run:
         self.swap = make_swap_image(os.path.join(BUILD, "swap-test%s.img" % suffix),
                                     self.swap_bytes)
         self.noswap = False       # boot without the swap disk (stage noswap)
+        self.mem = args.mem       # RAM of the next boot (stages swap, noswap: less)
         self.log = open(os.path.join(BUILD, "test-console%s.log" % suffix), "w",
                         encoding="latin-1")
         self.loglock = threading.Lock()
@@ -474,7 +485,7 @@ class Run:
 
     def qemu_cmd(self):
         a = self.args
-        return qemu_command(a.qemu, a.kernel, self.image, a.cpus, a.mem,
+        return qemu_command(a.qemu, a.kernel, self.image, a.cpus, self.mem,
                             None if self.noswap else self.swap)
 
     def why(self, status, g, start, timeout, waiting):
@@ -719,9 +730,26 @@ class Run:
                   "free's Swap line is %r, expected %d KiB in all"
                   % (f and f.group(0), slots * 4))
 
+    def small_memory(self):
+        """Stage swap: RAM small enough that the swap tests drive it into
+        swap in seconds, and a swap disk of twice that RAM (the
+        out-of-memory test fills both)."""
+        self.mem = self.args.swap_mem
+        big = self.swap
+        self.swap = make_swap_image(big + ".small", 2 * parse_size(self.mem))
+        if self.boot(True, "swap:boot"):
+            self.results.ok("swap:boot")
+            for prog in sorted(SMALL_MEM_TESTS):
+                self.testprog(prog)
+            self.halt()
+        os.unlink(self.swap)
+        self.swap = big
+        self.mem = self.args.mem
+
     def without_swap(self):
         """Stage noswap: everything works without a swap disk."""
         self.noswap = True
+        self.mem = self.args.swap_mem
         if not self.boot(True, "noswap:boot"):
             return
         self.results.ok("noswap:boot")
@@ -779,7 +807,7 @@ class Run:
         names = []
         for path in sorted(glob.glob(os.path.join(ROOT, "user", "*.c"))):
             name = os.path.basename(path)[:-2]
-            if "test" in name and name not in NOT_TESTS:
+            if "test" in name and name not in NOT_TESTS | SMALL_MEM_TESTS:
                 names.append(name)
         return names
 
@@ -807,6 +835,8 @@ class Run:
         self.halt()
         if not self.stopped:
             self.fsck("fsck:final")
+        if "swap" in stages and self.swap and not self.stopped:
+            self.small_memory()
         if "noswap" in stages and self.swap and not self.stopped:
             self.without_swap()
         if "smalldisk" in stages and not self.stopped:
@@ -830,6 +860,8 @@ def main():
     p.add_argument("--mem", default="128M")
     p.add_argument("--swap", default="64M",
                    help="size of the swap disk (default 64M; 0: none)")
+    p.add_argument("--swap-mem", default="16M",
+                   help="RAM of the swap and noswap stages (default 16M)")
     p.add_argument("--only", action="append", metavar="PROG",
                    help="run just this test program or stage (shell, console, "
                         "crash); may be repeated")

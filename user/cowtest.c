@@ -293,6 +293,9 @@ text_stays_readonly(void)
 static void
 out_of_memory(void)
 {
+  // RAM itself runs out: with eviction on, the child would go on into
+  // swap (user/swaptest.c tests that, with little RAM).
+  int evict = vmconfig(VMCONF_EVICT, 0);
   long grab = freepages() * 6 / 10;
   char *p = sbrk(grab * PGSIZE);
   expect(p != (char *)-1, "could not grow by %ld pages", grab);
@@ -307,6 +310,7 @@ out_of_memory(void)
   }
   int st;
   wait(&st);
+  vmconfig(VMCONF_EVICT, evict);
   expect(st == -1, "the child that ran out of memory exited with %d", st);
   for (long i = 0; i < grab; i++)
     expect(p[i * PGSIZE] == (char)i, "page %ld changed after the child died", i);

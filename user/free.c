@@ -46,5 +46,10 @@ main(void)
   printf("%10lu file pages mapped by a fault\n", st.file_mapped);
   printf("%10lu large pages mapped whole, %lu promoted, %lu demoted\n", st.large_mapped,
          st.large_promoted, st.large_demoted);
+  printf("%10lu minor faults, %lu major (read back from swap)\n", st.minor_faults,
+         st.major_faults);
+  printf("%10lu pages evicted: %lu anonymous to swap, %lu clean file, %lu dirty file\n",
+         st.evict_anon + st.evict_file + st.evict_dirty, st.evict_anon, st.evict_file,
+         st.evict_dirty);
   exit(0);
 }

@@ -401,7 +401,7 @@ static void
 vmconfig_options(void)
 {
   int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE, VMCONF_DEMANDEXEC, VMCONF_KPTI,
-                 VMCONF_LARGEPAGE, VMCONF_FORKSHARE };
+                 VMCONF_LARGEPAGE, VMCONF_FORKSHARE, VMCONF_EVICT };
   for (int k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++) {
     int key = keys[k];
     int old = vmconfig(key, -1);
@@ -420,7 +420,7 @@ vmconfig_options(void)
     expect(restored == !old && now == old, "key %d: restoring returned %d, reads %d",
            key, restored, now);
   }
-  expect(vmconfig(0, -1) == -1 && vmconfig(VMCONF_FORKSHARE + 1, 0) == -1 &&
+  expect(vmconfig(0, -1) == -1 && vmconfig(VMCONF_EVICT + 1, 0) == -1 &&
          vmconfig(-1, 1) == -1 && vmconfig(1000, -1) == -1, "an unknown key did not fail");
 }
 

@@ -435,7 +435,7 @@ t_kill_init(void)
   int st;
   expect(wait(&st) == pid && st == 0, "child did not exit cleanly");
   pause(5);   // the orphan has exited by now; a living init has reaped it
-  struct procinfo pi[NPROC];
+  static struct procinfo pi[NPROC];   // 4 KiB: too much for the stack page
   int n = procinfo(pi, NPROC);
   expect(n > 0, "procinfo failed");
   int init_alive = 0;

@@ -30,17 +30,17 @@ main(void)
     fprintf(2, "ps: procinfo failed\n");
     exit(1);
   }
-  printf("%5s %-9s %-16s %9s %9s %9s %6s\n", "PID", "STATE", "NAME", "SIZE",
-         "RESIDENT", "SHARED", "TABLES");
+  printf("%5s %-9s %-16s %9s %9s %9s %9s %6s\n", "PID", "STATE", "NAME", "SIZE",
+         "RESIDENT", "SHARED", "SWAPPED", "TABLES");
   for (int i = 0; i < n && i < NPROC; i++) {
     printf("%5d %-9s %-16s %8luK ", pi[i].pid, statename(pi[i].state),
            pi[i].name, pi[i].size / 1024);
     // Unknown: it kept running on another hart while procinfo waited.
     if (pi[i].resident == PI_UNKNOWN)
-      printf("%9s %9s %6s\n", "?", "?", "?");
+      printf("%9s %9s %9s %6s\n", "?", "?", "?", "?");
     else
-      printf("%8luK %8luK %6lu\n", pi[i].resident * (PGSIZE / 1024),
-             pi[i].shared * (PGSIZE / 1024), pi[i].tables);
+      printf("%8luK %8luK %8luK %6lu\n", pi[i].resident * (PGSIZE / 1024),
+             pi[i].shared * (PGSIZE / 1024), pi[i].swapped * (PGSIZE / 1024), pi[i].tables);
   }
   exit(0);
 }

@@ -41,6 +41,11 @@ struct memstat {
   uint64 pt_shared;     // last-level page tables fork shared instead of copying PTEs
   uint64 pt_copied;     // shared tables copied by a process that changed its span
   uint64 pt_taken;      // shared tables taken over by their last sharer, no copy
+  uint64 major_faults;  // faults that read a page back from swap
+  uint64 minor_faults;  // faults fixed without waiting for a disk (file reads aside)
+  uint64 evict_anon;    // anonymous pages evicted to swap
+  uint64 evict_file;    // clean file pages dropped to make room
+  uint64 evict_dirty;   // dirty file pages written back and dropped
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.
@@ -53,6 +58,7 @@ struct procinfo {
   uint64 resident;      // user pages mapped now
   uint64 tables;        // page-table pages
   uint64 shared;        // of the resident pages, those others map too
+  uint64 swapped;       // pages in swap
 };
 // resident and tables of a process that kept running on another hart while
 // procinfo waited to look at its page table.
@@ -114,6 +120,7 @@ struct vmregion {
 #define VMCONF_KPTI         6   // separate page tables: the kernel is in no user table
 #define VMCONF_LARGEPAGE    7   // anonymous memory gets 2 MiB pages where it can
 #define VMCONF_FORKSHARE    8   // fork shares last-level page tables (with VMCONF_COW)
+#define VMCONF_EVICT        9   // short of memory, pages go to swap (else the fault fails)
 
 // Page-replacement policies (kernel/mm/replace.c, docs/paging.md).
 #define POLICY_FIFO    0   // the page resident longest

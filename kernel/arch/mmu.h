@@ -85,6 +85,14 @@ pte_t pte_make_swap(uint64 slot);
 int pte_is_swap(pte_t pte);
 uint64 pte_swap_slot(pte_t pte);    // the slot of a pte_is_swap PTE
 
+// The accessed bit of the valid leaf *pte, cleared in the same atomic step:
+// the MMU sets it in the PTE at an access, maybe on another hart at this
+// very moment, and an update made meanwhile (the dirty bit) is not lost.
+// A hart whose TLB still holds the translation sets it again only after
+// its next flush, so a page may look unused when it was: the replacement
+// policies only need a hint.
+int pte_test_clear_accessed(pte_t *pte);
+
 pagetable_t pagetable_new(void);    // an empty top-level table, or 0
 // Free the user half's table pages and drop one reference to the top-level
 // table. Every user leaf, large pages too, must already be unmapped. The

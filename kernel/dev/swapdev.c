@@ -15,13 +15,13 @@ swapdev_pages(void)
   return virtio_disk_bytes(SWAP_DISK) / PGSIZE;
 }
 
-// Read page slot of the swap disk into page (write == 0), or write page
-// to it. Sleeps until done; the caller holds no spin lock. 0, or -1 on a
-// device error or a slot beyond the disk.
+// Read n pages of the swap disk from slot on into buf (write == 0), or
+// write them from buf, in one request. Sleeps until done; the caller
+// holds no spin lock. 0, or -1 on a device error or slots beyond the disk.
 int
-swapdev_rw(uint64 slot, void *page, int write)
+swapdev_rw(uint64 slot, void *buf, int n, int write)
 {
-  if (slot >= swapdev_pages())
+  if (n <= 0 || slot >= swapdev_pages() || n > swapdev_pages() - slot)
     return -1;
-  return virtio_disk_io(SWAP_DISK, slot * SECTORS_PER_PAGE, page, PGSIZE, write);
+  return virtio_disk_io(SWAP_DISK, slot * SECTORS_PER_PAGE, buf, n * PGSIZE, write);
 }

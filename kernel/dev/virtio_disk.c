@@ -374,8 +374,8 @@ alloc3_desc(struct disk *d, int idx[3])
 // Read len bytes at sector of disk n into data (write == 0), or write
 // them from data (write != 0), and return when the device has finished:
 // 0, or -1 if the device reported an error or the request lies outside
-// the disk. data is a kernel pointer to physically contiguous memory (one
-// page at most, or a buf), len a multiple of SECTOR_SIZE. Sleeps, so the
+// the disk. data is a kernel pointer to physically contiguous memory (a
+// page, a run of pages, or a buf), len a multiple of SECTOR_SIZE. Sleeps, so the
 // caller must be a process holding no spin lock; several callers may have
 // requests in flight.
 int

@@ -27,6 +27,24 @@ acquire(struct spinlock *lk)
   lk->cpu = mycpu();
 }
 
+// Acquire lk if it is free, without waiting: 1 when it is now held, 0
+// when someone else holds it. For taking a lock out of the usual order,
+// where waiting could deadlock.
+int
+tryacquire(struct spinlock *lk)
+{
+  push_off();
+  if (holding(lk))
+    panic(lk->name);
+  if (__sync_lock_test_and_set(&lk->locked, 1) != 0) {
+    pop_off();
+    return 0;
+  }
+  __sync_synchronize();
+  lk->cpu = mycpu();
+  return 1;
+}
+
 void
 release(struct spinlock *lk)
 {

@@ -13,6 +13,7 @@
 //   page absent, anonymous backing, a write  -> FIX_ZERO_FILL the backing's get
 //   page absent, file backing                -> FIX_FILE      the backing's get
 //   page absent, no region, or not allowed   -> FIX_DENY      kill
+//   page in swap, access allowed             -> FIX_SWAPIN    swap_fault (reclaim.c)
 //
 // An absent page belongs to the heap ([heapbase, sz), anonymous) or to a
 // region; the region's backing (pager.c) says where the page comes from.
@@ -47,9 +48,11 @@
 #include "mm/mm.h"
 
 #define FAULT_AROUND_MAX 256   // 1 MiB
+#define RECLAIM_RETRY 32      // pages a fault that found none reclaims before retrying
 #define MAP_AROUND 16          // file pages: the aligned block map_around fills
 
-enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_FILE, FIX_COW, FIX_NOTIFY };
+enum fix { FIX_NONE, FIX_DENY, FIX_ZERO_FILL, FIX_ZERO_MAP, FIX_FILE, FIX_COW, FIX_NOTIFY,
+           FIX_SWAPIN };
 
 static uint64 zeropage;   // physical address of the shared page of zeros;
                           // the kernel keeps a reference
@@ -142,6 +145,8 @@ classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte, struct v
     return FIX_DENY;
   if (v && v->kind == VMA_GUARD)
     return FIX_DENY;
+  if (pte && pte_is_swap(*pte))
+    return FIX_SWAPIN;
   if (v && v->file)
     return FIX_FILE;
   return access == ACCESS_READ && vm_zeropage ? FIX_ZERO_MAP : FIX_ZERO_FILL;
@@ -165,6 +170,7 @@ get_page(struct vmspace *vm, struct vma *v, uint64 va, enum access access)
     kfree(P2V(pa));
     return FAULT_NOMEM;
   }
+  rmap_note(vm, v, va, pa);
   return FAULT_OK;
 }
 
@@ -214,7 +220,12 @@ apply(enum fix fix, struct vmspace *vm, struct vma *v, uint64 va, enum access ac
   case FIX_ZERO_FILL: return get_page(vm, v, va, ACCESS_WRITE);
   case FIX_ZERO_MAP: return get_page(vm, v, va, ACCESS_READ);
   case FIX_FILE: return get_page(vm, v, va, access);
-  case FIX_COW: return cow_break(pte);
+  case FIX_COW:
+    if (cow_break(pte) != FAULT_OK)
+      return FAULT_NOMEM;
+    rmap_note_anon(vm, pte_pa(*pte), va);
+    return FAULT_OK;
+  case FIX_SWAPIN: return swap_fault(vm, v, va, pte);
   case FIX_NOTIFY: return notify_write(v, va, pte);
   case FIX_DENY: break;
   }
@@ -282,7 +293,7 @@ map_around(struct vmspace *vm, struct vma *v, uint64 va)
     pte_t *pte = walk(vm->pagetable, a, 0);
     uint64 pa;
     int flags;
-    if (a == va || (pte && pte_valid(*pte)))
+    if (a == va || (pte && (pte_valid(*pte) || pte_is_swap(*pte))))
       continue;
     int r = readin ? pg->get(v, a, ACCESS_READ, &pa, &flags) : pg->peek(v, a, &pa, &flags);
     if (r != FAULT_OK)
@@ -335,6 +346,8 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
   int r = apply(fix, vm, v, va, access, pte);
   if (r != FAULT_OK)
     return r;   // refused, or no memory: no PTE changed
+  if (fix != FIX_SWAPIN)
+    VMSTAT_INC(minor_faults);
   int n = fault_around(vm, va, fix, access);
   if (fix == FIX_FILE && access != ACCESS_WRITE && vm_faultaround)
     map_around(vm, v, va);
@@ -358,6 +371,29 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
   return FAULT_OK;
 }
 
+// resolve, in the fault path (vm->busy: see rmap.c's lock rules); when
+// no page was left, reclaim some and try again, for as long as reclaim
+// sends pages to swap. FAULT_NOMEM only when nothing more can go. Pages
+// the page cache drops only count twice: kalloc dropped those it could
+// before it failed, and a file fault that fails puts its page back in the
+// cache, where the next reclaim would find it again, forever. A page
+// present already costs no reclaim: the kernel's copies made under spin
+// locks find their pages prefaulted and must not sleep.
+static int
+resolve_retry(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hardware)
+{
+  for (int tries = 0;; tries++) {
+    vm->busy++;
+    int r = resolve(vm, va, access, pap, hardware);
+    vm->busy--;
+    if (r != FAULT_NOMEM || vm->busy > 0)
+      return r;
+    uint64 outs = vmstat.swap_outs;
+    if (reclaim(RECLAIM_RETRY) == 0 || (vmstat.swap_outs == outs && tries >= 2))
+      return r;
+  }
+}
+
 // Decide about an access of kind access to user address va in vm.
 // Returns FAULT_OK when the access may be retried (the page is there now,
 // or was already), FAULT_BADADDR when the process may not make it, and
@@ -368,7 +404,8 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
   uint64 pa;
   if (va >= MAXVA)
     return FAULT_BADADDR;
-  return resolve(vm, PGROUNDDOWN(va), access, &pa, 1);
+  reclaim_if_low();
+  return resolve_retry(vm, PGROUNDDOWN(va), access, &pa, 1);
 }
 
 // The physical address of the page holding user address va, made ready
@@ -379,7 +416,7 @@ uint64
 vmfault_pa(struct vmspace *vm, uint64 va, enum access access)
 {
   uint64 pa;
-  if (va >= MAXVA || resolve(vm, PGROUNDDOWN(va), access, &pa, 0) != FAULT_OK)
+  if (va >= MAXVA || resolve_retry(vm, PGROUNDDOWN(va), access, &pa, 0) != FAULT_OK)
     return 0;
   return pa;
 }

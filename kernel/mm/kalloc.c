@@ -306,6 +306,7 @@ kfree(void *page)
   uint64 pa = V2P(page);
   if (ref_drop(page_of(pa), "kfree: page is already free") > 1)
     return;
+  rmap_freed(pa);   // no longer a page that may be evicted
   acquire(&mem.lock);
   if (mem.nloose < mem.maxloose) {
     struct freepage *fp = page;

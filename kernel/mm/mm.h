@@ -94,6 +94,12 @@ struct vmspace {
   // how many pages its last heap fault mapped.
   uint64 seq_next;
   int seq_window;
+  // Nonzero while the owner relies on its PTEs staying as they are across
+  // a sleep: in the fault path (which holds PTE pointers and decisions
+  // about them), or holding a buffer prefault_pin made present for a copy
+  // under a spin lock. No one else changes a PTE of this space then
+  // (rmap.c, "Lock rules").
+  int busy;
 };
 
 
@@ -207,6 +213,7 @@ extern int vm_demandexec;     // VMCONF_DEMANDEXEC
 extern int vm_kpti;           // VMCONF_KPTI
 extern int vm_largepage;      // VMCONF_LARGEPAGE
 extern int vm_forkshare;      // VMCONF_FORKSHARE
+extern int vm_evict;          // VMCONF_EVICT
 int vmconfig(int key, int value);
 
 // ---- last-level page tables shared by fork (forkshare.c)
@@ -229,6 +236,8 @@ int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);
 int copyin(struct vmspace *vm, void *dst, uint64 srcva, uint64 len);
 int copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max);
 int prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access);
+int prefault_pin(struct vmspace *vm, uint64 va, uint64 len, enum access access);
+void unpin(struct vmspace *vm);
 
 // ---- swap space (swap.c): slots of the swap device, counted like pages
 #define SWAP_MAXSLOTS 65536   // slots used at most: 256 MiB of swap
@@ -236,15 +245,18 @@ uint64 swapinit(void);              // size the slot map; returns the slots
 uint64 swap_total(void);            // slots of the swap device (0: none)
 uint64 swap_used(void);             // slots holding a page
 int swap_alloc(void);               // a free slot with one reference, or -1
+int swap_alloc_run(int want, int *n);  // *n <= want consecutive slots, one reference each
 void swap_dup(int slot);            // one more reference
 void swap_free(int slot);           // drop one; the slot is free at zero
 int swap_refs(int slot);            // references to slot
 int swap_out(uint64 pa);            // page pa to a new slot: the slot or -1
 int swap_in(int slot, uint64 pa);   // slot into page pa: 0 or -1
 // The swap device, provided by kernel/dev (faked in tests/host): blocks
-// of PGSIZE bytes. swapdev_rw sleeps until done; 0, or -1 on an error.
+// of PGSIZE bytes. swapdev_rw moves n consecutive slots from slot on to
+// or from buf (physically contiguous), as one request; it sleeps until
+// done and returns 0, or -1 on an error.
 uint64 swapdev_pages(void);         // 0 when there is no swap device
-int swapdev_rw(uint64 slot, void *page, int write);
+int swapdev_rw(uint64 slot, void *buf, int n, int write);
 
 // ---- page replacement (replace.c): which tracked frame to evict
 struct repl_frame {
@@ -268,6 +280,43 @@ void repl_remove(struct replacer *r, int frame);  // leaves, not evicted
 int repl_present(struct replacer *r, int frame);
 void repl_age(struct replacer *r);                // one aging step
 int repl_victim(struct replacer *r, int policy);  // chosen and removed, or -1
+
+// ---- the reverse map (rmap.c): where each physical page belongs
+uint64 rmap_bytes(uint64 npages);   // memory rmap_init needs for npages pages
+void rmap_init(void *mem, uint64 base, uint64 npages);
+void rmap_note(struct vmspace *vm, struct vma *v, uint64 va, uint64 pa);  // pa mapped at va in v
+void rmap_note_anon(struct vmspace *vm, uint64 pa, uint64 va);  // a private anonymous page
+void rmap_freed(uint64 pa);                           // pa's last reference went
+uint64 rmap_tracked(void);                            // pages the replacer tracks
+int rmap_evict(int first, int n, char *buf);   // pages sent to slots first.., copied to buf
+void rmap_file_ptes(struct inode *ip, uint64 from,
+                    void (*fn)(void *arg, struct vmspace *vm, uint64 va, pte_t *pte), void *arg);
+uint64 vm_swapped_pages(struct vmspace *vm);
+void rmap_age(void);                 // one aging step of the replacer
+extern uint rmap_ticks;              // clock ticks, counted by the timer
+
+// The address spaces of all processes, as kernel/proc provides them
+// (procvm.c; tests/host fakes them). Call fn(arg, vm) for every process's
+// address space whose PTEs someone other than its owner may change now:
+// the owner is not running on another hart and not in the fault path
+// (vm->busy); the caller's own process counts as not running. Each call
+// holds that process's lock, so fn must not sleep, and the owner cannot
+// start running before fn returns. When fn returns nonzero it changed a
+// PTE: the owner's stale translations are flushed (at once when it is the
+// caller, else by the next hart to run it). Callers hold no spin lock but
+// rmap's own.
+void vm_visit(int (*fn)(void *arg, struct vmspace *vm), void *arg);
+// The same for vm alone, if it is a process's address space.
+void vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg);
+
+// ---- reclaim (reclaim.c): making free pages when memory runs short
+void reclaim_init(void);
+int reclaim(int want);        // free up to want pages; returns how many went
+void reclaim_if_low(void);    // below the low watermark: up to the high one
+int reclaim_room(uint64 npages);  // 0 when npages can be allocated now, else -1
+uint64 reclaim_limit(void);       // the most pages reclaim could make free
+int swap_fault(struct vmspace *vm, struct vma *v, uint64 va, pte_t *pte);
+void swap_wait_written(int slot, int n);
 
 // ---- loading a program (exec.c); proc/exec.c puts it in a process
 int exec_load(struct vmspace *vm, char *path, char **argv,

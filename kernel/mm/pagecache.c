@@ -271,6 +271,7 @@ pcache_reclaim(int want)
     }
   }
   release(&pc.lock);
+  __sync_fetch_and_add(&vmstat.evict_file, n);
   return n;
 }
 

@@ -20,6 +20,9 @@ _Static_assert(POLICY_DEFAULT >= 0 && POLICY_DEFAULT < NPOLICY, "POLICY is 0-3")
 #ifndef LARGEPAGE_DEFAULT
 #define LARGEPAGE_DEFAULT 1  // `make LARGEPAGE=0` builds a kernel with small pages only
 #endif
+#ifndef EVICT_DEFAULT
+#define EVICT_DEFAULT 1  // `make EVICT=0`: nothing goes to swap, as before issue 11
+#endif
 
 #ifndef FORKSHARE_DEFAULT
 #define FORKSHARE_DEFAULT 1  // `make FORKSHARE=0`: fork writes every PTE
@@ -33,6 +36,7 @@ int vm_demandexec = 1;
 int vm_kpti = KPTI_DEFAULT;
 int vm_largepage = LARGEPAGE_DEFAULT;
 int vm_forkshare = FORKSHARE_DEFAULT;
+int vm_evict = EVICT_DEFAULT;
 
 // Set option key to value, or only read it when value is -1. Switches
 // take 0 or 1, VMCONF_POLICY a POLICY_* number. Returns the old value, or
@@ -51,6 +55,7 @@ vmconfig(int key, int value)
   case VMCONF_KPTI: opt = &vm_kpti; break;
   case VMCONF_LARGEPAGE: opt = &vm_largepage; break;
   case VMCONF_FORKSHARE: opt = &vm_forkshare; break;
+  case VMCONF_EVICT: opt = &vm_evict; break;
   default: return -1;
   }
   if (value < -1 || value > max)

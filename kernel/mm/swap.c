@@ -93,6 +93,38 @@ swap_alloc(void)
   return slot;
 }
 
+// Take a run of consecutive free slots, at most want of them, each with
+// one reference, so that pages evicted together go to the disk in one
+// request: the first run found from where the last search stopped, or
+// the longest one when none is as long as want. Returns the first slot
+// and sets *n to the run's length, or returns -1 when swap is full.
+int
+swap_alloc_run(int want, int *n)
+{
+  acquire(&swap.lock);
+  long best = -1;
+  int bestlen = 0;
+  for (uint64 i = 0; i < swap.nslots && bestlen < want;) {
+    uint64 s = (swap.next + i) % swap.nslots;
+    int len = 0;
+    while (len < want && s + len < swap.nslots && swap.refs[s + len] == 0)
+      len++;
+    if (len > bestlen) {
+      best = s;
+      bestlen = len;
+    }
+    i += len + 1;
+  }
+  for (int k = 0; k < bestlen; k++)
+    swap.refs[best + k] = 1;
+  swap.nused += bestlen;
+  if (best >= 0)
+    swap.next = (best + bestlen) % swap.nslots;
+  release(&swap.lock);
+  *n = bestlen;
+  return best;
+}
+
 // One more reference to slot, which must be in use: another place now
 // holds the same swapped-out page (a fork sharing it).
 void
@@ -142,7 +174,7 @@ swap_out(uint64 pa)
   int slot = swap_alloc();
   if (slot < 0)
     return -1;
-  if (swapdev_rw(slot, P2V(pa), 1) != 0) {
+  if (swapdev_rw(slot, P2V(pa), 1, 1) != 0) {
     swap_free(slot);
     return -1;
   }
@@ -159,7 +191,7 @@ swap_in(int slot, uint64 pa)
 {
   if (swap_refs(slot) == 0)
     panic("swap_in: free slot");
-  if (swapdev_rw(slot, P2V(pa), 0) != 0)
+  if (swapdev_rw(slot, P2V(pa), 1, 0) != 0)
     return -1;
   VMSTAT_INC(swap_ins);
   return 0;

@@ -24,6 +24,29 @@ prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
   return 0;
 }
 
+// As prefault, and keep the pages in place until unpin: the caller may
+// sleep before it copies under a spin lock (wait, procinfo), and eviction
+// must not take them meanwhile. The whole address space is held
+// (vm->busy, which reclaim respects: rmap.c's lock rules), not the pages
+// one by one: a page reference would not do, since a reclaimer that had
+// counted the page's references just before could still take it. Returns
+// 0, or -1 (nothing held).
+int
+prefault_pin(struct vmspace *vm, uint64 va, uint64 len, enum access access)
+{
+  if (prefault(vm, va, len, access) != 0)
+    return -1;
+  vm->busy++;
+  return 0;
+}
+
+// Let go of what prefault_pin held. The caller is the owner.
+void
+unpin(struct vmspace *vm)
+{
+  vm->busy--;
+}
+
 // Copy len bytes between kernel buffer kbuf and user address va, in the
 // direction access says (ACCESS_WRITE: to the user). Returns 0, or -1 if
 // any byte may not be accessed (nothing is promised about bytes before it).

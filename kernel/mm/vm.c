@@ -2,7 +2,8 @@
 // the page table of a process, and its list of regions.
 //
 // Teardown walks the page table: a page that was never touched (lazy heap)
-// has no valid PTE and is skipped; each valid PTE drops one reference.
+// has no valid PTE and is skipped; each valid PTE drops one reference, and
+// each swapped-out one (docs/paging.md) one reference to its swap slot.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -44,9 +45,10 @@ next_span(uint64 va)
 // Remove the mappings of npages pages from va. PTEs that were never valid
 // (lazy pages never touched) are skipped. A large page must lie wholly
 // inside the range (largepage.c). With do_free, each page mapped loses
-// one reference. A span whose table is shared since a fork only loses its
-// mark: the caller made the spans it unmaps in part its own
-// (ptshare_own_ends). The caller flushes the TLB if pt is in use.
+// one reference, and each page in swap one reference to its slot. A span
+// whose table is shared since a fork only loses its mark: the caller made
+// the spans it unmaps in part its own (ptshare_own_ends). The caller
+// flushes the TLB if pt is in use.
 void
 uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
@@ -66,6 +68,12 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
       break;
     }
     for (; pte && a < stop; a += PGSIZE, pte++) {
+      if (pte_is_swap(*pte)) {
+        if (do_free)
+          swap_free(pte_swap_slot(*pte));
+        *pte = 0;
+        continue;
+      }
       if (!pte_valid(*pte))
         continue;
       if (do_free)
@@ -104,6 +112,7 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
       uvmdealloc(vm, a, oldsz);
       return 0;
     }
+    rmap_note_anon(vm, V2P(pa), a);
   }
   return newsz;
 }
@@ -198,15 +207,25 @@ copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int
     pte_t *cfirst = 0;                         // the child's PTE for cfirst_va,
     uint64 cfirst_va = 0;                      // made on the span's first page
     for (; pte && a < stop; a += PGSIZE, pte++) {
-      if (!pte_valid(*pte))
+      if (!pte_valid(*pte) && !pte_is_swap(*pte))
         continue;
       if (cfirst == 0) {
         cfirst = walk(new->pagetable, a, 1);
         cfirst_va = a;
       }
-      if (cfirst == 0 ||
-          share_or_copy(pte, cfirst + (a - cfirst_va) / PGSIZE, shared) != 0)
+      if (cfirst == 0)
         return -1;
+      pte_t *child = cfirst + (a - cfirst_va) / PGSIZE;
+      if (pte_is_swap(*pte)) {
+        // Both hold the page in swap: the slot is shared, counted like a page.
+        swap_dup(pte_swap_slot(*pte));
+        *child = *pte;
+        continue;
+      }
+      if (share_or_copy(pte, child, shared) != 0)
+        return -1;
+      if (pte_pa(*child) != pte_pa(*pte))
+        rmap_note_anon(new, pte_pa(*child), a);   // copying fork: the child's own page
     }
     a = stop;
   }

@@ -158,6 +158,7 @@ int
 fork(void)
 {
   struct proc *p = myproc();
+  reclaim_if_low();   // the child's tables and copies come next
   struct proc *np = allocproc();
   if (np == 0)
     return -1;
@@ -240,6 +241,8 @@ exit(int status)
   panic("zombie exit");
 }
 
+static int waitchild(struct proc *p, uint64 addr);
+
 // Wait for a child to exit; store its status at user address addr (unless
 // addr is 0) and return its pid. -1 if there are no children, the caller
 // is killed, or addr is bad (the child then stays to be waited for again).
@@ -247,10 +250,22 @@ int
 wait(uint64 addr)
 {
   struct proc *p = myproc();
-  // Make the status's page present and writable now: under the spin locks
-  // below, the copy must not need to allocate (or, one day, to sleep).
-  if (addr != 0 && prefault(&p->vm, addr, sizeof(int), ACCESS_WRITE) != 0)
+  // Make the status's page present and writable now, and keep it so while
+  // this process sleeps below (pinned: eviction leaves it alone): under
+  // the spin locks, the copy must not allocate or sleep.
+  if (addr == 0)
+    return waitchild(p, 0);
+  if (prefault_pin(&p->vm, addr, sizeof(int), ACCESS_WRITE) != 0)
     return -1;
+  int pid = waitchild(p, addr);
+  unpin(&p->vm);
+  return pid;
+}
+
+// wait, once the status's page is in place.
+static int
+waitchild(struct proc *p, uint64 addr)
+{
   acquire(&wait_lock);
   for (;;) {
     int havekids = 0;

@@ -49,8 +49,21 @@ growproc(long n, int lazy)
 
   if (newsz < sz || newsz > vm_heaplimit(vm))   // never into a mapping
     return -1;
-  if (!lazy && uvmalloc_large(vm, sz, newsz, VM_R | VM_W) == 0)
-    return -1;
+  if (!lazy && (PGROUNDUP(newsz) - PGROUNDUP(sz)) / PGSIZE > reclaim_limit())
+    return -1;   // could never fit: fail before evicting anything
+  // An eager grow takes its pages a large block at a time (its part of
+  // one aligned LARGE_PGSIZE span), reclaiming room for each first: it may
+  // use more than the free RAM while swap has room.
+  for (uint64 a = sz; !lazy && a < newsz;) {
+    uint64 span = (a | (LARGE_PGSIZE - 1)) + 1;
+    uint64 to = span < newsz ? span : newsz;
+    if (reclaim_room((PGROUNDUP(to) - PGROUNDUP(a)) / PGSIZE) != 0 ||
+        uvmalloc_large(vm, a, to, VM_R | VM_W) == 0) {
+      uvmdealloc(vm, a, sz);
+      return -1;
+    }
+    a = to;
+  }
   vm->sz = newsz;
   return 0;
 }

@@ -115,3 +115,49 @@ proc_vmreturn(struct proc *p)
   if (mycpu()->pagetable != kernel_table_of(p))
     proc_vmuse(p);
 }
+
+// kernel/mm's view of all address spaces (mm.h, vm_visit): each process's
+// in turn, under its lock, when no one else can be using its page table.
+// A process running on another hart is passed over: its TLB may hold any
+// PTE, and without IPIs it cannot be made to forget one. So is one in the
+// fault path (vm.busy), which may sleep between looking at a PTE and
+// changing it, and one being made or freed (no page table, or not yet or
+// no more RUNNABLE or SLEEPING). A process whose lock is busy is passed
+// over too: the caller may hold rmap's lock, which a fork holding its
+// child's lock may be waiting for.
+static void
+visit(struct proc *p, int (*fn)(void *arg, struct vmspace *vm), void *arg)
+{
+  if (p->state == UNUSED)
+    return;   // a racy peek: a process made meanwhile has no pages yet
+  if (!tryacquire(&p->lock))
+    return;
+  struct proc *me = myproc();
+  int stopped = p->state == SLEEPING || p->state == RUNNABLE || (p == me && p->state == RUNNING);
+  if (stopped && p->vm.busy == 0 && p->vm.pagetable != 0 && fn(arg, &p->vm)) {
+    if (p == me)
+      tlb_flush();
+    else
+      p->lastcpu = -1;   // the next hart to run it flushes (proc_vmenter)
+  }
+  release(&p->lock);
+}
+
+void
+vm_visit(int (*fn)(void *arg, struct vmspace *vm), void *arg)
+{
+  for (struct proc *p = proc; p < &proc[NPROC]; p++)
+    visit(p, fn, arg);
+}
+
+// vm may be any pointer a record kept (exec's new address space, a
+// process since freed): only a process's own is visited.
+void
+vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg)
+{
+  uint64 off = (uint64)vm - (uint64)&proc[0].vm;
+  if ((uint64)vm < (uint64)&proc[0].vm || off % sizeof(struct proc) != 0 ||
+      off / sizeof(struct proc) >= NPROC)
+    return;
+  visit(&proc[off / sizeof(struct proc)], fn, arg);
+}

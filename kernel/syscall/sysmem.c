@@ -35,13 +35,23 @@ sys_vmconfig(void)
 // process's spin lock, where a copy must not allocate a page (nor, one day,
 // sleep). So the whole buffer, room for max entries of size bytes, is made
 // present and writable first: the copies then find every page in place.
+// They stay pinned until done(): the process may sleep before it copies
+// (lock_still), and eviction must not take them meanwhile (uaccess.c).
 // Returns 0, or -1 for a negative max or a buffer the caller may not write.
 static int
 prefault_buffer(uint64 addr, int max, uint64 size)
 {
   if (max < 0)
     return -1;
-  return prefault(&myproc()->vm, addr, (uint64)max * size, ACCESS_WRITE);
+  return prefault_pin(&myproc()->vm, addr, (uint64)max * size, ACCESS_WRITE);
+}
+
+// The copies into the buffer are done: r is the call's result.
+static uint64
+done(uint64 r)
+{
+  unpin(&myproc()->vm);
+  return r;
 }
 
 #define STILL_TICKS 10   // how long to wait for a process to stop running
@@ -160,14 +170,15 @@ sys_procinfo(void)
       pi.resident = pagetable_user_pages(p->vm.pagetable);
       pi.tables = pagetable_pages(p->vm.pagetable);
       pi.shared = shared_pages(&p->vm);
+      pi.swapped = vm_swapped_pages(&p->vm);
     }
     int bad = n < max && copyout(to, addr + n * sizeof(pi), &pi, sizeof(pi)) != 0;
     release(&p->lock);
     if (bad)
-      return -1;
+      return done(-1);
     n++;
   }
-  return n;
+  return done(n);
 }
 
 // Process pid, returned with its lock held at a moment it is not running
@@ -245,14 +256,14 @@ sys_vmdump(void)
   uint64 addr;
   struct proc *p = argproc_buffer(sizeof(struct ptentry), VMDUMP_KERNEL, &kernel, &addr, &max);
   if (p == 0)
-    return -1;
+    return done(-1);
   struct dump d = { &p->vm, &myproc()->vm, addr, max, 0, 0 };
   if (p->vm.pagetable && kernel)
     pagetable_visit_kernel(p->vm.pagetable, dump_entry, &d);
   else if (p->vm.pagetable)
     pagetable_visit(p->vm.pagetable, dump_entry, &d);
   release(&p->lock);
-  return d.bad ? -1 : d.n;
+  return done(d.bad ? -1 : d.n);
 }
 
 struct regions {
@@ -280,9 +291,9 @@ sys_vmregions(void)
   uint64 addr;
   struct proc *p = argproc_buffer(sizeof(struct vmregion), 0, &flags, &addr, &max);
   if (p == 0)
-    return -1;
+    return done(-1);
   struct regions d = { &myproc()->vm, addr, max, 0, 0 };
   vm_describe(&p->vm, region_entry, &d);
   release(&p->lock);
-  return d.bad ? -1 : d.n;
+  return done(d.bad ? -1 : d.n);
 }

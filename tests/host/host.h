@@ -103,6 +103,13 @@ void fakeswap_fail(long after);             // the request after `after` more fa
 const uchar *fakeswap_block(uint64 slot);   // slot's bytes, 0 if never written
 extern uint64 fakeswap_reads, fakeswap_writes;  // requests done since the reset
 
+// ---- host_vmreg.c: the address spaces vm_visit reaches ("processes")
+void vmreg_reset(void);
+void vmreg_add(struct vmspace *vm);
+void vmreg_remove(struct vmspace *vm);
+void vmreg_running_elsewhere(struct vmspace *vm, int on);   // passed over while on
+int vmreg_flushes(struct vmspace *vm);   // visits that changed its PTEs
+
 // ---- elfimg.c: crafted ELF executables
 struct seg {
   uint32 type;          // PT_LOAD, ...

@@ -7,6 +7,7 @@
 #include "klib_names.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
+#include "lib/sleeplock.h"
 #undef memset
 #undef memmove
 #undef memcpy
@@ -120,4 +121,43 @@ host_locks_reset(void)
   for (int i = 0; i < nheld; i++)
     held[i]->locked = 0;
   nheld = 0;
+}
+
+// Taking a free lock cannot fail with one thread; a held one is busy.
+int
+tryacquire(struct spinlock *lk)
+{
+  if (lk->locked)
+    return 0;
+  acquire(lk);
+  return 1;
+}
+
+// Sleep locks: with one thread nobody else can hold one, so finding it
+// held is a deadlock, and holding a spin lock while taking one would
+// sleep with it held on the real machine.
+void
+initsleeplock(struct sleeplock *lk, const char *name)
+{
+  lk->locked = 0;
+  lk->name = name;
+  lk->pid = 0;
+}
+
+void
+acquiresleep(struct sleeplock *lk)
+{
+  if (nheld != 0)
+    panic("acquiresleep: holding a spin lock");
+  if (lk->locked)
+    panic("acquiresleep: lock already held (deadlock)");
+  lk->locked = 1;
+}
+
+void
+releasesleep(struct sleeplock *lk)
+{
+  if (!lk->locked)
+    panic("releasesleep: lock not held");
+  lk->locked = 0;
 }

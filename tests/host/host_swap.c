@@ -44,9 +44,10 @@ swapdev_pages(void)
   return npages;
 }
 
-// A slot never written reads as junk, as a fresh disk may hold anything.
-int
-swapdev_rw(uint64 slot, void *page, int write)
+// One slot. A slot never written reads as junk, as a fresh disk may hold
+// anything.
+static int
+swapdev_rw1(uint64 slot, void *page, int write)
 {
   if (host_locks_held() != 0)
     panic("swapdev_rw: called holding a spin lock");
@@ -66,5 +67,17 @@ swapdev_rw(uint64 slot, void *page, int write)
       memset(page, 0xA5, PGSIZE);
     fakeswap_reads++;
   }
+  return 0;
+}
+
+// n slots from slot on, one request (a failure counts once).
+int
+swapdev_rw(uint64 slot, void *buf, int n, int write)
+{
+  if (n <= 0 || slot + n > npages)
+    panic("swapdev_rw: slot beyond the device");
+  for (int i = 0; i < n; i++)
+    if (swapdev_rw1(slot + i, (char *)buf + (uint64)i * PGSIZE, write) != 0)
+      return -1;
   return 0;
 }

@@ -3,9 +3,9 @@
 #include "unit.h"
 
 static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage, &vm_demandexec,
-                                &vm_largepage, &vm_forkshare };
+                                &vm_largepage, &vm_forkshare, &vm_evict };
 static const int keys[] = { VMCONF_COW, VMCONF_FAULTAROUND, VMCONF_ZEROPAGE, VMCONF_DEMANDEXEC,
-                            VMCONF_LARGEPAGE, VMCONF_FORKSHARE };
+                            VMCONF_LARGEPAGE, VMCONF_FORKSHARE, VMCONF_EVICT };
 #define NOPTIONS 6
 
 // Each key sets its own option to 0 or 1 and returns the old value; -1
@@ -40,7 +40,7 @@ static void
 vmconfig_refuses_bad_arguments(void **state)
 {
   (void)state;
-  const int badkeys[] = { 0, VMCONF_FORKSHARE + 1, -1, 1000 };
+  const int badkeys[] = { 0, VMCONF_EVICT + 1, -1, 1000 };
   for (int i = 0; i < 4; i++) {
     assert_int_equal(vmconfig(badkeys[i], -1), -1);
     assert_int_equal(vmconfig(badkeys[i], 0), -1);

@@ -82,5 +82,6 @@ int run_lpfork_tests(int *ntests);
 int run_lpedge_tests(int *ntests);
 int run_forkshare_tests(int *ntests);
 int run_unshare_tests(int *ntests);
+int run_rmap_tests(int *ntests);
 
 #endif

@@ -21,6 +21,14 @@ setup_with_ram(uint64 npages)
   fakeswap_reset(0);   // no swap unless a test attaches a device
   swapinit();
   machine_boot(npages);
+  // The reverse map covers the new RAM; no address space is registered
+  // for it to visit until a test adds one (host_vmreg.c).
+  static uchar rmap_mem[RAM_MAX_PAGES * 32];
+  if (rmap_bytes(npages) > sizeof(rmap_mem))
+    fail_msg("rmap_mem too small");
+  rmap_init(rmap_mem, machine_ram_start(), npages);
+  vmreg_reset();
+  reclaim_init();
   free_at_start = kfreecount();   // the zero page is taken by now
   // Every test starts with every option on and the counters at zero.
   vm_cow = vm_faultaround = vm_zeropage = vm_demandexec = vm_largepage = 1;
@@ -171,6 +179,7 @@ main(void)
     run_exec_tests, run_swap_tests, run_replace_tests, run_buddy_tests,
     run_largepage_tests, run_mmap_tests, run_lpvm_tests, run_lpfork_tests, run_lpedge_tests,
     run_forkshare_tests, run_unshare_tests,
+    run_rmap_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

@@ -129,6 +129,12 @@ pte_swap_slot(pte_t pte)
   return pte >> PTE_SWAP_SHIFT;
 }
 
+int
+pte_test_clear_accessed(pte_t *pte)
+{
+  return (__atomic_fetch_and(pte, ~(pte_t)PTE_A, __ATOMIC_SEQ_CST) & PTE_A) != 0;
+}
+
 pagetable_t
 pagetable_new(void)
 {

@@ -34,6 +34,7 @@ clockintr(void)
   if (cpuid() == 0) {
     acquire(&tickslock);
     ticks++;
+    rmap_ticks++;   // under tickslock: the aging steps' clock
     wakeup(&ticks);
     release(&tickslock);
   }

@@ -1,0 +1,235 @@
+// Reclaim: making free pages when memory runs short, and bringing
+// swapped-out pages back (docs/paging.md).
+//
+// kalloc never sleeps (its callers may hold spin locks), so it does not
+// evict: it only drops the page cache's clean unmapped pages. Eviction,
+// which writes to the swap disk, runs where sleeping is allowed: at a
+// page fault when free memory is below the low watermark (until the high
+// one), when a fault found no page (then the fault is retried), and
+// before an eager sbrk or a fork asks for memory (reclaim_room). Only
+// when nothing can be evicted any more (swap full, every page pinned or
+// in use elsewhere) does a fault fail with FAULT_NOMEM, and the process
+// is killed "out of memory".
+//
+// One reclaimer runs at a time (rlock); others wait for it and then find
+// memory it made. The write of an evicted page is "in flight" until done:
+// the page's PTEs name its slot already, and a fault on that slot waits
+// (swap_wait_written) before it reads the slot back.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "lib/spinlock.h"
+#include "lib/sleeplock.h"
+#include "mm/mm.h"
+
+#define BATCH 16     // pages evicted together, written in one request
+#define CLUSTER 16   // swapped pages read back together, in one request
+
+static struct sleeplock rlock;   // held by the one reclaimer
+static char wbuf[BATCH * PGSIZE];   // what it writes, under rlock
+
+// The write in flight: its slots [first, first + n) (n == 0: none), and a
+// lock held while it lasts.
+static struct {
+  struct spinlock lock;
+  int first, n;
+  struct sleeplock busy;
+} wr;
+
+// Swap-ins read a cluster of slots into rbuf, one fault at a time.
+static struct sleeplock rdlock;
+static char rbuf[CLUSTER * PGSIZE];
+
+static uint last_age;   // rmap_ticks at the last aging step
+
+void
+reclaim_init(void)
+{
+  initsleeplock(&rlock, "reclaim");
+  initlock(&wr.lock, "swapwrite");
+  initsleeplock(&wr.busy, "swapwrite");
+  wr.n = 0;
+  initsleeplock(&rdlock, "swapread");
+}
+
+// Watermarks, in free pages: below low, a fault reclaims up to high.
+static uint64
+low_mark(void)
+{
+  return ktotalpages() / 128 + 16;
+}
+
+static uint64
+high_mark(void)
+{
+  return 2 * low_mark();
+}
+
+// Return once slots [slot, slot + n) hold the pages their PTEs were given:
+// wait while a write of any of them is in flight. Caller holds no spin
+// lock.
+void
+swap_wait_written(int slot, int n)
+{
+  for (;;) {
+    acquire(&wr.lock);
+    int inflight = wr.n > 0 && slot < wr.first + wr.n && wr.first < slot + n;
+    release(&wr.lock);
+    if (!inflight)
+      return;
+    acquiresleep(&wr.busy);   // until the write ends (maybe a later one)
+    releasesleep(&wr.busy);
+  }
+}
+
+// One batch: a run of free slots, as many pages of the policy's choice
+// moved to them, one write. Returns the pages evicted; 0 when none could
+// be (swap full, nothing evictable now). Caller holds rlock.
+static int
+evict_batch(int want)
+{
+  int n;
+  int first = swap_alloc_run(want < BATCH ? want : BATCH, &n);
+  if (first < 0)
+    return 0;
+  acquiresleep(&wr.busy);
+  acquire(&wr.lock);
+  wr.first = first;
+  wr.n = n;
+  release(&wr.lock);
+  int done = rmap_evict(first, n, wbuf);
+  // A disk that fails a write leaves PTEs naming slots with nothing to
+  // read back: the kernel stops rather than hand out wrong memory (a disk
+  // error, never something a user program did).
+  if (done > 0 && swapdev_rw(first, wbuf, done, 1) != 0)
+    panic("swap: write error");
+  __sync_fetch_and_add(&vmstat.swap_outs, done);
+  acquire(&wr.lock);
+  wr.n = 0;
+  release(&wr.lock);
+  releasesleep(&wr.busy);
+  for (int i = 0; i < n; i++)
+    swap_free(first + i);   // the write's references; unused slots are free again
+  return done;
+}
+
+// Free up to want pages: clean page-cache pages first (no disk write),
+// then anonymous pages to swap, chosen by the policy (rmap.c). Returns how
+// many pages were freed or sent to swap. Sleeps; caller holds no spin
+// lock and is not in the fault path of its own address space.
+int
+reclaim(int want)
+{
+  int done = pcache_reclaim(want);
+  if (done >= want || !vm_evict || swap_total() == 0)
+    return done;
+  acquiresleep(&rlock);
+  uint now = __atomic_load_n(&rmap_ticks, __ATOMIC_RELAXED);
+  if (now != last_age) {
+    last_age = now;
+    rmap_age();
+  }
+  while (done < want) {
+    int n = evict_batch(want - done);
+    if (n == 0)
+      break;
+    done += n;
+  }
+  releasesleep(&rlock);
+  return done;
+}
+
+// Below the low watermark, free pages up to the high one.
+void
+reclaim_if_low(void)
+{
+  uint64 free = kfreecount();
+  if (free < low_mark())
+    reclaim(high_mark() - free);
+}
+
+// The most pages that could be had now: the free ones, the page cache's
+// clean unmapped ones, and with eviction the free swap slots (every one
+// can take a page out of RAM). An eager sbrk asking for more fails at
+// once, before it evicts anything.
+uint64
+reclaim_limit(void)
+{
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  uint64 n = kfreecount() + reclaimable;
+  if (vm_evict)
+    n += swap_total() - swap_used();
+  return n;
+}
+
+// Make room for npages more pages (an eager sbrk, a fork) above the low
+// watermark, as far as reclaim can. Returns 0 when they fit now, -1 when
+// they do not even after reclaiming.
+int
+reclaim_room(uint64 npages)
+{
+  for (;;) {
+    uint64 free = kfreecount();
+    uint64 need = npages + low_mark();
+    if (free >= need)
+      return 0;
+    int want = need - free > 256 ? 256 : need - free;
+    if (reclaim(want) == 0)
+      return kfreecount() >= npages ? 0 : -1;
+  }
+}
+
+// How many PTEs from pte on (at most CLUSTER, within va's leaf table and
+// region [va, end)) hold consecutive slots from slot on: pages evicted
+// together, likely used together.
+static int
+cluster(pte_t *pte, uint64 va, uint64 end, int slot)
+{
+  int n = 1;
+  while (n < CLUSTER && va + n * PGSIZE < end && (va + n * PGSIZE) % PT_LEAF_SPAN != 0 &&
+         (uint64)slot + n < swap_total() && pte_is_swap(pte[n]) &&
+         pte_swap_slot(pte[n]) == (uint64)slot + n)
+    n++;
+  return n;
+}
+
+// A fault on page va of region v (0: the heap), whose PTE pte holds a
+// swap slot: read the page back (a major fault; the process sleeps on the
+// disk) and map it as the region allows, copy-on-write while other PTEs
+// still hold the slot. The pages after it that went out with it come
+// back in the same request. The caller is the owner, in the fault path
+// (vm->busy): nobody else changes these PTEs meanwhile.
+int
+swap_fault(struct vmspace *vm, struct vma *v, uint64 va, pte_t *pte)
+{
+  int slot = pte_swap_slot(*pte);
+  uint64 end = v ? v->end : PGROUNDUP(vm->sz);
+  int n = cluster(pte, va, end, slot);
+  swap_wait_written(slot, n);
+  acquiresleep(&rdlock);
+  if (swapdev_rw(slot, rbuf, n, 0) != 0) {
+    releasesleep(&rdlock);
+    return FAULT_BADADDR;   // a disk error: the contents are lost
+  }
+  int prot = v ? v->prot : VM_R | VM_W;
+  int r = FAULT_OK;
+  for (int i = 0; i < n; i++) {
+    void *page = kalloc_copy(rbuf + (uint64)i * PGSIZE);
+    if (page == 0) {
+      if (i == 0)
+        r = FAULT_NOMEM;
+      break;
+    }
+    int flags = VM_U | VM_R | (prot & VM_X);
+    if (prot & VM_W)
+      flags |= swap_refs(slot + i) == 1 ? VM_W : VM_COW;
+    pte[i] = pte_make(V2P(page), flags);
+    swap_free(slot + i);
+    rmap_note_anon(vm, V2P(page), va + (uint64)i * PGSIZE);
+    VMSTAT_INC(swap_ins);
+  }
+  releasesleep(&rdlock);
+  if (r == FAULT_OK)
+    VMSTAT_INC(major_faults);
+  return r;
+}

@@ -1,0 +1,384 @@
+// The reverse map: for each physical page, where it belongs, so that the
+// reclaimer (reclaim.c) can find every PTE that maps a page it chose.
+//
+// Design. A page of anonymous memory (heap, stack, an anonymous private
+// mapping, a private copy of a file page) sits at the same virtual
+// address in every address space that maps it: only fork shares such a
+// page, and fork keeps addresses (Lazuli has no mremap). So the record of
+// a page says (kind, va), and the address space that mapped it last, a
+// hint that finds the only mapper of an unshared page at once. The
+// mappers of a page are then the address spaces whose PTE for va names
+// the page: the reclaimer asks every process's address space (vm_visit,
+// kernel/proc/procvm.c), and knows it found them all when their number is
+// the page's reference count. A page the kernel holds besides (the page
+// cache's, a page being copied) has more references than mappers and is
+// never evicted. A file page is found from (inode, index) the same way:
+// the address spaces with a region of that inode map it at one address
+// each, computed from the region (rmap_file_ptes). Records cost 16 bytes
+// a page (and 12 for the replacer), taken from RAM at boot. There is no
+// list of PTEs per page to keep up to date in fork, exit and munmap; a
+// record goes when its page is freed (rmap_freed), and every use checks
+// the PTEs first, so a record that is out of date costs an attempt that
+// fails, never a wrong eviction.
+//
+// Lock rules (docs/paging.md). The owner of an address space changes its
+// PTEs without a lock, as before: it runs on one hart. Anyone else
+// changes a PTE of it only inside vm_visit, holding the owner's process
+// lock while the owner is not running and not in the fault path
+// (vm->busy: the one owner path that sleeps between looking at a PTE and
+// changing it). Between visits anything may happen, so each visit checks
+// again what it finds. Only valid PTEs of anonymous pages are turned into
+// swapped ones by others; nobody but the owner touches a swapped PTE, the
+// structure of the tables, or regions. rm.lock (a spin lock) is taken
+// before process locks, never after.
+#include "abi/types.h"
+#include "lib/lib.h"
+#include "lib/spinlock.h"
+#include "mm/mm.h"
+
+enum { RM_NONE, RM_ANON };
+
+struct rmap_page {
+  struct vmspace *vm;   // the address space that mapped it last: a hint
+  uint32 vpn;           // va / PGSIZE
+  uint8 kind;           // RM_*
+};
+
+static struct {
+  struct spinlock lock;
+  struct rmap_page *pages;
+  struct repl_frame *frames;
+  struct replacer repl;
+  uint64 base, npages;   // pages [base, base + npages * PGSIZE) are recorded
+} rm;
+
+uint rmap_ticks;   // clock ticks (the timer counts them), for aging steps
+
+static int referenced(void *arg, int frame);
+
+uint64
+rmap_bytes(uint64 npages)
+{
+  return npages * (sizeof(struct rmap_page) + sizeof(struct repl_frame));
+}
+
+// Record the pages of physical [base, base + npages * PGSIZE) in mem,
+// rmap_bytes(npages) bytes that stay the reverse map's. Before any page
+// is mapped.
+void
+rmap_init(void *mem, uint64 base, uint64 npages)
+{
+  initlock(&rm.lock, "rmap");
+  rm.pages = mem;
+  rm.frames = (struct repl_frame *)(rm.pages + npages);
+  rm.base = base;
+  rm.npages = npages;
+  for (uint64 i = 0; i < npages; i++)
+    rm.pages[i].kind = RM_NONE;
+  repl_init(&rm.repl, rm.frames, npages, referenced, 0);
+}
+
+// The frame of page pa, or -1 when it is not recorded.
+static int
+frame_of(uint64 pa)
+{
+  if (pa < rm.base || pa >= rm.base + rm.npages * PGSIZE)
+    return -1;
+  return (pa - rm.base) / PGSIZE;
+}
+
+static uint64
+pa_of(int frame)
+{
+  return rm.base + (uint64)frame * PGSIZE;
+}
+
+// Page pa is a private anonymous page mapped at va: it may go to swap.
+// Callers hold no spin lock.
+void
+rmap_note_anon(struct vmspace *vm, uint64 pa, uint64 va)
+{
+  int f = frame_of(pa);
+  if (f < 0 || is_zeropage(pa))
+    return;
+  acquire(&rm.lock);
+  rm.pages[f].kind = RM_ANON;
+  rm.pages[f].vpn = va / PGSIZE;
+  rm.pages[f].vm = vm;
+  if (!repl_present(&rm.repl, f))
+    repl_add(&rm.repl, f);
+  release(&rm.lock);
+}
+
+// Page pa was just mapped at va in region v (0: the heap) by the fault
+// path: record it if it is anonymous memory of the process's own. Pages of
+// shared regions stay (their sharers must see one page), and file pages
+// the cache holds are the cache's.
+void
+rmap_note(struct vmspace *vm, struct vma *v, uint64 va, uint64 pa)
+{
+  if (v && v->shared)
+    return;
+  if (v && v->file && pcache_holds(v->file, (v->off + (va - v->start)) / PGSIZE, pa))
+    return;
+  rmap_note_anon(vm, pa, va);
+}
+
+// Page pa was freed (kfree, at its last reference): it leaves the
+// replacer, so that no stale record stays for it.
+void
+rmap_freed(uint64 pa)
+{
+  int f = frame_of(pa);
+  if (f < 0 || __atomic_load_n(&rm.pages[f].kind, __ATOMIC_RELAXED) == RM_NONE)
+    return;
+  acquire(&rm.lock);
+  rm.pages[f].kind = RM_NONE;
+  if (repl_present(&rm.repl, f))
+    repl_remove(&rm.repl, f);
+  release(&rm.lock);
+}
+
+uint64
+rmap_tracked(void)
+{
+  acquire(&rm.lock);
+  uint64 n = rm.repl.count;
+  release(&rm.lock);
+  return n;
+}
+
+// ---- finding the PTEs that map a page
+
+// What a visit looks for, and what it found.
+struct look {
+  uint64 pa, va;
+  int mappers;      // PTEs at va mapping pa
+  int accessed;     // any of them had the accessed bit (cleared now)
+  int unshareable;  // one sits in a shared region: never evicted
+  int slot;         // convert: the swap slot the PTEs get; -1: only look
+  int budget;       // convert: at most this many (the slot's references)
+  int converted;    // convert: PTEs now naming slot
+};
+
+// The PTE of vm at va if it maps look->pa, else 0.
+static pte_t *
+pte_mapping(struct vmspace *vm, struct look *lk)
+{
+  if (vm->pagetable == 0)
+    return 0;
+  pte_t *pte = walk(vm->pagetable, lk->va, 0);
+  if (pte == 0 || !pte_valid(*pte) || pte_pa(*pte) != lk->pa)
+    return 0;
+  return pte;
+}
+
+// A vm_visit callback: count (and with a slot, convert) the PTEs of vm
+// that map the page.
+static int
+look_at(void *arg, struct vmspace *vm)
+{
+  struct look *lk = arg;
+  pte_t *pte = pte_mapping(vm, lk);
+  if (pte == 0)
+    return 0;
+  lk->mappers++;
+  struct vma *v = vma_find(vm, lk->va);
+  if (v && v->shared)
+    lk->unshareable = 1;
+  if (pte_test_clear_accessed(pte))
+    lk->accessed = 1;
+  if (lk->slot < 0 || lk->unshareable || lk->converted == lk->budget)
+    return 0;
+  *pte = pte_make_swap(lk->slot);
+  lk->converted++;
+  return 1;
+}
+
+// Visit the address spaces that may map lk's page: the hint alone when it
+// maps the page and holds its only reference (the common case: one
+// process's private page), else all of them.
+static void
+look_for(struct look *lk, struct vmspace *hint)
+{
+  if (hint && kref_get(lk->pa) == 1) {
+    vm_visit_one(hint, look_at, lk);
+    if (lk->mappers == 1)
+      return;
+    lk->mappers = lk->converted = lk->accessed = lk->unshareable = 0;
+  }
+  vm_visit(look_at, lk);
+}
+
+// The replacer's question: was frame's page used since last asked? Every
+// mapper's accessed bit is read and cleared. A page some of whose
+// references are out of sight (a process running elsewhere maps it) counts
+// as used: it cannot be evicted now anyway. Caller holds rm.lock.
+static int
+referenced(void *arg, int frame)
+{
+  struct rmap_page *r = &rm.pages[frame];
+  if (r->kind != RM_ANON)
+    return 0;
+  struct look lk = { pa_of(frame), (uint64)r->vpn * PGSIZE, 0, 0, 0, -1, 0, 0 };
+  look_for(&lk, r->vm);
+  return lk.accessed || lk.mappers < kref_get(lk.pa);
+}
+
+// ---- eviction
+
+// Swap out the anonymous page of frame f to slot, which holds one
+// reference of the caller's (the write's): every PTE that maps the page
+// gets the slot, the page's contents are copied to dst, and the page is
+// freed. The PTEs are changed first, each under its owner's lock while the
+// owner is stopped, and the page is copied after: nobody can store into
+// it meanwhile (a sharer that was not converted maps it copy-on-write, and
+// a store there copies it). The caller writes dst to slot; a fault on the
+// slot meanwhile waits (swap_wait_written). Returns 1 when the page went,
+// 0 when it could not be taken now.
+static int
+evict_anon(int f, int slot, char *dst)
+{
+  uint64 pa = pa_of(f);
+  struct vmspace *hint = rm.pages[f].vm;
+  struct look lk = { pa, (uint64)rm.pages[f].vpn * PGSIZE, 0, 0, 0, -1, 0, 0 };
+  look_for(&lk, hint);
+  if (lk.unshareable) {
+    acquire(&rm.lock);
+    if (rm.pages[f].vpn == lk.va / PGSIZE && !repl_present(&rm.repl, f))
+      rm.pages[f].kind = RM_NONE;   // never evictable: not tried again
+    release(&rm.lock);
+    return 0;
+  }
+  if (lk.mappers == 0 || lk.mappers != kref_get(pa))
+    return 0;   // a mapper runs elsewhere, or the kernel holds it too
+  for (int i = 0; i < lk.mappers; i++)
+    swap_dup(slot);
+  lk.budget = lk.mappers;
+  lk.mappers = 0;
+  lk.slot = slot;
+  look_for(&lk, hint);
+  for (int i = lk.converted; i < lk.budget; i++)
+    swap_free(slot);   // references for PTEs that went meanwhile
+  if (lk.converted == 0)
+    return 0;
+  memmove(dst, P2V(pa), PGSIZE);
+  for (int i = 0; i < lk.converted; i++)
+    kfree(P2V(pa));
+  return 1;
+}
+
+// Evict up to n pages chosen by the current policy into slots first ..
+// first + n - 1 (each holding one reference of the caller's), their
+// contents copied to buf, n pages long, in slot order. Returns how many
+// went; fewer than n when no more pages could be taken. Callers hold the
+// reclaimer's lock (reclaim.c), so one eviction runs at a time.
+int
+rmap_evict(int first, int n, char *buf)
+{
+  int done = 0;
+  // A page passed over is tried again later; give up after every tracked
+  // page had its chance.
+  int tries = rmap_tracked() + 1;
+  while (done < n && tries-- > 0) {
+    acquire(&rm.lock);
+    int f = repl_victim(&rm.repl, vm_policy);
+    release(&rm.lock);
+    if (f < 0)
+      break;
+    if (evict_anon(f, first + done, buf + (uint64)done * PGSIZE)) {
+      VMSTAT_INC(evict_anon);
+      done++;
+      continue;
+    }
+    acquire(&rm.lock);
+    if (rm.pages[f].kind == RM_ANON && !repl_present(&rm.repl, f))
+      repl_add(&rm.repl, f);   // still a candidate: it joins as the youngest
+    release(&rm.lock);
+  }
+  return done;
+}
+
+// One aging step for POLICY_AGING (taken once per clock tick that
+// reclaim sees pass, reclaim.c).
+void
+rmap_age(void)
+{
+  acquire(&rm.lock);
+  repl_age(&rm.repl);
+  release(&rm.lock);
+}
+
+// ---- queries for others
+
+// Call fn for every PTE, valid or swapped, that maps page index >= from of
+// file ip in a region of ip (shared, or private and still the file's), in
+// the address spaces vm_visit reaches. For truncate, which must unmap the
+// pages past a file's new end. fn runs under the owner's process lock and
+// must not sleep.
+struct fileq {
+  struct inode *ip;
+  uint64 from;
+  void (*fn)(void *arg, struct vmspace *vm, uint64 va, pte_t *pte);
+  void *arg;
+};
+
+static int
+file_visit(void *arg, struct vmspace *vm)
+{
+  struct fileq *q = arg;
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (v->file != q->ip)
+      continue;
+    uint64 first = v->off / PGSIZE;   // the index mapped at v->start
+    uint64 va = v->start;
+    if (q->from > first)
+      va += (q->from - first) * PGSIZE;
+    for (; va < v->end; va += PGSIZE) {
+      pte_t *pte = walk(vm->pagetable, va, 0);
+      if (pte && (pte_valid(*pte) || pte_is_swap(*pte)))
+        q->fn(q->arg, vm, va, pte);
+    }
+  }
+  return 1;
+}
+
+void
+rmap_file_ptes(struct inode *ip, uint64 from,
+               void (*fn)(void *arg, struct vmspace *vm, uint64 va, pte_t *pte), void *arg)
+{
+  struct fileq q = { ip, from, fn, arg };
+  vm_visit(file_visit, &q);
+}
+
+// Count the swapped-out PTEs of [from, to) in vm.
+static uint64
+swapped_in(struct vmspace *vm, uint64 from, uint64 to)
+{
+  uint64 n = 0;
+  for (uint64 va = from; va < to; va += PGSIZE) {
+    pte_t *pte = walk(vm->pagetable, va, 0);
+    if (pte == 0) {
+      va = (va | (PT_LEAF_SPAN - 1)) + 1 - PGSIZE;   // a whole empty span
+      continue;
+    }
+    if (pte_is_swap(*pte))
+      n++;
+  }
+  return n;
+}
+
+// Pages of vm that are in swap now (ps). The caller keeps vm's page table
+// from changing (its owner, or holding the owner stopped).
+uint64
+vm_swapped_pages(struct vmspace *vm)
+{
+  if (vm->pagetable == 0)
+    return 0;
+  uint64 n = swapped_in(vm, vm->heapbase, PGROUNDUP(vm->sz));
+  for (int i = 0; i < vm->nvma; i++)
+    if (vm->vma[i].start >= vm->sz || vm->vma[i].end <= vm->heapbase)
+      n += swapped_in(vm, vm->vma[i].start, vm->vma[i].end);
+  return n;
+}

@@ -1,0 +1,300 @@
+// rmap.c and reclaim.c: the reverse map finds the PTEs that map a page,
+// eviction sends anonymous pages to swap (one slot per page, shared by
+// every PTE that mapped it) and frees them, a fault brings them back
+// (the pages evicted together in one request), and what reclaim must
+// leave alone it leaves: pages of a process running elsewhere or in the
+// fault path, pages the kernel holds too, shared mappings.
+#include "unit.h"
+
+#define RW (VM_R | VM_W)
+
+static void
+attach(uint64 n)
+{
+  fakeswap_reset(n);
+  assert_int_equal(swapinit(), n);
+}
+
+// A registered address space with npg heap pages from 0, page i filled
+// with tag + i.
+static void
+heap_with(struct vmspace *vm, int npg, int tag)
+{
+  vm_new(vm);
+  vm->sz = uvmalloc(vm, 0, (uint64)npg * PGSIZE, RW);
+  assert_int_equal(vm->sz, (uint64)npg * PGSIZE);
+  for (int i = 0; i < npg; i++)
+    memset(page_at(vm, (uint64)i * PGSIZE), tag + i, PGSIZE);
+  vmreg_add(vm);
+}
+
+static int
+swapped_at(struct vmspace *vm, uint64 va)
+{
+  pte_t *pte = walk(vm->pagetable, va, 0);
+  return pte && pte_is_swap(*pte);
+}
+
+static uint64
+slot_at(struct vmspace *vm, uint64 va)
+{
+  return pte_swap_slot(*walk(vm->pagetable, va, 0));
+}
+
+static void
+assert_bytes(struct vmspace *vm, uint64 va, uchar c)
+{
+  uchar *p = page_at(vm, va);
+  for (int i = 0; i < PGSIZE; i++)
+    if (p[i] != c)
+      fail_msg("va %#lx byte %d: %#x, expected %#x", va, i, p[i], c);
+}
+
+static void
+done_with(struct vmspace *vm)
+{
+  vmreg_remove(vm);
+  uvmfree(vm);
+}
+
+// Eight private pages go out in one write, each to a slot of its own and
+// freed; a read fault on the first brings all eight back in one read, with
+// their rights and contents, and gives every slot back.
+static void
+evict_and_fault_back(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace a;
+  heap_with(&a, 8, 0x40);
+  uint64 nfree = kfreecount();
+  assert_int_equal(reclaim(8), 8);
+  assert_int_equal(kfreecount(), nfree + 8);
+  assert_int_equal(swap_used(), 8);
+  assert_int_equal(fakeswap_writes, 8);   // the fake counts pages: one request of 8
+  for (int i = 0; i < 8; i++) {
+    assert_true(swapped_at(&a, (uint64)i * PGSIZE));
+    assert_int_equal(swap_refs(slot_at(&a, (uint64)i * PGSIZE)), 1);
+  }
+  assert_int_equal(vmstat.evict_anon, 8);
+  assert_int_equal(vmstat.swap_outs, 8);
+  assert_true(vmreg_flushes(&a) > 0);   // its TLB must forget the pages
+
+  assert_int_equal(vmfault(&a, 0, ACCESS_READ), FAULT_OK);
+  assert_int_equal(swap_used(), 0);
+  assert_int_equal(vmstat.major_faults, 1);
+  assert_int_equal(vmstat.swap_ins, 8);
+  for (int i = 0; i < 8; i++) {
+    assert_true(present(&a, (uint64)i * PGSIZE));
+    assert_int_equal(flags_at(&a, (uint64)i * PGSIZE), RW | VM_U);
+    assert_bytes(&a, (uint64)i * PGSIZE, 0x40 + i);
+  }
+  assert_int_equal(kfreecount(), nfree);
+  done_with(&a);
+}
+
+// A page shared copy-on-write by a parent and its child goes to one slot
+// with two references, and both PTEs name it. The child's fault brings
+// back its own copy, copy-on-write while the parent's PTE still names the
+// slot; the parent's fault then finds the slot held by it alone and gets
+// the page writable. Exit gives back what is left.
+static void
+cow_page_shares_a_slot(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace p, c;
+  heap_with(&p, 1, 0x50);
+  vm_new(&c);
+  assert_int_equal(uvmcopy(&p, &c), 0);
+  vmreg_add(&c);
+  uint64 nfree = kfreecount();
+  assert_int_equal(reclaim(1), 1);
+  assert_int_equal(kfreecount(), nfree + 1);
+  assert_true(swapped_at(&p, 0) && swapped_at(&c, 0));
+  assert_int_equal(slot_at(&p, 0), slot_at(&c, 0));
+  assert_int_equal(swap_refs(slot_at(&p, 0)), 2);
+  assert_int_equal(swap_used(), 1);
+
+  assert_int_equal(vmfault(&c, 0, ACCESS_READ), FAULT_OK);
+  assert_int_equal(flags_at(&c, 0), VM_R | VM_U | VM_COW);
+  assert_bytes(&c, 0, 0x50);
+  assert_int_equal(swap_refs(slot_at(&p, 0)), 1);
+  assert_int_equal(vmfault(&p, 0, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(flags_at(&p, 0), RW | VM_U);
+  assert_bytes(&p, 0, 0x50);
+  assert_int_equal(swap_used(), 0);
+  page_at(&p, 0)[0] = 1;
+  assert_int_equal(page_at(&c, 0)[0], 0x50);
+  done_with(&c);
+  done_with(&p);
+}
+
+// fork of a process whose page is in swap shares the slot; each side's
+// teardown drops one reference.
+static void
+fork_and_exit_share_and_free_slots(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace p, c;
+  heap_with(&p, 4, 0x60);
+  assert_int_equal(reclaim(4), 4);
+  assert_int_equal(swap_used(), 4);
+  vm_new(&c);
+  assert_int_equal(uvmcopy(&p, &c), 0);
+  for (int i = 0; i < 4; i++) {
+    assert_true(swapped_at(&c, (uint64)i * PGSIZE));
+    assert_int_equal(swap_refs(slot_at(&c, (uint64)i * PGSIZE)), 2);
+  }
+  uvmfree(&c);
+  assert_int_equal(swap_used(), 4);
+  assert_int_equal(swap_refs(slot_at(&p, 0)), 1);
+  // Shrinking the heap frees the slots of the pages it drops.
+  p.sz = uvmdealloc(&p, p.sz, 2 * PGSIZE);
+  assert_int_equal(swap_used(), 2);
+  done_with(&p);
+  assert_int_equal(swap_used(), 0);
+}
+
+// Reclaim leaves alone a process running on another hart, one in the
+// fault path, and a page the kernel holds a reference to besides its PTE.
+static void
+what_reclaim_leaves(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace a;
+  heap_with(&a, 4, 0x70);
+  vmreg_running_elsewhere(&a, 1);
+  assert_int_equal(reclaim(4), 0);
+  vmreg_running_elsewhere(&a, 0);
+  a.busy = 1;
+  assert_int_equal(reclaim(4), 0);
+  a.busy = 0;
+  uchar *held = page_at(&a, PGSIZE);
+  kref_inc((uint64)held);
+  assert_int_equal(reclaim(4), 3);
+  assert_true(present(&a, PGSIZE));
+  assert_false(swapped_at(&a, PGSIZE));
+  kfree(held);
+  assert_int_equal(swap_used(), 3);
+  done_with(&a);
+}
+
+// The pages of a shared anonymous mapping stay: their sharers must keep
+// seeing one page.
+static void
+shared_mapping_stays(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace a;
+  vm_new(&a);
+  vmreg_add(&a);
+  uint64 va = vm_map(&a, 0, 2 * PGSIZE, RW, VMMAP_SHARED, 0, 0, 0);
+  assert_true(va != (uint64)-1);
+  assert_int_equal(vmfault(&a, va, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(vmfault(&a, va + PGSIZE, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(reclaim(2), 0);
+  assert_true(present(&a, va) && present(&a, va + PGSIZE));
+  vmreg_remove(&a);
+  vm_unmap(&a, va, 2 * PGSIZE);
+  uvmfree(&a);
+}
+
+// When swap is full, reclaim stops; a fault that finds no page then
+// fails with FAULT_NOMEM instead of looping.
+static void
+swap_full_means_out_of_memory(void **state)
+{
+  (void)state;
+  attach(4);
+  struct vmspace a;
+  heap_with(&a, 8, 0x10);
+  assert_int_equal(reclaim(8), 4);
+  assert_int_equal(reclaim(8), 0);
+  assert_int_equal(swap_used(), 4);
+  machine_exhaust(0);
+  a.sz += PGSIZE;   // a lazy page nobody touched yet
+  assert_int_equal(vmfault(&a, 8 * PGSIZE, ACCESS_WRITE), FAULT_NOMEM);
+  machine_unexhaust();
+  done_with(&a);
+}
+
+// rmap_file_ptes finds, in every address space, the PTEs that map page
+// index >= from of a file, wherever each maps it.
+struct found {
+  uint64 va[8];
+  struct vmspace *vm[8];
+  int n;
+};
+
+static void
+collect(void *arg, struct vmspace *vm, uint64 va, pte_t *pte)
+{
+  struct found *f = arg;
+  (void)pte;
+  if (f->n < 8) {
+    f->vm[f->n] = vm;
+    f->va[f->n] = va;
+  }
+  f->n++;
+}
+
+static void
+file_ptes_by_index(void **state)
+{
+  (void)state;
+  static uchar data[4 * PGSIZE];
+  memset(data, 'f', sizeof(data));
+  fakefs_put("rm", data, sizeof(data));
+  struct inode *ip = fakefs_open("rm");
+  struct vmspace a, b;
+  vm_new(&a);
+  vm_new(&b);
+  vmreg_add(&a);
+  vmreg_add(&b);
+  // a maps the whole file, b its pages 1.. at another address.
+  uint64 va = vm_map(&a, 0, 4 * PGSIZE, VM_R, 0, ip, 0, 0);
+  uint64 vb = vm_map(&b, 0, 3 * PGSIZE, VM_R, 0, ip, PGSIZE, 0);
+  assert_true(va != (uint64)-1 && vb != (uint64)-1);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(vmfault(&a, va + i * PGSIZE, ACCESS_READ), FAULT_OK);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(vmfault(&b, vb + i * PGSIZE, ACCESS_READ), FAULT_OK);
+  struct found f = { { 0 }, { 0 }, 0 };
+  rmap_file_ptes(ip, 2, collect, &f);
+  assert_int_equal(f.n, 4);   // indexes 2 and 3 in each
+  int seen = 0;
+  for (int i = 0; i < 4; i++) {
+    if (f.vm[i] == &a)
+      seen |= f.va[i] == va + 2 * PGSIZE ? 1 : f.va[i] == va + 3 * PGSIZE ? 2 : 16;
+    else
+      seen |= f.va[i] == vb + PGSIZE ? 4 : f.va[i] == vb + 2 * PGSIZE ? 8 : 16;
+  }
+  assert_int_equal(seen, 15);
+  vmreg_remove(&a);
+  vmreg_remove(&b);
+  vm_dropfiles(&a);
+  vm_dropfiles(&b);
+  uvmfree(&a);
+  uvmfree(&b);
+  fmap_release(ip);
+}
+
+int
+run_rmap_tests(int *ntests)
+{
+  const struct CMUnitTest tests[] = {
+    UNIT_TEST(evict_and_fault_back),
+    UNIT_TEST(cow_page_shares_a_slot),
+    UNIT_TEST(fork_and_exit_share_and_free_slots),
+    UNIT_TEST(what_reclaim_leaves),
+    UNIT_TEST(shared_mapping_stays),
+    UNIT_TEST(swap_full_means_out_of_memory),
+    UNIT_TEST(file_ptes_by_index),
+  };
+  *ntests = sizeof(tests) / sizeof(tests[0]);
+  return cmocka_run_group_tests_name("rmap", tests, NULL, NULL);
+}
