@@ -249,8 +249,6 @@ int swap_alloc_run(int want, int *n);  // *n <= want consecutive slots, one refe
 void swap_dup(int slot);            // one more reference
 void swap_free(int slot);           // drop one; the slot is free at zero
 int swap_refs(int slot);            // references to slot
-int swap_out(uint64 pa);            // page pa to a new slot: the slot or -1
-int swap_in(int slot, uint64 pa);   // slot into page pa: 0 or -1
 // The swap device, provided by kernel/dev (faked in tests/host): blocks
 // of PGSIZE bytes. swapdev_rw moves n consecutive slots from slot on to
 // or from buf (physically contiguous), as one request; it sleeps until

@@ -1,18 +1,14 @@
-// Swap space: the slots of the swap device, and moving a page to a slot
-// and back.
+// Swap space: the slots of the swap device.
 //
 // The swap device is a block device of 4096-byte slots (kernel/dev's
 // swapdev.c puts it on the second virtio disk; tests/host fakes it). A
 // slot is counted like a physical page: each reference is a place that
-// holds the page's contents in that slot (later: a swapped-out PTE), so
-// a page shared by several processes when it was swapped out stays shared
-// on the swap device, and the slot is free again when the last reference
-// goes. The counts are one 16-bit word per slot, as Linux keeps one byte
-// per slot in its swap_map.
-//
-// The I/O itself sleeps: swap_out and swap_in must be called by a process
-// holding no spin lock. The slot map's lock is held only while counts
-// change, never across the disk.
+// holds the page's contents in that slot (a swapped-out PTE, or a write in
+// flight), so a page shared by several processes when it was swapped out
+// stays shared on the swap device, and the slot is free again when the
+// last reference goes. The counts are one 16-bit word per slot, as Linux
+// keeps one byte per slot in its swap_map. Pages are moved to slots and
+// back by reclaim.c; the slot map's lock is never held across the disk.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
@@ -162,37 +158,4 @@ swap_refs(int slot)
   int n = *ref_of(slot);
   release(&swap.lock);
   return n;
-}
-
-// Write the page at physical address pa (as a PTE names it) to a fresh
-// slot with one reference.
-// Returns the slot, or -1 when swap is full or the device failed (no slot
-// is then taken). The page itself is left as it was. Sleeps on the disk.
-int
-swap_out(uint64 pa)
-{
-  int slot = swap_alloc();
-  if (slot < 0)
-    return -1;
-  if (swapdev_rw(slot, P2V(pa), 1, 1) != 0) {
-    swap_free(slot);
-    return -1;
-  }
-  VMSTAT_INC(swap_outs);
-  return slot;
-}
-
-// Read slot, which must be in use, into the physical page at pa. The slot
-// keeps its references: the caller drops its own with swap_free once the
-// PTE no longer names the slot. Returns 0, or -1 if the device failed.
-// Sleeps on the disk.
-int
-swap_in(int slot, uint64 pa)
-{
-  if (swap_refs(slot) == 0)
-    panic("swap_in: free slot");
-  if (swapdev_rw(slot, P2V(pa), 1, 0) != 0)
-    return -1;
-  VMSTAT_INC(swap_ins);
-  return 0;
 }

@@ -1,5 +1,6 @@
-// swap.c: the slot map and moving pages to swap and back, on the fake
-// device of host_swap.c; and the PTE of a swapped-out page (pagetable.c).
+// swap.c: the slot map, on the fake device of host_swap.c, with pages
+// written to slots and read back as reclaim.c does; a device error on a
+// page-in; and the PTE of a swapped-out page (pagetable.c).
 #include "unit.h"
 
 // A device of n slots, attached as the kernel does at boot.
@@ -23,6 +24,24 @@ pattern_page(int seed)
   return p;
 }
 
+// Write page pa to a fresh slot, as an eviction does: the slot, or -1
+// when every slot is taken (nothing then reaches the device).
+static int
+out(uint64 pa)
+{
+  int slot = swap_alloc();
+  if (slot >= 0)
+    assert_int_equal(swapdev_rw(slot, P2V(pa), 1, 1), 0);
+  return slot;
+}
+
+// Read slot into page pa, as a page-in does.
+static int
+in(int slot, uint64 pa)
+{
+  return swapdev_rw(slot, P2V(pa), 1, 0);
+}
+
 static void
 assert_pattern(const uchar *p, int seed)
 {
@@ -41,9 +60,8 @@ no_swap_device(void **state)
   assert_int_equal(swap_total(), 0);
   assert_int_equal(swap_alloc(), -1);
   uchar *p = pattern_page(1);
-  assert_int_equal(swap_out(V2P(p)), -1);
+  assert_int_equal(out(V2P(p)), -1);
   assert_pattern(p, 1);
-  assert_int_equal(vmstat.swap_outs, 0);
   assert_int_equal(fakeswap_writes + fakeswap_reads, 0);
   kfree(p);
 }
@@ -59,26 +77,24 @@ swap_round_trip(void **state)
   int slots[N];
   for (int k = 0; k < N; k++) {
     uchar *p = pattern_page(k);
-    slots[k] = swap_out(V2P(p));
+    slots[k] = out(V2P(p));
     assert_in_range(slots[k], 0, 15);
     for (int j = 0; j < k; j++)
       assert_int_not_equal(slots[j], slots[k]);
     assert_int_equal(swap_refs(slots[k]), 1);
-    assert_pattern(p, k);                  // swap_out leaves the page alone
+    assert_pattern(p, k);                  // writing leaves the page alone
     assert_memory_equal(fakeswap_block(slots[k]), p, PGSIZE);
     kfree(p);
   }
   assert_int_equal(swap_used(), N);
-  assert_int_equal(vmstat.swap_outs, N);
   for (int k = N - 1; k >= 0; k--) {
     uchar *q = kalloc();                   // zeroed; the page is elsewhere now
-    assert_int_equal(swap_in(slots[k], V2P(q)), 0);
+    assert_int_equal(in(slots[k], V2P(q)), 0);
     assert_pattern(q, k);
     assert_int_equal(swap_refs(slots[k]), 1);   // the caller drops it
     swap_free(slots[k]);
     kfree(q);
   }
-  assert_int_equal(vmstat.swap_ins, N);
   assert_int_equal(fakeswap_writes, N);
   assert_int_equal(fakeswap_reads, N);
   assert_int_equal(swap_used(), 0);
@@ -92,7 +108,7 @@ slot_refcounts(void **state)
   (void)state;
   attach(4);
   uchar *p = pattern_page(9);
-  int s = swap_out(V2P(p));
+  int s = out(V2P(p));
   assert_true(s >= 0);
   swap_dup(s);                              // a fork shares the page
   swap_dup(s);
@@ -103,7 +119,7 @@ slot_refcounts(void **state)
   assert_int_equal(swap_refs(s), 1);
   assert_int_equal(swap_used(), 1);
   uchar *q = kalloc();
-  assert_int_equal(swap_in(s, V2P(q)), 0);   // the last holder reads it
+  assert_int_equal(in(s, V2P(q)), 0);   // the last holder reads it
   assert_pattern(q, 9);
   swap_free(s);
   assert_int_equal(swap_refs(s), 0);
@@ -112,8 +128,8 @@ slot_refcounts(void **state)
   kfree(q);
 }
 
-// When every slot is taken swap_out fails, takes nothing and writes
-// nothing; a slot set free is the one the next swap_out gets.
+// When every slot is taken no slot is handed out and nothing is
+// written; a slot set free is the one the next allocation gets.
 static void
 swap_exhaustion(void **state)
 {
@@ -122,18 +138,17 @@ swap_exhaustion(void **state)
   uchar *p = pattern_page(3);
   int slots[6];
   for (int i = 0; i < 6; i++) {
-    slots[i] = swap_out(V2P(p));
+    slots[i] = out(V2P(p));
     assert_true(slots[i] >= 0);
   }
   assert_int_equal(swap_used(), 6);
   uint64 writes = fakeswap_writes;
-  assert_int_equal(swap_out(V2P(p)), -1);
+  assert_int_equal(out(V2P(p)), -1);
   assert_int_equal(swap_alloc(), -1);
   assert_int_equal(fakeswap_writes, writes);
   assert_int_equal(swap_used(), 6);
-  assert_int_equal(vmstat.swap_outs, 6);
   swap_free(slots[2]);
-  assert_int_equal(swap_out(V2P(p)), slots[2]);
+  assert_int_equal(out(V2P(p)), slots[2]);
   for (int i = 0; i < 6; i++)
     swap_free(slots[i]);
   assert_int_equal(swap_used(), 0);
@@ -158,30 +173,65 @@ slots_next_fit(void **state)
     swap_free(s);
 }
 
-// A device error: swap_out gives its slot back and fails; swap_in fails
-// and leaves the slot and its references as they were.
+// A device error while a page comes back: the fault fails (the process
+// will be killed), the PTE still names the slot with its reference, and
+// nothing was mapped; once the device works again the page comes back.
 static void
-swap_io_errors(void **state)
+swap_read_error(void **state)
 {
   (void)state;
   attach(4);
-  uchar *p = pattern_page(5);
+  struct vmspace vm;
+  vm_new(&vm);
+  vm.sz = uvmalloc(&vm, 0, PGSIZE, VM_R | VM_W);
+  memset(page_at(&vm, 0), 0x5c, PGSIZE);
+  vmreg_add(&vm);
+  assert_int_equal(reclaim(1), 1);
+  pte_t *pte = walk(vm.pagetable, 0, 0);
+  assert_true(pte_is_swap(*pte));
+  int s = pte_swap_slot(*pte);
+  uint64 nfree = kfreecount();
   fakeswap_fail(0);
-  assert_int_equal(swap_out(V2P(p)), -1);
-  assert_int_equal(swap_used(), 0);
-  assert_int_equal(vmstat.swap_outs, 0);
-  int s = swap_out(V2P(p));
-  assert_true(s >= 0);
-  uchar *q = kalloc();
-  fakeswap_fail(0);
-  assert_int_equal(swap_in(s, V2P(q)), -1);
-  assert_int_equal(vmstat.swap_ins, 0);
+  assert_int_equal(vmfault(&vm, 0, ACCESS_READ), FAULT_BADADDR);
+  assert_true(pte_is_swap(*pte) && pte_swap_slot(*pte) == (uint64)s);
   assert_int_equal(swap_refs(s), 1);
-  assert_int_equal(swap_in(s, V2P(q)), 0);   // the device works again
-  assert_pattern(q, 5);
-  swap_free(s);
-  kfree(p);
-  kfree(q);
+  assert_int_equal(kfreecount(), nfree);
+  assert_int_equal(vmstat.swap_ins, 0);
+  assert_int_equal(vmfault(&vm, 0, ACCESS_READ), FAULT_OK);
+  assert_int_equal(page_at(&vm, 0)[100], 0x5c);
+  assert_int_equal(swap_used(), 0);
+  vmreg_remove(&vm);
+  uvmfree(&vm);
+}
+
+// A run of consecutive free slots for a batch: as long as asked when
+// there is one, from where the last search stopped, else the longest.
+static void
+slot_runs(void **state)
+{
+  (void)state;
+  attach(16);
+  int n;
+  assert_int_equal(swap_alloc_run(4, &n), 0);
+  assert_int_equal(n, 4);
+  assert_int_equal(swap_alloc_run(4, &n), 4);
+  assert_int_equal(n, 4);
+  for (int i = 8; i < 16; i++)
+    assert_int_equal(swap_alloc(), i);   // all taken now
+  swap_free(1);
+  swap_free(2);
+  swap_free(9);
+  assert_int_equal(swap_alloc_run(4, &n), 1);   // the longest run left: 1-2
+  assert_int_equal(n, 2);
+  assert_int_equal(swap_used(), 15);
+  for (int i = 0; i < 16; i++)
+    if (swap_refs(i))
+      swap_free(i);
+  assert_int_equal(swap_used(), 0);
+  int f = swap_alloc_run(20, &n);   // a run never goes past the device's end
+  assert_true(f >= 0 && n >= 13 && f + n <= 16);
+  for (int i = f; i < f + n; i++)
+    swap_free(i);
 }
 
 // Misuse is a kernel bug and panics: a slot the device does not have, a
@@ -194,7 +244,6 @@ swap_misuse_panics(void **state)
   uchar *q = kalloc();
   expect_panic(swap_free(0), "swap_free: free slot");
   expect_panic(swap_dup(1), "swap_dup: free slot");
-  expect_panic(swap_in(0, V2P(q)), "swap_in: free slot");
   expect_panic(swap_refs(2), "no such slot");
   expect_panic(swap_refs(-1), "no such slot");
   expect_panic(swap_free(2), "no such slot");
@@ -273,7 +322,8 @@ run_swap_tests(int *ntests)
     UNIT_TEST(slot_refcounts),
     UNIT_TEST(swap_exhaustion),
     UNIT_TEST(slots_next_fit),
-    UNIT_TEST(swap_io_errors),
+    UNIT_TEST(swap_read_error),
+    UNIT_TEST(slot_runs),
     UNIT_TEST(swap_misuse_panics),
     UNIT_TEST(swap_device_larger_than_the_map),
     UNIT_TEST(swap_pte_encoding),
