@@ -161,13 +161,25 @@ struct look {
   int converted;    // convert: PTEs now naming slot
 };
 
+// The last-level PTE of va in pt, or 0 when there is none: no table, or
+// a large page maps va. The pages of a large page are not evicted: it
+// would have to be split first (largepage.c). A record may be stale (its
+// page freed and the block made a large page since): every use looks here.
+static pte_t *
+small_pte(pagetable_t pt, uint64 va)
+{
+  uint64 size;
+  pte_t *pte = lp_walk(pt, va, &size);
+  return size == PGSIZE ? pte : 0;
+}
+
 // The PTE of vm at va if it maps look->pa, else 0.
 static pte_t *
 pte_mapping(struct vmspace *vm, struct look *lk)
 {
   if (vm->pagetable == 0)
     return 0;
-  pte_t *pte = walk(vm->pagetable, lk->va, 0);
+  pte_t *pte = small_pte(vm->pagetable, lk->va);
   if (pte == 0 || !pte_valid(*pte) || pte_pa(*pte) != lk->pa)
     return 0;
   return pte;
@@ -336,7 +348,7 @@ file_visit(void *arg, struct vmspace *vm)
     if (q->from > first)
       va += (q->from - first) * PGSIZE;
     for (; va < v->end; va += PGSIZE) {
-      pte_t *pte = walk(vm->pagetable, va, 0);
+      pte_t *pte = small_pte(vm->pagetable, va);
       if (pte && (pte_valid(*pte) || pte_is_swap(*pte)))
         q->fn(q->arg, vm, va, pte);
     }
@@ -358,7 +370,7 @@ swapped_in(struct vmspace *vm, uint64 from, uint64 to)
 {
   uint64 n = 0;
   for (uint64 va = from; va < to; va += PGSIZE) {
-    pte_t *pte = walk(vm->pagetable, va, 0);
+    pte_t *pte = small_pte(vm->pagetable, va);
     if (pte == 0) {
       va = (va | (PT_LEAF_SPAN - 1)) + 1 - PGSIZE;   // a whole empty span
       continue;
