@@ -91,6 +91,9 @@ main(int argc, char *argv[])
   int old = vmconfig(VMCONF_POLICY, policy);
   if (old < 0)
     die("vmconfig failed");
+  // Large pages are never evicted (docs/paging.md): a working set of them
+  // would fill RAM while swap has room. Off meanwhile, as in swaptest.
+  int lp = vmconfig(VMCONF_LARGEPAGE, 0);
   char *ws = sbrklazy(pages * PGSIZE);
   if (ws == (char *)-1)
     die("sbrklazy failed");
@@ -111,6 +114,7 @@ main(int argc, char *argv[])
   int t1 = uptime();
   memstat(&b);
   vmconfig(VMCONF_POLICY, old);
+  vmconfig(VMCONF_LARGEPAGE, lp);
   printf("pagingexp: %s %s %ld %ld faults %lu ins %lu outs %lu ticks %d\n", policies[policy],
          pattern, pages, refs,
          (b.zero_fill + b.zero_map + b.cow_copy + b.cow_reuse + b.swap_ins) -
