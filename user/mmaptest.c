@@ -550,6 +550,53 @@ running_program(void)
   expect(freepages() == before, "%ld pages are missing", before - freepages());
 }
 
+// Emptying a file (O_TRUNC) takes its pages from every process that maps
+// it, before that process next runs user code: one asleep, one spinning
+// on another hart, and the process that emptied it. Each then finds the
+// mapping past the end of the file, and is killed by its next access.
+static char *spin_page;
+
+static void
+spin_on(void)
+{
+  for (;;)
+    (void)*(volatile char *)spin_page;
+}
+
+static void
+truncate_unmaps(void)
+{
+  int fd = make_file("mm.trunc", O_RDWR);
+  char *p = mmap(0, 2 * PGSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  expect(p != MAP_FAILED, "mmap failed");
+  expect(holds_pattern(p, 0, 2 * PGSIZE), "the mapping does not show the file");
+  int go[2];
+  expect(pipe(go) == 0, "pipe failed");
+  int sleeper = fork();
+  if (sleeper == 0) {
+    char c;
+    read(go[0], &c, 1);   // asleep while the file is emptied
+    exit(p[PGSIZE + 5] == pattern(PGSIZE + 5) ? 0 : 2);
+  }
+  spin_page = p;
+  int spinner = fork();
+  if (spinner == 0)
+    spin_on();
+  pause(2);   // both have run and mapped the pages
+  int t = open("mm.trunc", O_RDWR | O_TRUNC);
+  expect(t >= 0, "cannot empty mm.trunc");
+  close(t);
+  expect(write(go[1], "x", 1) == 1, "cannot wake the sleeper");
+  expect(wait_child(sleeper) == -1, "a process asleep while the file was emptied read its old bytes");
+  expect(wait_child(spinner) == -1, "a process running while the file was emptied kept reading it");
+  expect(kills(p, 0), "the process that emptied the file still reads it");
+  close(go[0]);
+  close(go[1]);
+  expect(munmap(p, 2 * PGSIZE) == 0, "munmap failed");
+  close(fd);
+  unlink("mm.trunc");
+}
+
 static struct test tests[] = {
   { "mmap:anonymous", anonymous },
   { "mmap:file_private_read", file_private_read },
@@ -567,6 +614,7 @@ static struct test tests[] = {
   { "mmap:heap_limit", heap_limit },
   { "mmap:cache_shares_pages", cache_shares_pages },
   { "mmap:running_program", running_program },
+  { "mmap:truncate_unmaps", truncate_unmaps },
 };
 
 int

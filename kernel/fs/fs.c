@@ -382,7 +382,6 @@ bmap(struct inode *ip, uint bn, int alloc)
 void
 itrunc(struct inode *ip)
 {
-  pcache_truncate(ip, 0);
   for (int i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i]) {
       bfree(ip->dev, ip->addrs[i]);
@@ -403,6 +402,9 @@ itrunc(struct inode *ip)
   }
 
   ip->size = 0;
+  // The page cache forgets the pages, and mappings let go of them, once
+  // the size says they are gone (ip is locked: no page is read meanwhile).
+  pcache_truncate(ip, 0);
   iupdate(ip);
 }
 

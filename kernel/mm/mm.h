@@ -90,6 +90,7 @@ struct vmspace {
   uint64 sz;
   int nvma;
   struct vma vma[NVMA];
+  uint truncations;   // vm_truncations when its pages past the end of files last went
   // Fault-around (fault.c): where a sequential toucher faults next, and
   // how many pages its last heap fault mapped.
   uint64 seq_next;
@@ -171,6 +172,11 @@ struct pager {
   void (*release)(struct vma *v);   // v is gone; may sleep
 };
 const struct pager *vma_pager(struct vma *v);
+// Files emptied so far (O_TRUNC; pcache_truncate counts them). Each
+// process, on its way back to user mode, drops the pages of its file
+// regions that now lie past the end of their file (vm_sync_truncated).
+extern uint vm_truncations;
+void vm_sync_truncated(struct vmspace *vm);
 int anon_flags(struct vma *v);
 int vma_maps_writable(struct vma *v);
 void vma_put_pages(struct vmspace *vm, struct vma *v, uint64 from, uint64 to);

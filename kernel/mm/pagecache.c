@@ -340,8 +340,10 @@ pcache_update(struct inode *ip, uint64 off, const void *src, uint64 n)
 // The file now ends at size: drop the cached pages wholly past it, and
 // clear the tail of the page size falls in, so that a later read of that
 // part of the page sees zeros as the file does. A page some process still
-// maps leaves the cache but stays with its mappings (they see the old
-// bytes; kernel/fs refuses to truncate a running program).
+// maps leaves the cache; each mapper drops it on its way back to user
+// mode (vm_sync_truncated), after which an access past the end is refused.
+// kernel/fs calls this once the file has its new size, and refuses to
+// truncate a running program.
 void
 pcache_truncate(struct inode *ip, uint64 size)
 {
@@ -359,6 +361,8 @@ pcache_truncate(struct inode *ip, uint64 size)
       memset((char *)P2V(page_addr(pn)) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
   }
   release(&pc.lock);
+  // Processes that map the file drop what is now past its end (pager.c).
+  __atomic_fetch_add(&vm_truncations, 1, __ATOMIC_SEQ_CST);
 }
 
 // ip's in-memory inode is about to hold another file: forget its pages.

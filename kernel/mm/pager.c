@@ -203,3 +203,43 @@ vma_put_pages(struct vmspace *vm, struct vma *v, uint64 from, uint64 to)
       pg->put(v, a, pte_pa(*pte), pte_flags(*pte));
   }
 }
+
+uint vm_truncations;
+
+// Some file was emptied since vm last looked (vm_truncations moved): the
+// pages of its file regions past the end of their file go, present or in
+// swap, so that the next access there is refused as any access past the
+// end of a file is (file_get). Called by vm's owner on its way back to
+// user mode, where the pages could be used: a process running on another
+// hart when the file is emptied passes here within a clock tick. Pages of
+// a region that the file does not back (exec's bss) stay. If a shared
+// table cannot be made this process's own (no memory), it tries again
+// next time.
+void
+vm_sync_truncated(struct vmspace *vm)
+{
+  uint now = __atomic_load_n(&vm_truncations, __ATOMIC_SEQ_CST);
+  if (vm->truncations == now)
+    return;
+  int done = 1;
+  for (int i = 0; i < vm->nvma; i++) {
+    struct vma *v = &vm->vma[i];
+    if (v->file == 0)
+      continue;
+    uint64 fileend = PGROUNDUP(fmap_size(v->file));   // offset past its last page
+    uint64 from = fileend > v->off ? v->start + (fileend - v->off) : v->start;
+    uint64 to = v->start + PGROUNDUP(v->filelen);
+    if (to > v->end)
+      to = v->end;
+    if (from >= to)
+      continue;
+    if (ptshare_own_ends(vm->pagetable, from, to) != 0) {
+      done = 0;
+      continue;
+    }
+    uvmunmap(vm->pagetable, from, (to - from) / PGSIZE, 1);
+    tlb_flush_range(from, to - from);
+  }
+  if (done)
+    vm->truncations = now;
+}

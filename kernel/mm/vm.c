@@ -90,6 +90,7 @@ int
 uvmcreate(struct vmspace *vm)
 {
   memset(vm, 0, sizeof(*vm));
+  vm->truncations = vm_truncations;   // it maps nothing that could be past an end
   vm->pagetable = pagetable_new();
   return vm->pagetable ? 0 : -1;
 }
@@ -246,6 +247,7 @@ uvmcopy(struct vmspace *old, struct vmspace *new)
 {
   new->heapbase = old->heapbase;
   new->sz = old->sz;
+  new->truncations = old->truncations;   // old's PTEs, stale ones too, are new's now
   new->nvma = old->nvma;
   memmove(new->vma, old->vma, sizeof(old->vma));
   for (int i = 0; i < new->nvma; i++)

@@ -349,6 +349,6 @@ void
 fakefs_truncate(struct inode *ip)
 {
   file_of(ip);
-  pcache_truncate(ip, 0);
   ip->size = 0;
+  pcache_truncate(ip, 0);   // as itrunc does: once the size is the new one
 }

@@ -298,6 +298,40 @@ reclaim_before_failing(void **state)
   close_file(ip);
 }
 
+// An emptied file (O_TRUNC) takes its pages from every mapping when the
+// mapper next heads for user mode: shared pages, read-only private ones
+// and private copies alike; after that an access is refused as past the
+// end of the file, and every page is given back.
+static void
+truncate_drops_mappings(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file(sizeof(filedata));
+  struct vmspace vm;
+  vm_new(&vm);
+  uint64 s = vm_map(&vm, 0, 2 * PGSIZE, RW, VMMAP_SHARED, ip, 0, 0);
+  uint64 p = vm_map(&vm, 0, 2 * PGSIZE, RW, 0, ip, 0, 0);
+  assert_int_equal(vmfault(&vm, s, ACCESS_WRITE), FAULT_OK);
+  assert_int_equal(vmfault(&vm, s + PGSIZE, ACCESS_READ), FAULT_OK);
+  assert_int_equal(vmfault(&vm, p, ACCESS_READ), FAULT_OK);
+  assert_int_equal(vmfault(&vm, p + PGSIZE, ACCESS_WRITE), FAULT_OK);   // a private copy
+  vm_sync_truncated(&vm);   // nothing was emptied: nothing goes
+  assert_true(present(&vm, s) && present(&vm, p + PGSIZE));
+  fakefs_truncate(ip);
+  vm_sync_truncated(&vm);
+  for (int i = 0; i < 2; i++) {
+    assert_false(present(&vm, s + i * PGSIZE));
+    assert_false(present(&vm, p + i * PGSIZE));
+    assert_int_equal(vmfault(&vm, s + i * PGSIZE, ACCESS_READ), FAULT_BADADDR);
+    assert_int_equal(vmfault(&vm, p + i * PGSIZE, ACCESS_READ), FAULT_BADADDR);
+  }
+  uint64 cached, reclaimable;
+  pcache_count(&cached, &reclaimable);
+  assert_int_equal(cached, 0);
+  vm_end(&vm);
+  close_file(ip);
+}
+
 // The cache has no size of its own. With every page of a file larger
 // than the old fixed table (1024 entries) mapped, so that none can be
 // taken back, another file's page is still cached: only memory bounds it.
@@ -474,6 +508,7 @@ run_mmap_tests(int *ntests)
     UNIT_TEST(past_end_of_file),
     UNIT_TEST(failed_shared_store_leaves_page_clean),
     UNIT_TEST(reclaim_before_failing),
+    UNIT_TEST(truncate_drops_mappings),
     UNIT_TEST_BIG(cache_grows_with_memory),
     UNIT_TEST(reclaim_takes_least_recently_used),
     UNIT_TEST(demand_exec_shares_text),

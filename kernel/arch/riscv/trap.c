@@ -188,6 +188,9 @@ usertrapret(void)
 {
   struct proc *p = myproc();
 
+  // A file this process maps may have been emptied meanwhile.
+  vm_sync_truncated(&p->vm);
+
   // stvec will point at the user trap vector: no traps until sret.
   intr_off();
   proc_vmreturn(p);
