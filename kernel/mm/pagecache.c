@@ -337,15 +337,11 @@ pcache_update(struct inode *ip, uint64 off, const void *src, uint64 n)
   release(&pc.lock);
 }
 
-// The file now ends at size: drop the cached pages wholly past it, and
-// clear the tail of the page size falls in, so that a later read of that
-// part of the page sees zeros as the file does. A page some process still
-// maps leaves the cache; each mapper drops it on its way back to user
-// mode (vm_sync_truncated), after which an access past the end is refused.
-// kernel/fs calls this once the file has its new size, and refuses to
-// truncate a running program.
-void
-pcache_truncate(struct inode *ip, uint64 size)
+// Drop ip's cached pages wholly past size, and clear the tail of the page
+// size falls in, so that a later read of that part of the page sees zeros
+// as the file does.
+static void
+cut_file(struct inode *ip, uint64 size)
 {
   acquire(&pc.lock);
   for (int b = 0; b < NBUCKET; b++)
@@ -361,14 +357,25 @@ pcache_truncate(struct inode *ip, uint64 size)
       memset((char *)P2V(page_addr(pn)) + size % PGSIZE, 0, PGSIZE - size % PGSIZE);
   }
   release(&pc.lock);
-  // Processes that map the file drop what is now past its end (pager.c).
+}
+
+// The file now ends at size: its cached pages past the end go. A page
+// some process still maps leaves the cache; each mapper drops it on its
+// way back to user mode (vm_sync_truncated, told by vm_truncations), after
+// which an access past the end is refused. kernel/fs calls this once the
+// file has its new size, and refuses to truncate a running program.
+void
+pcache_truncate(struct inode *ip, uint64 size)
+{
+  cut_file(ip, size);
   __atomic_fetch_add(&vm_truncations, 1, __ATOMIC_SEQ_CST);
 }
 
 // ip's in-memory inode is about to hold another file: forget its pages.
-// Nobody maps them (a mapping holds a reference to the inode).
+// Nobody maps them (a mapping holds a reference to the inode), so no
+// process need look (vm_truncations stays).
 void
 pcache_forget(struct inode *ip)
 {
-  pcache_truncate(ip, 0);
+  cut_file(ip, 0);
 }
