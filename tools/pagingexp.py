@@ -29,6 +29,7 @@ import re
 import shutil
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import cpu_seconds, commit, host_cpu, qemu_version  # noqa: E402
@@ -160,7 +161,7 @@ def main():
     if a.doc:
         setup = ("Measured %s on %s with %s, `-smp %d -m %s`, %s of swap, %d frames, "
                  "%d references per run; commit %s."
-                 % (__import__("time").strftime("%Y-%m-%d"), host_cpu(),
+                 % (time.strftime("%Y-%m-%d"), host_cpu(),
                     qemu_version(a.qemu), a.cpus, a.mem, a.swap, frames, refs, commit()))
         tables["setup"] = setup
         try:
