@@ -40,11 +40,14 @@ prefault_pin(struct vmspace *vm, uint64 va, uint64 len, enum access access)
   return 0;
 }
 
-// Let go of what prefault_pin held. The caller is the owner.
+// Let go of what prefault_pin held. The caller is the owner. A count
+// below zero would let reclaim change this process's PTEs in its fault
+// path: a kernel bug, caught here.
 void
 unpin(struct vmspace *vm)
 {
-  vm->busy--;
+  if (--vm->busy < 0)
+    panic("unpin: not pinned");
 }
 
 // Copy len bytes between kernel buffer kbuf and user address va, in the

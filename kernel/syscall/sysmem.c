@@ -208,8 +208,9 @@ proc_still(int pid)
 // are size bytes: buf made ready for max of them (prefault_buffer), then
 // process pid found with its lock held (proc_still). pidflags are flag
 // bits the pid argument may carry: they are handed back in *flags, not
-// looked up. Returns the process, or 0 for a bad buffer, an unknown pid or
-// a process that kept running.
+// looked up. Returns the process, the buffer pinned until done(); or 0,
+// with nothing pinned, for a bad buffer, an unknown pid or a process that
+// kept running.
 static struct proc *
 argproc_buffer(uint64 size, int pidflags, int *flags, uint64 *addr, int *max)
 {
@@ -220,7 +221,10 @@ argproc_buffer(uint64 size, int pidflags, int *flags, uint64 *addr, int *max)
   if (prefault_buffer(*addr, *max, size) != 0)
     return 0;
   *flags = pid & pidflags;
-  return proc_still(pid & ~pidflags);
+  struct proc *p = proc_still(pid & ~pidflags);
+  if (p == 0)
+    unpin(&myproc()->vm);
+  return p;
 }
 
 struct dump {
@@ -256,7 +260,7 @@ sys_vmdump(void)
   uint64 addr;
   struct proc *p = argproc_buffer(sizeof(struct ptentry), VMDUMP_KERNEL, &kernel, &addr, &max);
   if (p == 0)
-    return done(-1);
+    return -1;
   struct dump d = { &p->vm, &myproc()->vm, addr, max, 0, 0 };
   if (p->vm.pagetable && kernel)
     pagetable_visit_kernel(p->vm.pagetable, dump_entry, &d);
@@ -291,7 +295,7 @@ sys_vmregions(void)
   uint64 addr;
   struct proc *p = argproc_buffer(sizeof(struct vmregion), 0, &flags, &addr, &max);
   if (p == 0)
-    return done(-1);
+    return -1;
   struct regions d = { &myproc()->vm, addr, max, 0, 0 };
   vm_describe(&p->vm, region_entry, &d);
   release(&p->lock);
