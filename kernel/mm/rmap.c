@@ -161,19 +161,13 @@ struct look {
   int converted;    // convert: PTEs now naming slot
 };
 
-// The last-level PTE of va in pt, or 0 when there is none: no table, a
-// large page maps va, or the table is one fork shares. The pages of a
-// large page are not evicted: it would have to be split first
-// (largepage.c). Nor are those of a shared table: a sharer running
-// elsewhere may be copying it (forkshare.c), so only its owners, after
-// taking it over, change its PTEs. A record may be stale (its page freed
-// and the block made a large page since): every use looks here.
+// The last-level PTE of va in pt, or 0 when there is none: no table, or
+// a large page maps va. The pages of a large page are not evicted: it
+// would have to be split first (largepage.c). A record may be stale (its
+// page freed and the block made a large page since): every use looks here.
 static pte_t *
 small_pte(pagetable_t pt, uint64 va)
 {
-  pte_t *table;
-  if (span_kind(pt, va, &table) == SPAN_SHARED)
-    return 0;   // a table fork shares: its PTEs may be read, not written
   uint64 size;
   pte_t *pte = lp_walk(pt, va, &size);
   return size == PGSIZE ? pte : 0;

@@ -182,31 +182,6 @@ what_reclaim_leaves(void **state)
   done_with(&a);
 }
 
-// Pages under a last-level table that fork shares stay: a sharer running
-// on another hart may be copying the table (forkshare.c), so only a
-// process that owns the table changes its PTEs.
-static void
-shared_table_pages_stay(void **state)
-{
-  (void)state;
-  attach(64);
-  vm_forkshare = 1;
-  struct vmspace p, c;
-  heap_with(&p, 4, 0x50);
-  vm_new(&c);
-  assert_int_equal(uvmcopy(&p, &c), 0);
-  vmreg_add(&c);
-  assert_int_equal(reclaim(4), 0);
-  assert_int_equal(swap_used(), 0);
-  for (int i = 0; i < 4; i++)
-    assert_false(swapped_at(&p, (uint64)i * PGSIZE));
-  vmreg_remove(&c);
-  vm_dropfiles(&c);
-  uvmfree(&c);
-  vm_dropfiles(&p);
-  done_with(&p);
-}
-
 // The pages of a shared anonymous mapping stay: their sharers must keep
 // seeing one page.
 static void
@@ -316,7 +291,6 @@ run_rmap_tests(int *ntests)
     UNIT_TEST(cow_page_shares_a_slot),
     UNIT_TEST(fork_and_exit_share_and_free_slots),
     UNIT_TEST(what_reclaim_leaves),
-    UNIT_TEST(shared_table_pages_stay),
     UNIT_TEST(shared_mapping_stays),
     UNIT_TEST(swap_full_means_out_of_memory),
     UNIT_TEST(file_ptes_by_index),
