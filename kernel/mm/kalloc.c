@@ -396,13 +396,13 @@ kref_get(uint64 pa)
   return ref > 0 ? ref : 0;
 }
 
-// Free pages now. Read without the lock: every page fault asks (reclaim's
-// watermark), and a count a moment old serves as well; one that must
-// agree with the free lists takes the lock (kfreeblocks).
 uint64
 kfreecount(void)
 {
-  return __atomic_load_n(&mem.nfree, __ATOMIC_RELAXED);
+  acquire(&mem.lock);
+  uint64 n = mem.nfree;
+  release(&mem.lock);
+  return n;
 }
 
 // Store in out[k] the number of free blocks of 2^k pages, k = 0 ..
