@@ -24,6 +24,7 @@ static struct test tests[] = {
   { "swap:fork_swapped", fork_swapped },
   { "swap:exit_frees_slots", exit_frees_slots },
   { "swap:overcommit_together", overcommit_together },
+  { "swap:shared_tables_under_pressure", shared_tables_under_pressure },
 };
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))
 #define NOSWAP_TESTS 3   // the first ones also make sense without a swap disk

@@ -30,9 +30,32 @@
 // later in a marked span first makes the span's ends its own (vm_map).
 #include "abi/types.h"
 #include "lib/lib.h"
+#include "lib/spinlock.h"
 #include "mm/mm.h"
 
 #define NPTE (PT_LEAF_SPAN / PGSIZE)   // PTEs in a last-level table
+
+// Reclaim changes PTEs of other processes (rmap.c), and a PTE it reaches
+// through a sharer's mark lies in a table that every sharer reaches: it
+// holds the lock of the one sharer it visits, while another may be
+// copying the table on another hart. So copying a shared table and
+// changing a PTE from outside its owner both hold this lock: a copy sees
+// each PTE either before reclaim turned it into a swap entry (and takes
+// its own reference on the page, which reclaim's kfree then leaves) or
+// after (and takes a reference on the slot). Taken after process locks.
+static struct spinlock tablelock = { 0, "sharedtable", 0 };
+
+void
+ptshare_lock(void)
+{
+  acquire(&tablelock);
+}
+
+void
+ptshare_unlock(void)
+{
+  release(&tablelock);
+}
 
 // The first address of va's span.
 static uint64
@@ -79,7 +102,8 @@ ptshare_own(pagetable_t pt, uint64 va)
     return -1;
   // No MMU reads the shared table (every sharer has the mark), so its
   // PTEs change without a TLB flush; a sharer copying at the same moment
-  // writes the same values.
+  // waits for the lock, then writes the same values.
+  ptshare_lock();
   for (int i = 0; i < NPTE; i++) {
     pte_t pte = table[i];
     if (pte_valid(pte)) {
@@ -94,6 +118,7 @@ ptshare_own(pagetable_t pt, uint64 va)
     }
     copy[i] = pte;
   }
+  ptshare_unlock();
   span_own(pt, va, copy);
   table_put(table);
   VMSTAT_INC(pt_copied);

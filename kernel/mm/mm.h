@@ -229,6 +229,8 @@ int ptshare_own_range(pagetable_t pt, uint64 from, uint64 to);
 int ptshare_own_ends(pagetable_t pt, uint64 from, uint64 to);
 void ptshare_unmap(pagetable_t pt, uint64 from, uint64 to);
 void ptshare_release(struct vmspace *vm);
+void ptshare_lock(void);
+void ptshare_unlock(void);
 
 // ---- the fault path (fault.c)
 void zeropage_init(void);

@@ -28,9 +28,11 @@
 // (vm->busy: the one owner path that sleeps between looking at a PTE and
 // changing it). Between visits anything may happen, so each visit checks
 // again what it finds. Only valid PTEs of anonymous pages are turned into
-// swapped ones by others; nobody but the owner touches a swapped PTE, the
-// structure of the tables, or regions. rm.lock (a spin lock) is taken
-// before process locks, never after.
+// swapped ones by others, under forkshare.c's table lock besides (a PTE
+// may lie in a table that fork shares, which another sharer may be
+// copying); nobody but the owner touches a swapped PTE, the structure of
+// the tables, or regions. rm.lock (a spin lock) is taken before process
+// locks, never after; the table lock after them.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
@@ -159,6 +161,8 @@ struct look {
   int slot;         // convert: the swap slot the PTEs get; -1: only look
   int budget;       // convert: at most this many (the slot's references)
   int converted;    // convert: PTEs now naming slot
+  pte_t *shared[4]; // PTEs counted that lie in tables fork shares
+  int nshared;
 };
 
 // The last-level PTE of va in pt, or 0 when there is none: no table, or
@@ -185,14 +189,33 @@ pte_mapping(struct vmspace *vm, struct look *lk)
   return pte;
 }
 
-// A vm_visit callback: count (and with a slot, convert) the PTEs of vm
-// that map the page.
+// Was pte, which vm reaches at va, counted already? A last-level table
+// that fork shares is reached by each of its sharers, but its PTE holds
+// one reference for all of them (forkshare.c): it is one mapper. A PTE
+// counted twice (more shared tables than the list holds) only makes the
+// page look used elsewhere: it stays, never the other way round.
 static int
-look_at(void *arg, struct vmspace *vm)
+seen_before(struct look *lk, struct vmspace *vm, pte_t *pte)
 {
-  struct look *lk = arg;
+  pte_t *table;
+  if (span_kind(vm->pagetable, lk->va, &table) != SPAN_SHARED)
+    return 0;
+  for (int i = 0; i < lk->nshared; i++)
+    if (lk->shared[i] == pte)
+      return 1;
+  if (lk->nshared < (int)NELEM(lk->shared))
+    lk->shared[lk->nshared++] = pte;
+  return 0;
+}
+
+// A vm_visit callback: count (and with a slot, convert) the PTEs of vm
+// that map the page. Under forkshare.c's table lock: a sharer of the
+// table the PTE lies in may be copying it on another hart.
+static int
+look_locked(struct look *lk, struct vmspace *vm)
+{
   pte_t *pte = pte_mapping(vm, lk);
-  if (pte == 0)
+  if (pte == 0 || seen_before(lk, vm, pte))
     return 0;
   lk->mappers++;
   struct vma *v = vma_find(vm, lk->va);
@@ -207,6 +230,15 @@ look_at(void *arg, struct vmspace *vm)
   return 1;
 }
 
+static int
+look_at(void *arg, struct vmspace *vm)
+{
+  ptshare_lock();
+  int r = look_locked(arg, vm);
+  ptshare_unlock();
+  return r;
+}
+
 // Visit the address spaces that may map lk's page: the hint alone when it
 // maps the page and holds its only reference (the common case: one
 // process's private page), else all of them.
@@ -217,7 +249,7 @@ look_for(struct look *lk, struct vmspace *hint)
     vm_visit_one(hint, look_at, lk);
     if (lk->mappers == 1)
       return;
-    lk->mappers = lk->converted = lk->accessed = lk->unshareable = 0;
+    lk->mappers = lk->converted = lk->accessed = lk->unshareable = lk->nshared = 0;
   }
   vm_visit(look_at, lk);
 }
@@ -232,7 +264,7 @@ referenced(void *arg, int frame)
   struct rmap_page *r = &rm.pages[frame];
   if (r->kind != RM_ANON)
     return 0;
-  struct look lk = { pa_of(frame), (uint64)r->vpn * PGSIZE, 0, 0, 0, -1, 0, 0 };
+  struct look lk = { .pa = pa_of(frame), .va = (uint64)r->vpn * PGSIZE, .slot = -1 };
   look_for(&lk, r->vm);
   return lk.accessed || lk.mappers < kref_get(lk.pa);
 }
@@ -253,7 +285,7 @@ evict_anon(int f, int slot, char *dst)
 {
   uint64 pa = pa_of(f);
   struct vmspace *hint = rm.pages[f].vm;
-  struct look lk = { pa, (uint64)rm.pages[f].vpn * PGSIZE, 0, 0, 0, -1, 0, 0 };
+  struct look lk = { .pa = pa, .va = (uint64)rm.pages[f].vpn * PGSIZE, .slot = -1 };
   look_for(&lk, hint);
   if (lk.unshareable) {
     acquire(&rm.lock);
@@ -267,7 +299,7 @@ evict_anon(int f, int slot, char *dst)
   for (int i = 0; i < lk.mappers; i++)
     swap_dup(slot);
   lk.budget = lk.mappers;
-  lk.mappers = 0;
+  lk.mappers = lk.nshared = 0;
   lk.slot = slot;
   look_for(&lk, hint);
   for (int i = lk.converted; i < lk.budget; i++)

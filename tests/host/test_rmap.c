@@ -182,6 +182,52 @@ what_reclaim_leaves(void **state)
   done_with(&a);
 }
 
+// Pages under a last-level table that fork shares go to swap once: the
+// table's PTE holds one reference for all its sharers, so it is one
+// mapper however many sharers reach it, here when the page's hint names
+// neither (both are visited). The child's first access then copies the
+// table with the slots, and each side brings its pages back.
+static void
+shared_table_pages_go_once(void **state)
+{
+  (void)state;
+  attach(64);
+  vm_forkshare = 1;
+  struct vmspace p, c, other;
+  heap_with(&p, 4, 0x50);
+  vm_new(&c);
+  assert_int_equal(uvmcopy(&p, &c), 0);
+  vmreg_add(&c);
+  vm_new(&other);
+  vmreg_add(&other);
+  for (int i = 0; i < 4; i++)
+    rmap_note_anon(&other, V2P(page_at(&p, (uint64)i * PGSIZE)), (uint64)i * PGSIZE);
+  uint64 nfree = kfreecount();
+  assert_int_equal(reclaim(4), 4);
+  assert_int_equal(kfreecount(), nfree + 4);
+  assert_int_equal(swap_used(), 4);
+  for (int i = 0; i < 4; i++) {
+    assert_true(swapped_at(&p, (uint64)i * PGSIZE) && swapped_at(&c, (uint64)i * PGSIZE));
+    assert_int_equal(swap_refs(slot_at(&p, (uint64)i * PGSIZE)), 1);
+  }
+
+  assert_int_equal(vmfault(&c, 0, ACCESS_READ), FAULT_OK);
+  for (int i = 0; i < 4; i++)
+    assert_bytes(&c, (uint64)i * PGSIZE, 0x50 + i);
+  assert_int_equal(vmfault(&p, 0, ACCESS_WRITE), FAULT_OK);
+  for (int i = 0; i < 4; i++)
+    assert_bytes(&p, (uint64)i * PGSIZE, 0x50 + i);
+  assert_int_equal(flags_at(&p, 0), RW | VM_U);
+  assert_int_equal(swap_used(), 0);
+  vmreg_remove(&c);
+  vm_dropfiles(&c);
+  uvmfree(&c);
+  vmreg_remove(&other);
+  uvmfree(&other);
+  vm_dropfiles(&p);
+  done_with(&p);
+}
+
 // The pages of a shared anonymous mapping stay: their sharers must keep
 // seeing one page.
 static void
@@ -291,6 +337,7 @@ run_rmap_tests(int *ntests)
     UNIT_TEST(cow_page_shares_a_slot),
     UNIT_TEST(fork_and_exit_share_and_free_slots),
     UNIT_TEST(what_reclaim_leaves),
+    UNIT_TEST(shared_table_pages_go_once),
     UNIT_TEST(shared_mapping_stays),
     UNIT_TEST(swap_full_means_out_of_memory),
     UNIT_TEST(file_ptes_by_index),

@@ -99,3 +99,45 @@ overcommit_together(void)
   expect(bad == 0, "a process ended with status %d (2, 3: wrong contents in round 1, 2)", bad);
   expect_slots_accounted("after all three exited");
 }
+
+// fork with shared page tables while memory is short: three children of
+// a parent whose tables they share read all of its memory and then write
+// it, on 3 harts at once, 2x RAM in all. Each child's first access to a
+// 2 MiB span copies the shared table while reclaim, on behalf of another
+// child, may be sending pages of that same table to swap (forkshare.c's
+// table lock keeps the two apart). Every child sees the parent's bytes,
+// then its own; the parent keeps its own.
+void
+shared_tables_under_pressure(void)
+{
+  expect(have_swap(), "no swap disk");
+  int share = vmconfig(VMCONF_FORKSHARE, 1);
+  uint64 n = ram_pages() / 2;
+  char *p = sbrklazy(n * PG);
+  expect(p != (char *)-1, "sbrk failed");
+  fill(p, n, 30);
+  int pids[3];
+  for (int k = 0; k < 3; k++) {
+    pids[k] = fork();
+    expect(pids[k] >= 0, "fork failed");
+    if (pids[k] == 0) {
+      if (check(p, n, 30) >= 0)
+        exit(1);
+      fill(p, n, 31 + k);
+      exit(check(p, n, 31 + k) >= 0 ? 2 : 0);
+    }
+  }
+  int bad = 0;
+  for (int k = 0; k < 3; k++) {
+    int status = -5;
+    wait(&status);
+    if (status != 0)
+      bad = status;
+  }
+  long mine = check(p, n, 30);
+  vmconfig(VMCONF_FORKSHARE, share);
+  expect(bad == 0, "a child ended with status %d (1: the parent's bytes wrong, 2: its own)",
+         bad);
+  expect(mine < 0, "page %ld of the parent's came back wrong", mine);
+  expect_slots_accounted("after the children exited");
+}

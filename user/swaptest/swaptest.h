@@ -33,5 +33,6 @@ void mmap_private_file_roundtrip(void);
 void fork_swapped(void);
 void exit_frees_slots(void);
 void overcommit_together(void);
+void shared_tables_under_pressure(void);
 
 #endif
