@@ -25,7 +25,7 @@ prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
 }
 
 // As prefault, and keep the pages in place until unpin: the caller may
-// sleep before it copies under a spin lock (wait, procinfo), and eviction
+// sleep before it copies under a spin lock (procinfo), and eviction
 // must not take them meanwhile. The whole address space is held
 // (vm->busy, which reclaim respects: rmap.c's lock rules), not the pages
 // one by one: a page reference would not do, since a reclaimer that had

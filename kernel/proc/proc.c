@@ -241,58 +241,53 @@ exit(int status)
   panic("zombie exit");
 }
 
-static int waitchild(struct proc *p, uint64 addr);
-
 // Wait for a child to exit; store its status at user address addr (unless
 // addr is 0) and return its pid. -1 if there are no children, the caller
 // is killed, or addr is bad (the child then stays to be waited for again).
+//
+// The status is copied out with no lock held, so the copy may fault the
+// page in (from swap, too) and sleep; nothing of the waiting process is
+// pinned while it sleeps for a child, so reclaim may take its pages then.
+// The zombie's memory is freed first; its slot stays meanwhile (only its
+// parent frees it), with its pid and status for a wait that fails here.
 int
 wait(uint64 addr)
 {
   struct proc *p = myproc();
-  // Make the status's page present and writable now, and keep it so while
-  // this process sleeps below (pinned: eviction leaves it alone): under
-  // the spin locks, the copy must not allocate or sleep.
-  if (addr == 0)
-    return waitchild(p, 0);
-  if (prefault_pin(&p->vm, addr, sizeof(int), ACCESS_WRITE) != 0)
-    return -1;
-  int pid = waitchild(p, addr);
-  unpin(&p->vm);
-  return pid;
-}
-
-// wait, once the status's page is in place.
-static int
-waitchild(struct proc *p, uint64 addr)
-{
   acquire(&wait_lock);
   for (;;) {
     int havekids = 0;
     pagetable_t busy = 0;
-    for (struct proc *pp = proc; pp < &proc[NPROC]; pp++) {
+    struct proc *zombie = 0;
+    for (struct proc *pp = proc; pp < &proc[NPROC] && zombie == 0; pp++) {
       if (pp->parent != p)
         continue;
       acquire(&pp->lock);
       havekids = 1;
-      if (pp->state == ZOMBIE && hart_loaded_elsewhere(pp->vm.pagetable)) {
+      if (pp->state == ZOMBIE && hart_loaded_elsewhere(pp->vm.pagetable))
         busy = pp->vm.pagetable;   // a hart passing through the scheduler
-        release(&pp->lock);
-        break;
-      }
-      if (pp->state == ZOMBIE) {
-        int pid = pp->pid;
-        if (addr != 0 && copyout(&p->vm, addr, &pp->xstate, sizeof(pp->xstate)) != 0) {
-          release(&pp->lock);
-          release(&wait_lock);
-          return -1;
-        }
-        freeproc(pp);
-        release(&pp->lock);
-        release(&wait_lock);
-        return pid;
+      else if (pp->state == ZOMBIE) {
+        // Its memory goes now, before the copy below, which may need
+        // pages (a status word in swap) that only this memory can give.
+        proc_vmfree(&pp->vm);
+        zombie = pp;
       }
       release(&pp->lock);
+      if (busy)
+        break;
+    }
+    if (zombie) {
+      release(&wait_lock);
+      int xstate = zombie->xstate;   // set before it became a zombie
+      if (addr != 0 && copyout(&p->vm, addr, &xstate, sizeof(xstate)) != 0)
+        return -1;
+      acquire(&wait_lock);
+      acquire(&zombie->lock);
+      int pid = zombie->pid;
+      freeproc(zombie);
+      release(&zombie->lock);
+      release(&wait_lock);
+      return pid;
     }
     if (busy) {
       // Let it leave the table, then look again; the child stays a zombie.

@@ -37,10 +37,11 @@ eager_overcommit(void)
 }
 
 // The stack page goes to swap while this process waits for a child that
-// sweeps memory, and comes back whole. (A process that sweeps itself
-// touches its stack all the while; and wait(0) pins no status word on
-// the stack.) The child tells through a pipe whether it saw the parent's
-// stack leave RAM.
+// sweeps memory, and comes back whole, and so does the status word wait
+// stores there. (A process that sweeps itself touches its stack all the
+// while; and a process asleep in wait holds none of its pages in RAM.)
+// The child tells through a pipe whether it saw the parent's stack leave
+// RAM.
 void
 stack_roundtrip(void)
 {
@@ -61,9 +62,11 @@ stack_roundtrip(void)
       out = region_resident(parent, sp) == 0;
     }
     write(fds[1], &out, 1);
-    exit(0);
+    exit(7);
   }
-  wait(0);
+  int status = -5;
+  int waited = wait(&status);
+  expect(waited == pid && status == 7, "wait returned %d with status %d", waited, status);
   char out = 0;
   int got = read(fds[0], &out, 1);
   close(fds[0]);
