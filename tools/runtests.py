@@ -87,6 +87,7 @@ SWAP_MAXSLOTS = 65536   # kernel/mm/mm.h: slots the kernel uses at most
 STAGES = ("shell", "console", "crash", "swap", "noswap", "smalldisk")
 SMALLDISK = "panic: fsinit: the disk is smaller than its file system"
 SWAPLINE = re.compile(r"^swap: (?:(\d+) MiB, (\d+) slots|none)$", re.M)
+VMSTAT_SECONDS = 5  # how long vmstat watches swaptest in the swap stage
 FREE_SWAP = re.compile(r"^Swap: +(\d+) +(\d+) +(\d+)$", re.M)
 
 
@@ -741,10 +742,36 @@ class Run:
             self.results.ok("swap:boot")
             for prog in sorted(SMALL_MEM_TESTS):
                 self.testprog(prog)
+            self.vmstat_check()
             self.halt()
         os.unlink(self.swap)
         self.swap = big
         self.mem = self.args.mem
+
+    def vmstat_check(self):
+        """vmstat watches a workload in the background: one line a second,
+        eight columns of numbers, and pages going out to swap and coming
+        back while swaptest's heap round trip (1.5x RAM) runs."""
+        name = "swap:vmstat"
+        out = self.command(name, "swaptest swap:heap_roundtrip & vmstat 1 %d"
+                           % VMSTAT_SECONDS, VMSTAT_SECONDS + SHORT)
+        if out is None:
+            return
+        rows = [[int(x) for x in l.split()] for l in output_lines(out)
+                if re.fullmatch(r" *\d+( +\d+){7} *", l)]
+        header = any(l.split()[:3] == ["free", "cached", "swapped"]
+                     for l in output_lines(out))
+        intervals = rows[1:]   # the first line counts since boot
+        outs = sum(r[6] for r in intervals)
+        ins = sum(r[5] for r in intervals)
+        self.results.check(
+            name, header and len(intervals) >= VMSTAT_SECONDS - 1 and outs > 0 and
+            ins > 0 and "PASS swap:heap_roundtrip" in out,
+            "header %s, %d interval lines, %d pages/s out and %d in all told, "
+            "the workload %s; output %s"
+            % (header, len(intervals), outs, ins,
+               "passed" if "PASS swap:heap_roundtrip" in out else "did not pass in time",
+               tail(out, 300)))
 
     def without_swap(self):
         """Stage noswap: everything works without a swap disk."""
