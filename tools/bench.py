@@ -44,8 +44,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from docblocks import rewrite_blocks  # noqa: E402
-from runtests import (BUILD, ROOT, Guest, make_swap_image, parse_size,  # noqa: E402
-                      qemu_command)
+from guest import (BUILD, ROOT, Guest, make_swap_image, parse_size,  # noqa: E402
+                   qemu_command)
 
 # (case, rounds): what one trial runs, each case taking one to two seconds
 # of QEMU time on the build machine.

@@ -27,7 +27,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runtests import BUILD, ROOT, Results, qemu_command, tail  # noqa: E402
+from guest import BUILD, ROOT, Results, qemu_command, tail  # noqa: E402
 
 TIMEOUT = 60    # seconds gdb may take for the whole session
 

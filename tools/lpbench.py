@@ -26,7 +26,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import commit, cpu_seconds, dur, host_cpu, qemu_version  # noqa: E402
-from runtests import BUILD, ROOT, Guest, qemu_command  # noqa: E402
+from guest import BUILD, ROOT, Guest, qemu_command  # noqa: E402
 
 TIMEOUT = 300
 # (label, case, MiB, rounds, fault-around): each runs with large pages

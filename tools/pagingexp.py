@@ -34,8 +34,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import cpu_seconds, commit, host_cpu, qemu_version  # noqa: E402
 from docblocks import rewrite_blocks  # noqa: E402
-from runtests import (BUILD, ROOT, Guest, make_swap_image, parse_size,  # noqa: E402
-                      qemu_command)
+from guest import (BUILD, ROOT, Guest, make_swap_image, parse_size,  # noqa: E402
+                   qemu_command)
 from svgchart import fault_rate_chart  # noqa: E402
 
 RUN_TIMEOUT = 600      # seconds one pagingexp command may take

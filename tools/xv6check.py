@@ -42,7 +42,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runtests import BUILD, PANIC, ROOT, Guest, qemu_command, tail  # noqa: E402
+from guest import BUILD, PANIC, ROOT, Guest, qemu_command, tail  # noqa: E402
 
 # Used when a tree has no user/usertests.c to read the list from: the
 # slow tests of xv6-riscv's 2025 edition.
