@@ -65,6 +65,8 @@ void log_write(struct buf *b);
 
 // fs.c
 void fsinit(int dev);      // read the superblock, recover the log; may sleep
+uint balloc(uint dev);     // a zeroed data block, 0 when the disk is full
+void bfree(uint dev, uint b);
 void iinit(void);
 int inum_valid(uint inum);
 struct inode *iget(uint dev, uint inum);
@@ -76,6 +78,8 @@ void iput(struct inode *ip);
 int iput_notlast(struct inode *ip);
 void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);
+
+// data.c
 void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);
