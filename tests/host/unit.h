@@ -67,6 +67,8 @@ int run_kalloc_tests(int *ntests);
 int run_pagetable_tests(int *ntests);
 int run_vm_tests(int *ntests);
 int run_fault_tests(int *ntests);
+int run_zeropage_tests(int *ntests);
+int run_faultaround_tests(int *ntests);
 int run_uaccess_tests(int *ntests);
 int run_uvmcopy_tests(int *ntests);
 int run_cow_tests(int *ntests);
