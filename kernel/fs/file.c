@@ -126,7 +126,8 @@ fileread(struct file *f, uint64 addr, int n)
     return devsw[f->major].read(1, addr, n);
   case FD_INODE: {
     // readi copies out holding the inode's lock; a fault on a file page
-    // there would take an inode lock, perhaps the same one.
+    // there would take an inode lock, perhaps the same one. The file
+    // pages stay until the copies are done.
     if (vm_prefault_files(&myproc()->vm, addr, n, ACCESS_WRITE) != 0)
       return -1;
     // The inode lock also serializes the use of f->off.
@@ -135,6 +136,7 @@ fileread(struct file *f, uint64 addr, int n)
     if (r > 0)
       f->off += r;
     iunlock(f->ip);
+    vm_unpin_files(&myproc()->vm);
     return r;
   }
   default:
@@ -167,8 +169,10 @@ filewrite(struct file *f, uint64 addr, int n)
     // the data written, never a damaged file system.
     if (vm_prefault_files(&myproc()->vm, addr, n, ACCESS_READ) != 0)
       return -1;
-    if (__atomic_load_n(&f->ip->textref, __ATOMIC_SEQ_CST) > 0)
+    if (__atomic_load_n(&f->ip->textref, __ATOMIC_SEQ_CST) > 0) {
+      vm_unpin_files(&myproc()->vm);
       return -1;   // a program runs from it (fmap_denywrite)
+    }
     int tot = 0;
     while (tot < n) {
       begin_op();
@@ -186,6 +190,7 @@ filewrite(struct file *f, uint64 addr, int n)
       if (r != (int)m)
         break;
     }
+    vm_unpin_files(&myproc()->vm);
     return (tot > 0 || n == 0) ? tot : -1;
   }
   default:

@@ -378,7 +378,9 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
 // before it failed, and a file fault that fails puts its page back in the
 // cache, where the next reclaim would find it again, forever. A page
 // present already costs no reclaim: the kernel's copies made under spin
-// locks find their pages prefaulted and must not sleep.
+// locks find their pages prefaulted and must not sleep. A copy inside
+// read() or write() of a file (vm->filepin) holds the inode's lock, and
+// for write() a transaction: its reclaim writes no file back.
 static int
 resolve_retry(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hardware)
 {
@@ -389,7 +391,8 @@ resolve_retry(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, in
     if (r != FAULT_NOMEM || vm->busy > 0)
       return r;
     uint64 outs = vmstat.swap_outs;
-    if (reclaim(RECLAIM_RETRY) == 0 || (vmstat.swap_outs == outs && tries >= 2))
+    int got = vm->filepin ? reclaim_nowrite(RECLAIM_RETRY) : reclaim(RECLAIM_RETRY);
+    if (got == 0 || (vmstat.swap_outs == outs && tries >= 2))
       return r;
   }
 }

@@ -101,6 +101,11 @@ struct vmspace {
   // under a spin lock. No one else changes a PTE of this space then
   // (rmap.c, "Lock rules").
   int busy;
+  // Nonzero while the owner is inside read() or write() of a file
+  // (vm_prefault_files .. vm_unpin_files): it copies to and from its
+  // memory holding the file's inode lock, maybe inside a transaction.
+  // Its file pages stay mapped meanwhile (fileevict.c).
+  int filepin;
 };
 
 
@@ -152,6 +157,7 @@ int vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot);
 int vm_sync(struct vmspace *vm, uint64 addr, uint64 len);
 void vm_dropfiles(struct vmspace *vm);
 int vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access);
+void vm_unpin_files(struct vmspace *vm);
 int vm_page_info(struct vmspace *vm, uint64 va, uint64 pa);
 void vm_describe(struct vmspace *vm, void (*fn)(void *arg, const struct vmregion *r), void *arg);
 
@@ -207,6 +213,12 @@ void pcache_truncate(struct inode *ip, uint64 size);
 void pcache_forget(struct inode *ip);
 void pcache_visit(void (*fn)(void *arg, uint64 pa), void *arg);
 int pcache_holds(struct inode *ip, uint64 index, uint64 pa);
+int pcache_isdirty(struct inode *ip, uint64 index);
+uint64 pcache_pick(struct inode **ip, uint64 *index);
+int pcache_drop(struct inode *ip, uint64 index, uint64 pa);
+
+// ---- eviction of file pages that processes map (fileevict.c)
+int file_evict(int want, int writeback);
 
 // ---- counters and run-time options (stats.c)
 extern struct memstat vmstat;   // total and free are filled in on demand
@@ -318,6 +330,7 @@ void vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), 
 // ---- reclaim (reclaim.c): making free pages when memory runs short
 void reclaim_init(void);
 int reclaim(int want);        // free up to want pages; returns how many went
+int reclaim_nowrite(int want);  // the same, writing no file page back
 void reclaim_if_low(void);    // below the low watermark: up to the high one
 int reclaim_room(uint64 npages);  // 0 when npages can be allocated now, else -1
 uint64 reclaim_limit(void);       // the most pages reclaim could make free

@@ -224,9 +224,22 @@ pcache_dirty(struct inode *ip, uint64 index)
   release(&pc.lock);
 }
 
-// Write page index of ip back to the file if it is dirty. Returns 0, or
-// -1 when the write failed (the page stays dirty). May sleep; the caller
-// holds no lock and is not in a transaction.
+// Is page index of ip cached and marked dirty? Takes only the cache's
+// spin lock.
+int
+pcache_isdirty(struct inode *ip, uint64 index)
+{
+  acquire(&pc.lock);
+  uint32 pn = lookup(ip, index);
+  int r = pn != NOPAGE && info(pn)->dirty;
+  release(&pc.lock);
+  return r;
+}
+
+// Write page index of ip back to the file if it is dirty. Returns 1 when
+// it wrote the page, 0 when there was nothing to write, or -1 when the
+// write failed (the page stays dirty). May sleep; the caller holds no
+// lock and is not in a transaction.
 //
 // The mark is cleared before the write: a store through a mapping that
 // stays writable may land after the write copied the page. That is why a
@@ -252,7 +265,7 @@ pcache_writeback(struct inode *ip, uint64 index)
   else
     pcache_dirty(ip, index);
   kfree(P2V(pa));
-  return r;
+  return r == 0 ? 1 : -1;
 }
 
 // Give back up to want clean cached pages that nobody maps, least
@@ -273,6 +286,50 @@ pcache_reclaim(int want)
   release(&pc.lock);
   __sync_fetch_and_add(&vmstat.evict_file, n);
   return n;
+}
+
+// The least recently used cached page, for the eviction of pages that
+// processes map (fileevict.c): its address with one reference for the
+// caller, its file in *ip and its index in *index; 0 when the cache is
+// empty. The page moves to the most recently used end, so that calls in
+// a row go round the cache, each page once, as a clock hand does: a page
+// the caller leaves (it was used, or cannot go now) waits a whole turn.
+uint64
+pcache_pick(struct inode **ip, uint64 *index)
+{
+  acquire(&pc.lock);
+  uint32 pn = pc.first;
+  uint64 pa = 0;
+  if (pn != NOPAGE) {
+    list_remove(pn);
+    list_append(pn);
+    pa = page_addr(pn);
+    kref_inc(pa);
+    *ip = info(pn)->ip;
+    *index = info(pn)->index;
+  }
+  release(&pc.lock);
+  return pa;
+}
+
+// The caller holds a reference to pa, which held page index of ip when
+// pcache_pick gave it, and gives it back now. If pa still holds that
+// page, is clean, and nobody but the cache and the caller holds it (no
+// PTE maps it, no write-back or read() is copying it), it leaves the cache
+// and is freed: returns 1. Else returns 0 and the page stays as it is.
+// One look under the cache's lock: a mapper must take its reference
+// (pcache_get, pcache_peek) and mark a store (pcache_dirty) under it.
+int
+pcache_drop(struct inode *ip, uint64 index, uint64 pa)
+{
+  acquire(&pc.lock);
+  uint32 pn = lookup(ip, index);
+  int gone = pn != NOPAGE && page_addr(pn) == pa && !info(pn)->dirty && kref_get(pa) == 2;
+  if (gone)
+    drop(pn);
+  release(&pc.lock);
+  kfree(P2V(pa));
+  return gone;
 }
 
 // Pages the cache holds, and how many of those nobody maps and are clean:

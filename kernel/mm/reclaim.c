@@ -3,7 +3,8 @@
 //
 // kalloc never sleeps (its callers may hold spin locks), so it does not
 // evict: it only drops the page cache's clean unmapped pages. Eviction,
-// which writes to the swap disk, runs where sleeping is allowed: at a
+// which unmaps pages from processes and writes to the swap disk and to
+// files, runs where sleeping is allowed: at a
 // page fault when free memory is below the low watermark (until the high
 // one), when a fault found no page (then the fault is retried), and
 // before an eager sbrk or a fork asks for memory (reclaim_room). Only
@@ -112,14 +113,21 @@ evict_batch(int want)
   return done;
 }
 
-// Free up to want pages: clean page-cache pages first (no disk write),
-// then anonymous pages to swap, chosen by the policy (rmap.c). Returns how
-// many pages were freed or sent to swap. Sleeps; caller holds no spin
-// lock and is not in the fault path of its own address space.
-int
-reclaim(int want)
+// Free up to want pages: clean page-cache pages nobody maps first, then
+// page-cache pages that processes map and have not used lately (clean
+// ones dropped, dirty ones written back first when writeback allows:
+// fileevict.c), then anonymous pages to swap, chosen by the policy
+// (rmap.c). Returns how many pages were freed or sent to swap. Sleeps;
+// caller holds no spin lock and is not in the fault path of its own
+// address space. File pages are written back before rlock is taken: a
+// process inside read() or write() of a file, holding the inode's lock
+// that the write-back needs, may be waiting for rlock.
+static int
+reclaim_some(int want, int writeback)
 {
   int done = pcache_reclaim(want);
+  if (done < want && vm_evict)
+    done += file_evict(want - done, writeback);
   if (done >= want || !vm_evict || swap_total() == 0)
     return done;
   acquiresleep(&rlock);
@@ -138,6 +146,21 @@ reclaim(int want)
   return done;
 }
 
+int
+reclaim(int want)
+{
+  return reclaim_some(want, 1);
+}
+
+// As reclaim, writing no file back: for a kernel copy made inside read()
+// or write() of a file, which holds the inode's lock (and, for write(), a
+// file-system transaction) that a write-back would wait for.
+int
+reclaim_nowrite(int want)
+{
+  return reclaim_some(want, 0);
+}
+
 // Below the low watermark, free pages up to the high one.
 void
 reclaim_if_low(void)
@@ -148,9 +171,10 @@ reclaim_if_low(void)
 }
 
 // The most pages that could be had now: the free ones, the page cache's
-// clean unmapped ones, and with eviction the free swap slots (every one
-// can take a page out of RAM). An eager sbrk asking for more fails at
-// once, before it evicts anything.
+// clean unmapped ones, and with eviction its other pages (mapped or
+// dirty: each can be written back and dropped) and the free swap slots
+// (every one can take a page out of RAM). An eager sbrk asking for more
+// fails at once, before it evicts anything.
 uint64
 reclaim_limit(void)
 {
@@ -158,7 +182,7 @@ reclaim_limit(void)
   pcache_count(&cached, &reclaimable);
   uint64 n = kfreecount() + reclaimable;
   if (vm_evict)
-    n += swap_total() - swap_used();
+    n += cached - reclaimable + swap_total() - swap_used();
   return n;
 }
 

@@ -355,7 +355,7 @@ vm_sync(struct vmspace *vm, uint64 addr, uint64 len)
       uint64 index = (v->off + (a - v->start)) / PGSIZE;
       if (pte_flags(*pte) & VM_W)
         pcache_dirty(v->file, index);
-      if (pcache_writeback(v->file, index) != 0)
+      if (pcache_writeback(v->file, index) < 0)
         r = -1;
     }
   }
@@ -363,16 +363,17 @@ vm_sync(struct vmspace *vm, uint64 addr, uint64 len)
 }
 
 // Make present the pages of [va, va+len) that are file-backed, for an
-// access of kind access: for read() and write(), which copy holding an
-// inode's lock, where bringing in a file page (which takes an inode's
-// lock) must not happen. Returns 0, or -1 if such a page may not be
-// accessed.
+// access of kind access, and keep them: for read() and write(), which
+// copy holding an inode's lock (write() inside a transaction too), where
+// bringing in a file page (which takes an inode's lock) must not happen.
+// Until vm_unpin_files, the eviction of file pages leaves every file page
+// of vm mapped (fileevict.c), and the reclaim vm's copies ask for writes
+// no file back (fault.c). Returns 0, or -1 (nothing held) if such a page
+// may not be accessed.
 int
 vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access)
 {
-  if (len == 0)
-    return 0;
-  for (int i = 0; i < vm->nvma; i++) {
+  for (int i = 0; i < vm->nvma && len > 0; i++) {
     struct vma *v = &vm->vma[i];
     if (!v->file || v->end <= va || v->start >= va + len)
       continue;
@@ -381,7 +382,17 @@ vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access)
     if (prefault(vm, from, to - from, access) != 0)
       return -1;
   }
+  vm->filepin++;
   return 0;
+}
+
+// The copies of read() or write() are done: let go of what
+// vm_prefault_files held. The caller is the owner.
+void
+vm_unpin_files(struct vmspace *vm)
+{
+  if (--vm->filepin < 0)
+    panic("vm_unpin_files: not pinned");
 }
 
 // PTI_* facts about page pa mapped at va in vm, for vmdump and procinfo:
