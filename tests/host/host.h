@@ -93,7 +93,11 @@ void fakefs_truncate(struct inode *ip);
 struct inode *fakefs_open(const char *name);
 const uchar *fakefs_data(const char *name);
 extern int fakefs_pagereads, fakefs_pagewrites;
-extern void (*fakefs_meanwhile)(void);
+// Called once, then cleared, in the middle of the next page read
+// (fakefs_meanwhile) or page write (..._write): what another process
+// might do while the real one sleeps on the disk.
+extern void (*fakefs_meanwhile)(void), (*fakefs_meanwhile_write)(void);
+extern int fakefs_failwrites;   // the next n page writes fail, as a disk error
 
 // ---- host_swap.c: a swap device in memory (swapdev_pages, swapdev_rw)
 // A device of pages slots (0: no device), none written yet; call swapinit

@@ -23,12 +23,15 @@ int fakefs_pagereads, fakefs_pagewrites;   // pages read and written by mm
 // bytes were copied): what another process might do while the real reader
 // sleeps on the disk.
 void (*fakefs_meanwhile)(void);
+// The same for the next page write, after its bytes reached the "disk".
+void (*fakefs_meanwhile_write)(void);
+int fakefs_failwrites;   // page writes still to fail
 
 static void
-meanwhile(void)
+meanwhile(void (**hook)(void))
 {
-  void (*fn)(void) = fakefs_meanwhile;
-  fakefs_meanwhile = 0;
+  void (*fn)(void) = *hook;
+  *hook = 0;
   if (fn)
     fn();
 }
@@ -42,7 +45,8 @@ fakefs_reset(void)
   }
   nops = 0;
   fakefs_pagereads = fakefs_pagewrites = 0;
-  fakefs_meanwhile = 0;
+  fakefs_meanwhile = fakefs_meanwhile_write = 0;
+  fakefs_failwrites = 0;
 }
 
 void
@@ -188,13 +192,13 @@ int
 fmap_readpage(struct inode *ip, uint64 index, void *page)
 {
   struct fakefile *f = file_of(ip);
-  if (ip->ref < 1 || ip->lock.locked)
-    panic("fakefs: fmap_readpage of an unreferenced or locked inode");
+  if (ip->ref < 1 || ip->lock.locked || host_locks_held() != 0)
+    panic("fakefs: fmap_readpage of an unreferenced or locked inode, or holding a spin lock");
   uint64 off = index * PGSIZE;
   if (off < ip->size)
     memcpy(page, f->data + off, ip->size - off < PGSIZE ? ip->size - off : PGSIZE);
   fakefs_pagereads++;
-  meanwhile();
+  meanwhile(&fakefs_meanwhile);
   return 0;
 }
 
@@ -202,8 +206,13 @@ int
 fmap_writepage(struct inode *ip, uint64 index, const void *page)
 {
   struct fakefile *f = file_of(ip);
-  if (ip->ref < 1 || ip->lock.locked || nops != 0)
-    panic("fakefs: fmap_writepage of an unreferenced or locked inode, or in a transaction");
+  if (ip->ref < 1 || ip->lock.locked || nops != 0 || host_locks_held() != 0)
+    panic("fakefs: fmap_writepage of an unreferenced or locked inode, in a transaction "
+          "or holding a spin lock");
+  if (fakefs_failwrites > 0) {
+    fakefs_failwrites--;
+    return -1;   // a disk error: nothing written
+  }
   uint64 off = index * PGSIZE;
   if (off < ip->size) {
     uint64 n = ip->size - off < PGSIZE ? ip->size - off : PGSIZE;
@@ -211,6 +220,7 @@ fmap_writepage(struct inode *ip, uint64 index, const void *page)
     pcache_update(ip, off, page, n);   // as writei does, naming its source
   }
   fakefs_pagewrites++;
+  meanwhile(&fakefs_meanwhile_write);
   return 0;
 }
 
@@ -234,8 +244,8 @@ void
 fmap_release(struct inode *ip)
 {
   file_of(ip);
-  if (ip->ref < 1 || nops != 0)
-    panic("fakefs: fmap_release without a reference, or in a transaction");
+  if (ip->ref < 1 || nops != 0 || host_locks_held() != 0)
+    panic("fakefs: fmap_release without a reference, in a transaction or holding a spin lock");
   ip->ref--;
 }
 

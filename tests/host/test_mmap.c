@@ -397,7 +397,7 @@ reclaim_takes_least_recently_used(void **state)
 // A program whose segments sit at page-aligned offsets in its file:
 // text (two pages) at 0, data at 0x3000 with 100 bytes from the file and
 // bss to 0x5032.
-static uint64
+uint64
 aligned_program(uchar *img, uint64 cap)
 {
   memset(img, 0, cap);

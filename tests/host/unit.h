@@ -60,6 +60,11 @@ void assert_refs(struct vmspace *const *vms, int n);
 // returns the number of faults. assert_windows compares made with want.
 int touch_in_order(struct vmspace *vm, uint64 npages, enum access a, int *made, int max);
 void assert_windows(const int *made, int n, const int *want, int nwant);
+// An executable in img (cap bytes) whose segments sit at page-aligned
+// offsets, as exec demand-pages them: text (two pages, file pages 1 and
+// 2) at 0, data at 0x3000 (100 bytes of the file), bss to 0x5032.
+// Returns its size (test_mmap.c).
+uint64 aligned_program(uchar *img, uint64 cap);
 
 // One per file; each returns its number of failed tests and sets
 // *ntests to the number it ran.
@@ -85,5 +90,6 @@ int run_lpedge_tests(int *ntests);
 int run_forkshare_tests(int *ntests);
 int run_unshare_tests(int *ntests);
 int run_rmap_tests(int *ntests);
+int run_fileevict_tests(int *ntests);
 
 #endif
