@@ -302,6 +302,9 @@ map_around(struct vmspace *vm, struct vma *v, uint64 va)
       kfree(P2V(pa));
       return;
     }
+    // The page where a segment's file bytes end is a private copy: the
+    // reverse map must know it, or it could never go to swap.
+    rmap_note(vm, v, a, pa);
     VMSTAT_INC(fault_around);
   }
 }

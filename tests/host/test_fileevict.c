@@ -173,6 +173,22 @@ clean_page_of_two_mappers(void **state)
   finish(&a, &b, ip);
 }
 
+// Run a demand-paged program (aligned_program with textsz bytes of text)
+// in a, and have it fault on its first text page (which maps both).
+static void
+run_program(struct vmspace *a, uchar *img, uint64 cap, uint64 textsz)
+{
+  uint64 size = aligned_program(img, cap, textsz);
+  fakefs_put("/prog", img, size);
+  char *argv[] = { "/prog", 0 };
+  uint64 entry, sp, argvp;
+  vm_new(a);
+  assert_int_equal(exec_load(a, "/prog", argv, &entry, &sp, &argvp), 1);
+  vmreg_add(a);
+  assert_int_equal(vmfault(a, 0, ACCESS_EXEC), FAULT_OK);
+  assert_true(present(a, 0) && present(a, PGSIZE));   // the whole block
+}
+
 // The text pages of a demand-paged program go as any clean file page, and
 // come back when it runs them again.
 static void
@@ -180,16 +196,8 @@ program_text_dropped(void **state)
 {
   (void)state;
   static uchar img[5 * PGSIZE];
-  uint64 size = aligned_program(img, sizeof(img));
-  fakefs_put("/prog", img, size);
-  char *argv[] = { "/prog", 0 };
-  uint64 entry, sp, argvp;
   struct vmspace a;
-  vm_new(&a);
-  assert_int_equal(exec_load(&a, "/prog", argv, &entry, &sp, &argvp), 1);
-  vmreg_add(&a);
-  assert_int_equal(vmfault(&a, 0, ACCESS_EXEC), FAULT_OK);
-  assert_true(present(&a, 0) && present(&a, PGSIZE));   // the whole block
+  run_program(&a, img, sizeof(img), 2 * PGSIZE);
   // The data's file page, copied into a private page at exec, is in the
   // cache and nobody maps it: it goes first. The text was used.
   assert_int_equal(reclaim(2), 1);
@@ -201,6 +209,33 @@ program_text_dropped(void **state)
   assert_true(present(&a, 0x3000));   // the data's private copy stays
   assert_int_equal(vmfault(&a, PGSIZE + 8, ACCESS_EXEC), FAULT_OK);
   assert_memory_equal(page_at(&a, PGSIZE), img + 2 * PGSIZE, PGSIZE);
+  finish(&a, 0, 0);
+}
+
+// The text's last page, where its file bytes end, is a private copy with
+// zeros after them, mapped with the first page by map_around: anonymous
+// memory, which goes to swap, while the first page is dropped.
+static void
+text_end_copy_goes_to_swap(void **state)
+{
+  (void)state;
+  fakeswap_reset(16);
+  assert_int_equal(swapinit(), 16);
+  static uchar img[5 * PGSIZE];
+  struct vmspace a;
+  run_program(&a, img, sizeof(img), PGSIZE + 100);
+  reclaim(16);
+  reclaim(16);
+  pte_t *pte = walk(a.pagetable, PGSIZE, 0);
+  assert_true(pte_is_swap(*pte));
+  assert_false(present(&a, 0));
+  assert_true(vmstat.evict_anon >= 1 && vmstat.evict_file >= 1);
+  assert_int_equal(vmfault(&a, PGSIZE, ACCESS_EXEC), FAULT_OK);
+  assert_memory_equal(page_at(&a, PGSIZE), img + 2 * PGSIZE, 100);
+  for (int i = 100; i < PGSIZE; i++)
+    assert_int_equal(page_at(&a, PGSIZE)[i], 0);
+  assert_int_equal(vmfault(&a, 0, ACCESS_EXEC), FAULT_OK);
+  assert_memory_equal(page_at(&a, 0), img + PGSIZE, PGSIZE);
   finish(&a, 0, 0);
 }
 
@@ -479,6 +514,7 @@ run_fileevict_tests(int *ntests)
     UNIT_TEST(dirty_shared_pages_written_back),
     UNIT_TEST(clean_page_of_two_mappers),
     UNIT_TEST(program_text_dropped),
+    UNIT_TEST(text_end_copy_goes_to_swap),
     UNIT_TEST(held_pages_stay),
     UNIT_TEST(store_during_writeback_not_lost),
     UNIT_TEST(map_during_writeback_keeps_page),

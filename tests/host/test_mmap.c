@@ -395,10 +395,10 @@ reclaim_takes_least_recently_used(void **state)
 }
 
 // A program whose segments sit at page-aligned offsets in its file:
-// text (two pages) at 0, data at 0x3000 with 100 bytes from the file and
-// bss to 0x5032.
+// text (textsz bytes of the file, two pages at most) at 0, data at 0x3000
+// with 100 bytes from the file and bss to 0x5032.
 uint64
-aligned_program(uchar *img, uint64 cap)
+aligned_program(uchar *img, uint64 cap, uint64 textsz)
 {
   memset(img, 0, cap);
   struct elfhdr *eh = (struct elfhdr *)img;
@@ -412,7 +412,7 @@ aligned_program(uchar *img, uint64 cap)
   eh->phnum = 2;
   struct proghdr *ph = (struct proghdr *)(img + eh->phoff);
   ph[0] = (struct proghdr){ .type = PT_LOAD, .flags = PF_R | PF_X, .off = PGSIZE,
-                            .vaddr = 0, .filesz = 2 * PGSIZE, .memsz = 2 * PGSIZE };
+                            .vaddr = 0, .filesz = textsz, .memsz = 2 * PGSIZE };
   ph[1] = (struct proghdr){ .type = PT_LOAD, .flags = PF_R | PF_W, .off = 3 * PGSIZE,
                             .vaddr = 0x3000, .filesz = 100, .memsz = 2 * PGSIZE + 50 };
   for (uint64 i = PGSIZE; i < 4 * PGSIZE; i++)
@@ -425,7 +425,7 @@ demand_exec_shares_text(void **state)
 {
   (void)state;
   static uchar img[5 * PGSIZE];
-  uint64 size = aligned_program(img, sizeof(img));
+  uint64 size = aligned_program(img, sizeof(img), 2 * PGSIZE);
   fakefs_put("/prog", img, size);
   char *argv[] = { "/prog", 0 };
   struct vmspace v1, v2;

@@ -61,10 +61,10 @@ void assert_refs(struct vmspace *const *vms, int n);
 int touch_in_order(struct vmspace *vm, uint64 npages, enum access a, int *made, int max);
 void assert_windows(const int *made, int n, const int *want, int nwant);
 // An executable in img (cap bytes) whose segments sit at page-aligned
-// offsets, as exec demand-pages them: text (two pages, file pages 1 and
-// 2) at 0, data at 0x3000 (100 bytes of the file), bss to 0x5032.
-// Returns its size (test_mmap.c).
-uint64 aligned_program(uchar *img, uint64 cap);
+// offsets, as exec demand-pages them: text (two pages, textsz bytes of
+// them from file pages 1 and 2) at 0, data at 0x3000 (100 bytes of the
+// file), bss to 0x5032. Returns its size (test_mmap.c).
+uint64 aligned_program(uchar *img, uint64 cap, uint64 textsz);
 
 // One per file; each returns its number of failed tests and sets
 // *ntests to the number it ran.
