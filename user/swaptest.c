@@ -3,11 +3,13 @@
 // eviction: contents that go to swap and come back byte for byte (heap,
 // stack, anonymous and private file mappings), fork sharing swapped
 // pages, slots freed at exit, out of memory when RAM and swap are both
-// gone, and several processes over-committing together. The eviction
+// gone, and several processes over-committing together; file pages that
+// processes map, written back or dropped under pressure. The eviction
 // tests size themselves from memstat (1.5x RAM and so on), so they are
 // meant for a small MEM: tools/runtests.py runs them in its swap stage
-// (MEM 32M); without a swap disk they check that over-commit fails
-// cleanly instead.
+// (MEM 16M); without a swap disk they check that over-commit fails
+// cleanly instead, and that dirty file pages are written back to make
+// room.
 //
 // The tests are in user/swaptest/, one file per concern.
 #include "swaptest/swaptest.h"
@@ -16,18 +18,20 @@ static struct test tests[] = {
   { "swap:counters", swap_counters },
   { "swap:policy_switch", policy_switch },
   { "swap:out_of_memory", out_of_memory },
+  { "swap:file_dirty_writeback", file_dirty_writeback },
   { "swap:heap_roundtrip", heap_roundtrip },
   { "swap:eager_overcommit", eager_overcommit },
   { "swap:stack_roundtrip", stack_roundtrip },
   { "swap:mmap_anon_roundtrip", mmap_anon_roundtrip },
   { "swap:mmap_private_file_roundtrip", mmap_private_file_roundtrip },
+  { "swap:file_clean_dropped", file_clean_dropped },
   { "swap:fork_swapped", fork_swapped },
   { "swap:exit_frees_slots", exit_frees_slots },
   { "swap:overcommit_together", overcommit_together },
   { "swap:shared_tables_under_pressure", shared_tables_under_pressure },
 };
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))
-#define NOSWAP_TESTS 3   // the first ones also make sense without a swap disk
+#define NOSWAP_TESTS 4   // the first ones also make sense without a swap disk
 
 int
 main(int argc, char **argv)
