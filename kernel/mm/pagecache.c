@@ -12,7 +12,9 @@
 // A page becomes dirty when a shared writable mapping first stores to it
 // (the fault path maps shared file pages read-only until then). It is
 // written back, through the file system's log, when a mapping of it goes
-// away (munmap, exit, exec) or on msync. Pages are read from the file
+// away (munmap, exit, exec), on msync, or when memory runs short and
+// reclaim takes it from its mappers (fileevict.c, which goes round the
+// cache's list with pcache_pick and lets a page go with pcache_drop). Pages are read from the file
 // outside the cache's lock (reading sleeps); two processes missing on the
 // same page at once both read it, and the second one's copy is dropped.
 // A write() or truncation that lands while a page is being read finds no

@@ -3,17 +3,19 @@
 //
 // kalloc never sleeps (its callers may hold spin locks), so it does not
 // evict: it only drops the page cache's clean unmapped pages. Eviction,
-// which unmaps pages from processes and writes to the swap disk and to
-// files, runs where sleeping is allowed: at a
-// page fault when free memory is below the low watermark (until the high
-// one), when a fault found no page (then the fault is retried), and
-// before an eager sbrk or a fork asks for memory (reclaim_room). Only
-// when nothing can be evicted any more (swap full, every page pinned or
-// in use elsewhere) does a fault fail with FAULT_NOMEM, and the process
-// is killed "out of memory".
+// which unmaps pages from processes and writes them to the swap disk or
+// back to their files, runs where sleeping is allowed: at a page fault
+// when free memory is below the low watermark (until the high one), when
+// a fault found no page (then the fault is retried), and before an eager
+// sbrk or a fork asks for memory (reclaim_room). Only when nothing can be
+// evicted any more (swap full, every page pinned or in use elsewhere)
+// does a fault fail with FAULT_NOMEM, and the process is killed "out of
+// memory".
 //
-// One reclaimer runs at a time (rlock); others wait for it and then find
-// memory it made. The write of an evicted page is "in flight" until done:
+// File pages that processes map go first (fileevict.c, which needs no
+// lock of its own); then one reclaimer at a time (rlock) sends anonymous
+// pages to swap, others waiting for it and then finding memory it made.
+// The write of an evicted page is "in flight" until done:
 // the page's PTEs name its slot already, and a fault on that slot waits
 // (swap_wait_written) before it reads the slot back.
 #include "abi/types.h"
