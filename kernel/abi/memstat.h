@@ -46,6 +46,8 @@ struct memstat {
   uint64 evict_anon;    // anonymous pages evicted to swap
   uint64 evict_file;    // clean file pages dropped to make room
   uint64 evict_dirty;   // dirty file pages written back and dropped
+  uint64 swap_refs;     // references to the slots in use: one per swapped-out
+                        // PTE (a page shared when it went out has several)
 };
 
 // procinfo(buf, max): one per process, the first max of them stored.

@@ -269,6 +269,7 @@ int swap_alloc_run(int want, int *n);  // *n <= want consecutive slots, one refe
 void swap_dup(int slot);            // one more reference
 void swap_free(int slot);           // drop one; the slot is free at zero
 int swap_refs(int slot);            // references to slot
+uint64 swap_refs_total(void);       // references to all slots
 // The swap device, provided by kernel/dev (faked in tests/host): blocks
 // of PGSIZE bytes. swapdev_rw moves n consecutive slots from slot on to
 // or from buf (physically contiguous), as one request; it sleeps until

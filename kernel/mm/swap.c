@@ -18,6 +18,7 @@ static struct {
   struct spinlock lock;
   uint64 nslots;     // slots in use by this kernel (0: no swap)
   uint64 nused;      // slots with a reference
+  uint64 nrefs;      // references, all slots together
   uint64 next;       // where the search for a free slot starts
   uint16 refs[SWAP_MAXSLOTS];
 } swap;
@@ -35,6 +36,7 @@ swapinit(void)
     n = SWAP_MAXSLOTS;
   swap.nslots = n;
   swap.nused = 0;
+  swap.nrefs = 0;
   swap.next = 0;
   memset(swap.refs, 0, sizeof(swap.refs));
   return n;
@@ -83,6 +85,7 @@ swap_alloc(void)
   if (slot >= 0) {
     swap.refs[slot] = 1;
     swap.nused++;
+    swap.nrefs++;
     swap.next = (slot + 1) % swap.nslots;
   }
   release(&swap.lock);
@@ -114,6 +117,7 @@ swap_alloc_run(int want, int *n)
   for (int k = 0; k < bestlen; k++)
     swap.refs[best + k] = 1;
   swap.nused += bestlen;
+  swap.nrefs += bestlen;
   if (best >= 0)
     swap.next = (best + bestlen) % swap.nslots;
   release(&swap.lock);
@@ -133,6 +137,7 @@ swap_dup(int slot)
   if (*r == 0xffff)
     panic("swap_dup: too many references");
   (*r)++;
+  swap.nrefs++;
   release(&swap.lock);
 }
 
@@ -145,9 +150,21 @@ swap_free(int slot)
   uint16 *r = ref_of(slot);
   if (*r == 0)
     panic("swap_free: free slot");
+  swap.nrefs--;
   if (--*r == 0)
     swap.nused--;
   release(&swap.lock);
+}
+
+// References to all slots together: one per swapped-out PTE (a slot
+// shared by several holds several), plus those of a write in flight.
+uint64
+swap_refs_total(void)
+{
+  acquire(&swap.lock);
+  uint64 n = swap.nrefs;
+  release(&swap.lock);
+  return n;
 }
 
 // References to slot (0: free).

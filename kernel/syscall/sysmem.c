@@ -17,6 +17,7 @@ sys_memstat(void)
   st.free = kfreeblocks(st.free_blocks);
   st.swap_total = swap_total();
   st.swap_used = swap_used();
+  st.swap_refs = swap_refs_total();
   pcache_count(&st.cached, &st.reclaimable);
   return copyout(&myproc()->vm, addr, &st, sizeof(st));
 }

@@ -114,10 +114,12 @@ slot_refcounts(void **state)
   swap_dup(s);
   assert_int_equal(swap_refs(s), 3);
   assert_int_equal(swap_used(), 1);
+  assert_int_equal(swap_refs_total(), 3);
   swap_free(s);
   swap_free(s);
   assert_int_equal(swap_refs(s), 1);
   assert_int_equal(swap_used(), 1);
+  assert_int_equal(swap_refs_total(), 1);
   uchar *q = kalloc();
   assert_int_equal(in(s, V2P(q)), 0);   // the last holder reads it
   assert_pattern(q, 9);
@@ -224,6 +226,7 @@ slot_runs(void **state)
   assert_int_equal(swap_alloc_run(4, &n), 1);   // the longest run left: 1-2
   assert_int_equal(n, 2);
   assert_int_equal(swap_used(), 15);
+  assert_int_equal(swap_refs_total(), 15);
   for (int i = 0; i < 16; i++)
     if (swap_refs(i))
       swap_free(i);
