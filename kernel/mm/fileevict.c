@@ -11,6 +11,10 @@
 // passed gets a second chance (the bits are cleared, and it waits a
 // turn); one that was not is taken. Every PTE is made with its accessed
 // bit set, so a page mapped since the last turn is always spared once.
+// The bits are only a hint: a hart whose TLB still holds a translation
+// sets the bit again only after its next flush (arch/mmu.h), so even a
+// page in use (the text the reclaiming process runs) may go, and fault
+// back in.
 //
 // Its mappers. A page of the cache is (inode, index), and each region of
 // that inode maps index i at one address, in each address space:
