@@ -366,23 +366,26 @@ vm_sync(struct vmspace *vm, uint64 addr, uint64 len)
 // access of kind access, and keep them: for read() and write(), which
 // copy holding an inode's lock (write() inside a transaction too), where
 // bringing in a file page (which takes an inode's lock) must not happen.
-// Until vm_unpin_files, the eviction of file pages leaves every file page
-// of vm mapped (fileevict.c), and the reclaim vm's copies ask for writes
-// no file back (fault.c). Returns 0, or -1 (nothing held) if such a page
-// may not be accessed.
+// From the start until vm_unpin_files, the eviction of file pages leaves
+// every file page of vm mapped (fileevict.c): else the reclaim a later
+// page's fault asks for could take an earlier one. The reclaim vm's
+// copies ask for writes no file back meanwhile (fault.c). Returns 0, or
+// -1 (nothing held) if such a page may not be accessed.
 int
 vm_prefault_files(struct vmspace *vm, uint64 va, uint64 len, enum access access)
 {
+  vm->filepin++;
   for (int i = 0; i < vm->nvma && len > 0; i++) {
     struct vma *v = &vm->vma[i];
     if (!v->file || v->end <= va || v->start >= va + len)
       continue;
     uint64 from = v->start > va ? v->start : PGROUNDDOWN(va);
     uint64 to = v->end < va + len ? v->end : va + len;
-    if (prefault(vm, from, to - from, access) != 0)
+    if (prefault(vm, from, to - from, access) != 0) {
+      vm_unpin_files(vm);
       return -1;
+    }
   }
-  vm->filepin++;
   return 0;
 }
 

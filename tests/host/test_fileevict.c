@@ -415,6 +415,32 @@ store_after_msync_is_written(void **state)
   finish(&a, 0, ip);
 }
 
+// read() and write() make the buffer's file pages present before they
+// take the inode's lock; a page made present first must still be there
+// when the last one is, though that one's fault had to reclaim memory.
+static void
+prefault_keeps_earlier_pages(void **state)
+{
+  (void)state;
+  struct inode *ip = open_file();
+  struct vmspace a, b;
+  uint64 va, vb;
+  mapper(&b, ip, 1, 1, VM_R, ACCESS_READ, &vb);   // page 0: something to take
+  vm_new(&a);
+  vmreg_add(&a);
+  va = vm_map(&a, 0, 3 * PGSIZE, VM_R, VMMAP_SHARED, ip, PGSIZE, 0);
+  assert_int_equal(vmfault(&a, va, ACCESS_READ), FAULT_OK);   // page 1, not 2
+  assert_int_equal(vm_unmap(&a, va + 2 * PGSIZE, PGSIZE), 0);
+  reclaim(2);   // neither page was used since
+  machine_exhaust(0);
+  assert_int_equal(vm_prefault_files(&a, va, 2 * PGSIZE, ACCESS_READ), 0);
+  assert_true(present(&a, va) && present(&a, va + PGSIZE));
+  assert_false(present(&b, vb));   // what the fault on page 2 took
+  vm_unpin_files(&a);
+  machine_unexhaust();
+  finish(&a, &b, ip);
+}
+
 // A kernel copy inside read() or write() of a file asks for a reclaim
 // that writes nothing back (it holds the inode's lock): dirty pages keep
 // their PTEs, writable or not, and clean ones go.
@@ -521,6 +547,7 @@ run_fileevict_tests(int *ntests)
     UNIT_TEST(failed_writeback_keeps_page),
     UNIT_TEST(store_after_msync_is_written),
     UNIT_TEST(nowrite_keeps_dirty_pages),
+    UNIT_TEST(prefault_keeps_earlier_pages),
     UNIT_TEST(shared_table_page_stays),
     UNIT_TEST(fault_takes_file_page_without_swap),
   };
