@@ -1,22 +1,17 @@
 // fileevict.c: the page cache's pages that processes map leave under
 // memory pressure. A clean one is unmapped from every mapper and dropped,
 // a dirty one written back first; the mappers fault it back in, from the
-// file. What the kernel or an out-of-reach process holds stays, a store
-// racing with the write-back is never lost, and every page is counted.
-#include "abi/param.h"
+// file. What the kernel or an out-of-reach process holds stays, and every
+// page is counted. (The write-back's races: test_writeback.c.)
 #include "arch/riscv/sv39.h"
-#include "fs/fs.h"
-#include "unit.h"
+#include "fileevict.h"
 
-#define NPG 4
-#define RW (VM_R | VM_W)
-
-static uchar filedata[NPG * PGSIZE];
+uchar filedata[NPG * PGSIZE];
 
 // /e: NPG pages, byte i of page p holding (i * 13 + p * 7 + 3), opened
 // (one reference, given back with fmap_release).
-static struct inode *
-open_file(void)
+struct inode *
+fe_open_file(void)
 {
   for (uint64 i = 0; i < sizeof(filedata); i++)
     filedata[i] = (uchar)(i * 13 + i / PGSIZE * 7 + 3);
@@ -29,7 +24,7 @@ open_file(void)
 // An address space that vm_visit reaches, with a mapping of pages
 // [0, npg) of ip (shared: VMMAP_SHARED, else private) at *va, each page
 // faulted in for access.
-static void
+void
 mapper(struct vmspace *vm, struct inode *ip, int npg, int shared, int prot,
        enum access access, uint64 *va)
 {
@@ -43,13 +38,13 @@ mapper(struct vmspace *vm, struct inode *ip, int npg, int shared, int prot,
 
 // An access to va by the process, as far as the PTE tells: the MMU sets
 // the accessed bit.
-static void
+void
 use(struct vmspace *vm, uint64 va)
 {
   *walk(vm->pagetable, va, 0) |= PTE_A;
 }
 
-static void
+void
 done_with(struct vmspace *vm)
 {
   vmreg_remove(vm);
@@ -59,7 +54,7 @@ done_with(struct vmspace *vm)
 
 // The end of a test: every reference accounted for (the page cache's, a
 // PTE's each), then the address spaces go, and ip's reference (if any).
-static void
+void
 finish(struct vmspace *a, struct vmspace *b, struct inode *ip)
 {
   struct vmspace *vms[] = { a, b };
@@ -71,7 +66,7 @@ finish(struct vmspace *a, struct vmspace *b, struct inode *ip)
     fmap_release(ip);
 }
 
-static uint64
+uint64
 cached_pages(void)
 {
   uint64 cached, reclaimable;
@@ -79,7 +74,7 @@ cached_pages(void)
   return cached;
 }
 
-static void
+void
 assert_file_page(uint64 page, const uchar *want)
 {
   const uchar *have = fakefs_data("/e") + page * PGSIZE;
@@ -98,7 +93,7 @@ static void
 dirty_shared_pages_written_back(void **state)
 {
   (void)state;
-  struct inode *ip = open_file();
+  struct inode *ip = fe_open_file();
   struct vmspace a;
   uint64 va;
   mapper(&a, ip, NPG, 1, RW, ACCESS_READ, &va);
@@ -149,7 +144,7 @@ static void
 clean_page_of_two_mappers(void **state)
 {
   (void)state;
-  struct inode *ip = open_file();
+  struct inode *ip = fe_open_file();
   struct vmspace a, b;
   uint64 va, vb;
   mapper(&a, ip, 1, 1, VM_R, ACCESS_READ, &va);
@@ -248,7 +243,7 @@ static void
 held_pages_stay(void **state)
 {
   (void)state;
-  struct inode *ip = open_file();
+  struct inode *ip = fe_open_file();
   struct vmspace a;
   uint64 va;
   mapper(&a, ip, 1, 1, VM_R, ACCESS_READ, &va);
@@ -274,147 +269,6 @@ held_pages_stay(void **state)
   finish(&a, 0, ip);
 }
 
-// A store through another mapping while the write-back runs (in the
-// middle of fmap_writepage, after the bytes reached the disk) is not in
-// the file yet: the page must stay, dirty, and reach the file when that
-// mapping goes. A write() meanwhile reaches the file itself.
-static struct vmspace *racer;
-static uint64 racer_va;
-static struct inode *racer_ip;
-
-static void
-store_meanwhile(void)
-{
-  assert_int_equal(vmfault(racer, racer_va, ACCESS_WRITE), FAULT_OK);
-  page_at(racer, racer_va)[5] = 0x77;
-  assert_int_equal(fakefs_write(racer_ip, 9, "W", 1), 1);
-}
-
-static void
-store_during_writeback_not_lost(void **state)
-{
-  (void)state;
-  struct inode *ip = racer_ip = open_file();
-  struct vmspace a, b;
-  uint64 va, vb;
-  mapper(&a, ip, 1, 1, RW, ACCESS_WRITE, &va);
-  page_at(&a, va)[4] = 0x66;
-  // b maps pages 0 and 1, and has faulted in page 1 only (so its fault on
-  // page 0 needs no page-table page).
-  vm_new(&b);
-  vmreg_add(&b);
-  vb = vm_map(&b, 0, 2 * PGSIZE, RW, VMMAP_SHARED, ip, 0, 0);
-  assert_int_equal(vmfault(&b, vb + PGSIZE, ACCESS_READ), FAULT_OK);
-  racer = &b;
-  racer_va = vb;
-  reclaim(2);
-  use(&b, vb + PGSIZE);
-  fakefs_meanwhile_write = store_meanwhile;
-  uint64 nfree = kfreecount();
-  assert_int_equal(reclaim(2), 0);
-  assert_null(fakefs_meanwhile_write);   // b stored during the write-back
-  assert_int_equal(kfreecount(), nfree);
-  assert_false(present(&a, va));
-  assert_int_equal(fakefs_data("/e")[4], 0x66);
-  assert_int_equal(fakefs_data("/e")[9], 'W');
-  assert_int_equal(vmstat.evict_dirty + vmstat.evict_file, 0);
-  assert_int_equal(cached_pages(), 2);
-  assert_int_equal(fakefs_data("/e")[5], filedata[5]);   // not yet
-  int n = reclaim(2);
-  assert_int_equal(n + reclaim(2), 2);   // page 0 had a second chance: b used it
-  assert_false(present(&b, vb));
-  assert_int_equal(vmstat.evict_dirty, 1);   // b's writable PTE: dirty
-  assert_int_equal(fakefs_data("/e")[5], 0x77);
-  assert_int_equal(fakefs_data("/e")[4], 0x66);
-  assert_int_equal(fakefs_data("/e")[9], 'W');
-  finish(&a, &b, ip);
-}
-
-// A process that maps the page while the write-back runs (a read fault)
-// holds it: the page stays, mapped, clean.
-static void
-map_meanwhile(void)
-{
-  assert_int_equal(vmfault(racer, racer_va, ACCESS_READ), FAULT_OK);
-}
-
-static void
-map_during_writeback_keeps_page(void **state)
-{
-  (void)state;
-  struct inode *ip = open_file();
-  struct vmspace a, b;
-  uint64 va;
-  mapper(&a, ip, 1, 1, RW, ACCESS_WRITE, &va);
-  page_at(&a, va)[4] = 0x66;
-  vm_new(&b);   // maps pages 0 and 1, has faulted in page 1 only
-  vmreg_add(&b);
-  racer_va = vm_map(&b, 0, 2 * PGSIZE, VM_R, VMMAP_SHARED, ip, 0, 0);
-  assert_int_equal(vmfault(&b, racer_va + PGSIZE, ACCESS_READ), FAULT_OK);
-  racer = &b;
-  reclaim(2);
-  use(&b, racer_va + PGSIZE);
-  fakefs_meanwhile_write = map_meanwhile;
-  uint64 nfree = kfreecount();
-  assert_int_equal(reclaim(2), 0);
-  assert_null(fakefs_meanwhile_write);
-  assert_int_equal(kfreecount(), nfree);
-  assert_false(present(&a, va));
-  assert_int_equal(page_at(&b, racer_va)[4], 0x66);
-  assert_int_equal(fakefs_data("/e")[4], 0x66);
-  assert_int_equal(vmstat.evict_dirty + vmstat.evict_file, 0);
-  finish(&a, &b, ip);
-}
-
-// A write-back that fails (a disk error) leaves the page cached and
-// dirty: it is not dropped. The next mapping that goes writes it.
-static void
-failed_writeback_keeps_page(void **state)
-{
-  (void)state;
-  struct inode *ip = open_file();
-  struct vmspace a;
-  uint64 va;
-  mapper(&a, ip, 1, 1, RW, ACCESS_WRITE, &va);
-  page_at(&a, va)[2] = 0x31;
-  reclaim(1);
-  fakefs_failwrites = 1;
-  assert_int_equal(reclaim(1), 0);
-  assert_false(present(&a, va));
-  assert_int_equal(cached_pages(), 1);
-  assert_int_equal(vmstat.evict_dirty + vmstat.evict_file, 0);
-  assert_int_equal(fakefs_data("/e")[2], filedata[2]);
-  assert_int_equal(vmfault(&a, va, ACCESS_READ), FAULT_OK);
-  assert_int_equal(page_at(&a, va)[2], 0x31);   // still the cached page
-  finish(&a, 0, 0);
-  assert_int_equal(fakefs_data("/e")[2], 0x31);
-  fmap_release(ip);
-}
-
-// msync writes the page and clears its mark, but the PTE stays writable:
-// a store after it makes the page dirty again, which eviction learns from
-// the PTE alone.
-static void
-store_after_msync_is_written(void **state)
-{
-  (void)state;
-  struct inode *ip = open_file();
-  struct vmspace a;
-  uint64 va;
-  mapper(&a, ip, 1, 1, RW, ACCESS_WRITE, &va);
-  page_at(&a, va)[0] = 0x10;
-  assert_int_equal(vm_sync(&a, va, PGSIZE), 0);
-  assert_false(pcache_isdirty(ip, 0));
-  assert_true(flags_at(&a, va) & VM_W);
-  page_at(&a, va)[1] = 0x11;
-  reclaim(1);
-  assert_int_equal(reclaim(1), 1);
-  assert_int_equal(vmstat.evict_dirty, 1);
-  assert_int_equal(fakefs_data("/e")[0], 0x10);
-  assert_int_equal(fakefs_data("/e")[1], 0x11);
-  finish(&a, 0, ip);
-}
-
 // read() and write() make the buffer's file pages present before they
 // take the inode's lock; a page made present first must still be there
 // when the last one is, though that one's fault had to reclaim memory.
@@ -422,7 +276,7 @@ static void
 prefault_keeps_earlier_pages(void **state)
 {
   (void)state;
-  struct inode *ip = open_file();
+  struct inode *ip = fe_open_file();
   struct vmspace a, b;
   uint64 va, vb;
   mapper(&b, ip, 1, 1, VM_R, ACCESS_READ, &vb);   // page 0: something to take
@@ -441,40 +295,13 @@ prefault_keeps_earlier_pages(void **state)
   finish(&a, &b, ip);
 }
 
-// A kernel copy inside read() or write() of a file asks for a reclaim
-// that writes nothing back (it holds the inode's lock): dirty pages keep
-// their PTEs, writable or not, and clean ones go.
-static void
-nowrite_keeps_dirty_pages(void **state)
-{
-  (void)state;
-  struct inode *ip = open_file();
-  struct vmspace a;
-  uint64 va;
-  mapper(&a, ip, 3, 1, RW, ACCESS_READ, &va);
-  assert_int_equal(vmfault(&a, va, ACCESS_WRITE), FAULT_OK);
-  page_at(&a, va)[0] = 1;
-  assert_int_equal(vmfault(&a, va + PGSIZE, ACCESS_WRITE), FAULT_OK);
-  assert_int_equal(vm_protect(&a, va + PGSIZE, PGSIZE, VM_R), 0);   // dirty, read-only
-  reclaim_nowrite(3);
-  assert_int_equal(reclaim_nowrite(3), 1);
-  assert_true(present(&a, va) && present(&a, va + PGSIZE));
-  assert_false(present(&a, va + 2 * PGSIZE));
-  assert_int_equal(fakefs_pagewrites, 0);
-  assert_int_equal(reclaim(3), 2);
-  assert_int_equal(fakefs_pagewrites, 2);
-  assert_int_equal(vmstat.evict_dirty, 2);
-  assert_int_equal(fakefs_data("/e")[0], 1);
-  finish(&a, 0, ip);
-}
-
 // A page under a last-level table that fork shares is every sharer's
 // (forkshare.c): it stays until the table is someone's own again.
 static void
 shared_table_page_stays(void **state)
 {
   (void)state;
-  struct inode *ip = open_file();
+  struct inode *ip = fe_open_file();
   struct vmspace p, c;
   // Away from the span of the trap frame, which fork never shares.
   uint64 va = LARGE_PGSIZE;
@@ -506,7 +333,7 @@ static void
 fault_takes_file_page_without_swap(void **state)
 {
   (void)state;
-  struct inode *ip = open_file();
+  struct inode *ip = fe_open_file();
   struct vmspace a, b;
   uint64 va;
   mapper(&a, ip, NPG, 1, RW, ACCESS_WRITE, &va);
@@ -542,11 +369,6 @@ run_fileevict_tests(int *ntests)
     UNIT_TEST(program_text_dropped),
     UNIT_TEST(text_end_copy_goes_to_swap),
     UNIT_TEST(held_pages_stay),
-    UNIT_TEST(store_during_writeback_not_lost),
-    UNIT_TEST(map_during_writeback_keeps_page),
-    UNIT_TEST(failed_writeback_keeps_page),
-    UNIT_TEST(store_after_msync_is_written),
-    UNIT_TEST(nowrite_keeps_dirty_pages),
     UNIT_TEST(prefault_keeps_earlier_pages),
     UNIT_TEST(shared_table_page_stays),
     UNIT_TEST(fault_takes_file_page_without_swap),

@@ -91,5 +91,6 @@ int run_forkshare_tests(int *ntests);
 int run_unshare_tests(int *ntests);
 int run_rmap_tests(int *ntests);
 int run_fileevict_tests(int *ntests);
+int run_writeback_tests(int *ntests);
 
 #endif
