@@ -29,8 +29,8 @@
 // path's large pages also leave LP_SPARE pages free for others.
 //
 // How they go: a large page is freed whole (uvmunmap), or demoted to
-// small pages in a new last-level table (pagetable_demote), which changes
-// no reference count: each page of the block has its own. fork shares a
+// small pages in a new last-level table (lp_demote), which changes no
+// reference count: each page of the block has its own. fork shares a
 // large page copy-on-write with one PTE in each process; the first write
 // makes it writable again if the writer holds every page alone, and else
 // demotes it, after which only the written pages are copied (cow_break).
@@ -159,6 +159,19 @@ lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free)
   return 1;
 }
 
+// Demote the large page that maps va in pt into a new last-level table
+// of small PTEs with the same pages and bits (pagetable_demote): no
+// reference count changes. Returns 0, or -1 when no page was free for
+// the table.
+int
+lp_demote(pagetable_t pt, uint64 va)
+{
+  if (pagetable_demote(pt, va) != 0)
+    return -1;
+  VMSTAT_INC(large_demoted);
+  return 0;
+}
+
 // Demote the large page holding at, when at cuts it (is not the block's
 // first byte), so that the caller can treat the pages on either side of
 // at apart. Returns 0, or -1 when no page was free for the table (the
@@ -168,10 +181,7 @@ lp_split(struct vmspace *vm, uint64 at)
 {
   if (at % LARGE_PGSIZE == 0 || at >= MAXVA || large_at(vm->pagetable, at) == 0)
     return 0;
-  if (pagetable_demote(vm->pagetable, at) != 0)
-    return -1;
-  VMSTAT_INC(large_demoted);
-  return 0;
+  return lp_demote(vm->pagetable, at);
 }
 
 // Demote the large pages that [from, to) cuts at either end, for munmap,
@@ -260,10 +270,7 @@ lp_cow(struct vmspace *vm, uint64 va)
     tlb_flush_page(va);
     return 0;
   }
-  if (pagetable_demote(vm->pagetable, va) != 0)
-    return -1;
-  VMSTAT_INC(large_demoted);
-  return 0;
+  return lp_demote(vm->pagetable, va);
 }
 
 // Would a write fault at block-aligned va, in a process writing its
