@@ -69,9 +69,10 @@ pte_t *walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size);
 int mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 // Split the large page that maps va into LARGE_PAGES small PTEs with the
 // same rights and bits, mapping the same pages, in a new last-level
-// table. Returns 0, or -1 when no page is free for the table (the large
-// page stays). va must be mapped by a large page.
-int pagetable_demote(pagetable_t pagetable, uint64 va);
+// table: table, a page the caller took (every entry is written), or, when
+// table is 0, one kalloc gives. Returns 0, or -1 when no page is free for
+// the table (the large page stays). va must be mapped by a large page.
+int pagetable_demote(pagetable_t pagetable, uint64 va, pagetable_t table);
 
 int pte_valid(pte_t pte);           // maps something
 uint64 pte_pa(pte_t pte);           // physical address of the page

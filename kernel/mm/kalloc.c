@@ -342,6 +342,9 @@ kfree_large(void *block)
   }
   if (nlast == 0)
     return;
+  for (int i = 0; i < LARGE_PAGES; i++)
+    if (last[i / 64] & (1UL << (i % 64)))
+      rmap_freed(pa + (uint64)i * PGSIZE);   // no longer pages that may be evicted
   acquire(&mem.lock);
   mem.nfree += nlast;
   if (nlast == LARGE_PAGES) {

@@ -34,6 +34,10 @@
 // large page copy-on-write with one PTE in each process; the first write
 // makes it writable again if the writer holds every page alone, and else
 // demotes it, after which only the written pages are copied (cow_break).
+// Reclaim demotes one too, in every process that maps it, when the policy
+// chooses one of its pages (rmap.c): each page of a private block gets a
+// reverse-map record when the block is mapped (map_block), as a small
+// page does, so a large page is a candidate for swap page by page.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -81,6 +85,19 @@ room_for_block(void)
   return kfreecount() >= LARGE_PAGES + LP_SPARE;
 }
 
+// Map the fresh block at pa, vm's own, as the large page at blk with
+// rights flags, and give each of its pages a reverse-map record (at its
+// own va, as a small page has), so that reclaim may choose them. Returns
+// 0, or -1 when no page was free for the level-1 table.
+static int
+map_block(struct vmspace *vm, uint64 blk, uint64 pa, int flags)
+{
+  if (mappages_large(vm->pagetable, blk, pa, flags) != 0)
+    return -1;
+  rmap_note_large(vm, pa, blk);
+  return 0;
+}
+
 // May the aligned block at blk hold a large page of vm's anonymous memory?
 // The heap's or one anonymous mmap region's throughout; with private set,
 // a private one (a lazy block: the fault path fills it).
@@ -125,7 +142,7 @@ uvmalloc_large(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
       goto fail;
     }
     a = blk;
-    if (mappages_large(vm->pagetable, blk, V2P(block), prot | VM_U) != 0) {
+    if (map_block(vm, blk, V2P(block), prot | VM_U) != 0) {
       kfree_large(block);
       goto fail;
     }
@@ -160,13 +177,15 @@ lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free)
 }
 
 // Demote the large page that maps va in pt into a new last-level table
-// of small PTEs with the same pages and bits (pagetable_demote): no
-// reference count changes. Returns 0, or -1 when no page was free for
-// the table.
+// of small PTEs with the same pages and bits (pagetable_demote): table,
+// a page the caller took (reclaim, which may not allocate where it
+// demotes), or one kalloc gives when table is 0. No reference count
+// changes, and the pages keep their reverse-map records. Returns 0, or
+// -1 when no page was free for the table.
 int
-lp_demote(pagetable_t pt, uint64 va)
+lp_demote(pagetable_t pt, uint64 va, void *table)
 {
-  if (pagetable_demote(pt, va) != 0)
+  if (pagetable_demote(pt, va, table) != 0)
     return -1;
   VMSTAT_INC(large_demoted);
   return 0;
@@ -181,7 +200,7 @@ lp_split(struct vmspace *vm, uint64 at)
 {
   if (at % LARGE_PGSIZE == 0 || at >= MAXVA || large_at(vm->pagetable, at) == 0)
     return 0;
-  return lp_demote(vm->pagetable, at);
+  return lp_demote(vm->pagetable, at, 0);
 }
 
 // Demote the large pages that [from, to) cuts at either end, for munmap,
@@ -220,11 +239,12 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
       kref_inc(pa + (uint64)i * PGSIZE);
     return 1;
   }
+  // The child's own copy: its pages get records, as the parent's have.
   flags = copy_flags(flags);
   void *block = kalloc_large();
   if (block) {
     memmove(block, P2V(pa), LARGE_PGSIZE);
-    if (mappages_large(new->pagetable, va, V2P(block), flags) != 0) {
+    if (map_block(new, va, V2P(block), flags) != 0) {
       kfree_large(block);
       return -1;
     }
@@ -239,6 +259,7 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
       kfree(copy);
       return -1;
     }
+    rmap_note_anon(new, V2P(copy), va + off);
   }
   return 1;
 }
@@ -270,7 +291,7 @@ lp_cow(struct vmspace *vm, uint64 va)
     tlb_flush_page(va);
     return 0;
   }
-  return lp_demote(vm->pagetable, va);
+  return lp_demote(vm->pagetable, va, 0);
 }
 
 // Would a write fault at block-aligned va, in a process writing its
@@ -307,7 +328,7 @@ lp_bet(struct vmspace *vm, struct vma *v, uint64 va)
   void *block = kalloc_large();
   if (block == 0)
     return 0;
-  if (mappages_large(vm->pagetable, va, V2P(block), anon_flags(v)) != 0) {
+  if (map_block(vm, va, V2P(block), anon_flags(v)) != 0) {
     kfree_large(block);
     return 0;
   }
@@ -342,7 +363,7 @@ promote(struct vmspace *vm, uint64 blk)
     memmove(block + (uint64)i * PGSIZE, P2V(pte_pa(first[i])), PGSIZE);
   uvmunmap(vm->pagetable, blk, LARGE_PAGES, 1);
   // The level-1 table above is there: mapping cannot fail.
-  if (mappages_large(vm->pagetable, blk, V2P(block), flags) != 0)
+  if (map_block(vm, blk, V2P(block), flags) != 0)
     panic("promote: no table for the large page");
   // The small pages are free again: no TLB may keep them.
   tlb_flush_range(blk, LARGE_PGSIZE);

@@ -135,7 +135,7 @@ uint64 lp_align(struct inode *ip, uint64 len);
 pte_t *lp_walk(pagetable_t pt, uint64 va, uint64 *size);
 uint64 lp_leaf_pa(pte_t pte, uint64 size, uint64 va);
 int lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free);
-int lp_demote(pagetable_t pt, uint64 va);
+int lp_demote(pagetable_t pt, uint64 va, void *table);
 int lp_split(struct vmspace *vm, uint64 at);
 int lp_cut_edges(struct vmspace *vm, uint64 from, uint64 to);
 int lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int shared);
@@ -306,6 +306,7 @@ uint64 rmap_bytes(uint64 npages);   // memory rmap_init needs for npages pages
 void rmap_init(void *mem, uint64 base, uint64 npages);
 void rmap_note(struct vmspace *vm, struct vma *v, uint64 va, uint64 pa);  // pa mapped at va in v
 void rmap_note_anon(struct vmspace *vm, uint64 pa, uint64 va);  // a private anonymous page
+void rmap_note_large(struct vmspace *vm, uint64 pa, uint64 va);  // each page of such a block
 void rmap_freed(uint64 pa);                           // pa's last reference went
 uint64 rmap_tracked(void);                            // pages the replacer tracks
 int rmap_evict(int first, int n, char *buf);   // pages sent to slots first.., copied to buf

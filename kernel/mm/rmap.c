@@ -21,6 +21,16 @@
 // the PTEs first, so a record that is out of date costs an attempt that
 // fails, never a wrong eviction.
 //
+// Large pages. Each page of a private megapage has a record of its own,
+// with its own va (rmap_note_large): the replacer sees 512 frames, as for
+// the same memory in small pages, and lp_walk at va finds each mapper's
+// megapage PTE (after fork, one per process sharing the block). When the
+// policy chooses such a page, the megapage is demoted in every process
+// that maps it (lp_demote), and the page goes as a small one would; the
+// other 511 stay candidates where they were. A megapage's one accessed
+// bit speaks for all its pages: whoever clears it passes it on to the
+// other 511 frames (blockref), each of which counts it once.
+//
 // Lock rules (docs/paging.md). The owner of an address space changes its
 // PTEs without a lock, as before: it runs on one hart. Anyone else
 // changes a PTE of it only inside vm_visit, holding the owner's process
@@ -30,9 +40,10 @@
 // again what it finds. Only valid PTEs of anonymous pages are turned into
 // swapped ones by others, under forkshare.c's table lock besides (a PTE
 // may lie in a table that fork shares, which another sharer may be
-// copying); nobody but the owner touches a swapped PTE, the structure of
-// the tables, or regions. rm.lock (a spin lock) is taken before process
-// locks, never after; the table lock after them.
+// copying), and private megapages demoted into tables taken before the
+// visit (the same translations); nobody but the owner touches a swapped
+// PTE, any other part of the tables, or regions. rm.lock (a spin lock) is
+// taken before process locks, never after; the table lock after them.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
@@ -44,6 +55,7 @@ struct rmap_page {
   struct vmspace *vm;   // the address space that mapped it last: a hint
   uint32 vpn;           // va / PGSIZE
   uint8 kind;           // RM_*
+  uint8 blockref;       // a megapage holding it was seen accessed since it was last asked
 };
 
 static struct {
@@ -95,20 +107,43 @@ pa_of(int frame)
   return rm.base + (uint64)frame * PGSIZE;
 }
 
+// Record the n pages from pa, mapped from va on in vm, as private
+// anonymous pages. Caller holds rm.lock.
+static void
+note_pages(struct vmspace *vm, uint64 pa, uint64 va, int n)
+{
+  for (int i = 0; i < n; i++) {
+    int f = frame_of(pa + (uint64)i * PGSIZE);
+    if (f < 0 || is_zeropage(pa + (uint64)i * PGSIZE))
+      continue;
+    rm.pages[f].kind = RM_ANON;
+    rm.pages[f].vpn = va / PGSIZE + i;
+    rm.pages[f].vm = vm;
+    rm.pages[f].blockref = 0;
+    if (!repl_present(&rm.repl, f))
+      repl_add(&rm.repl, f);
+  }
+}
+
 // Page pa is a private anonymous page mapped at va: it may go to swap.
 // Callers hold no spin lock.
 void
 rmap_note_anon(struct vmspace *vm, uint64 pa, uint64 va)
 {
-  int f = frame_of(pa);
-  if (f < 0 || is_zeropage(pa))
-    return;
   acquire(&rm.lock);
-  rm.pages[f].kind = RM_ANON;
-  rm.pages[f].vpn = va / PGSIZE;
-  rm.pages[f].vm = vm;
-  if (!repl_present(&rm.repl, f))
-    repl_add(&rm.repl, f);
+  note_pages(vm, pa, va, 1);
+  release(&rm.lock);
+}
+
+// The block at pa is mapped as the megapage at va in vm: each of its
+// pages is a private anonymous page at its own va, as if mapped small
+// (those of a shared region, as small ones, go again at their first try).
+// Callers hold no spin lock.
+void
+rmap_note_large(struct vmspace *vm, uint64 pa, uint64 va)
+{
+  acquire(&rm.lock);
+  note_pages(vm, pa, va, LARGE_PAGES);
   release(&rm.lock);
 }
 
@@ -136,6 +171,7 @@ rmap_freed(uint64 pa)
     return;
   acquire(&rm.lock);
   rm.pages[f].kind = RM_NONE;
+  rm.pages[f].blockref = 0;
   if (repl_present(&rm.repl, f))
     repl_remove(&rm.repl, f);
   release(&rm.lock);
@@ -155,9 +191,14 @@ rmap_tracked(void)
 // What a visit looks for, and what it found.
 struct look {
   uint64 pa, va;
-  int mappers;      // PTEs at va mapping pa
+  int mappers;      // PTEs at va mapping pa, small or large
   int accessed;     // any of them had the accessed bit (cleared now)
+  int blockused;    // a megapage's among them: the whole block was used
   int unshareable;  // one sits in a shared region: never evicted
+  int large;        // mappers that map it through a megapage
+  int demote;       // demote those megapages (lp_demote)
+  void *tables;     // demote: pages for their tables, listed through their first words
+  int demoted;      // demote: megapages demoted
   int slot;         // convert: the swap slot the PTEs get; -1: only look
   int budget;       // convert: at most this many (the slot's references)
   int converted;    // convert: PTEs now naming slot
@@ -166,9 +207,8 @@ struct look {
 };
 
 // The last-level PTE of va in pt, or 0 when there is none: no table, or
-// a large page maps va. The pages of a large page are not evicted: it
-// would have to be split first (largepage.c). A record may be stale (its
-// page freed and the block made a large page since): every use looks here.
+// a large page maps va. For scans of PTEs that may hold a swap slot,
+// which only small ones do.
 static pte_t *
 small_pte(pagetable_t pt, uint64 va)
 {
@@ -177,14 +217,16 @@ small_pte(pagetable_t pt, uint64 va)
   return size == PGSIZE ? pte : 0;
 }
 
-// The PTE of vm at va if it maps look->pa, else 0.
+// The PTE of vm at va if it maps look->pa, small or a megapage's (*size
+// says which), else 0. A record may be stale (its page freed and reused
+// since, maybe as part of another block): every use looks here.
 static pte_t *
-pte_mapping(struct vmspace *vm, struct look *lk)
+pte_mapping(struct vmspace *vm, struct look *lk, uint64 *size)
 {
   if (vm->pagetable == 0)
     return 0;
-  pte_t *pte = small_pte(vm->pagetable, lk->va);
-  if (pte == 0 || !pte_valid(*pte) || pte_pa(*pte) != lk->pa)
+  pte_t *pte = lp_walk(vm->pagetable, lk->va, size);
+  if (pte == 0 || !pte_valid(*pte) || lp_leaf_pa(*pte, *size, lk->va) != lk->pa)
     return 0;
   return pte;
 }
@@ -208,21 +250,36 @@ seen_before(struct look *lk, struct vmspace *vm, pte_t *pte)
   return 0;
 }
 
-// A vm_visit callback: count (and with a slot, convert) the PTEs of vm
-// that map the page. Under forkshare.c's table lock: a sharer of the
-// table the PTE lies in may be copying it on another hart.
+// A vm_visit callback: count the PTEs of vm that map the page; with
+// demote set, demote a megapage that maps it into one of lk's tables;
+// with a slot, convert a small PTE that maps it. Under forkshare.c's
+// table lock: a sharer of the table the PTE lies in may be copying it on
+// another hart.
 static int
 look_locked(struct look *lk, struct vmspace *vm)
 {
-  pte_t *pte = pte_mapping(vm, lk);
+  uint64 size;
+  pte_t *pte = pte_mapping(vm, lk, &size);
   if (pte == 0 || seen_before(lk, vm, pte))
     return 0;
   lk->mappers++;
   struct vma *v = vma_find(vm, lk->va);
   if (v && v->shared)
     lk->unshareable = 1;
-  if (pte_test_clear_accessed(pte))
+  if (pte_test_clear_accessed(pte)) {
     lk->accessed = 1;
+    lk->blockused |= size == LARGE_PGSIZE;
+  }
+  if (size == LARGE_PGSIZE) {
+    lk->large++;
+    void **table = lk->tables;
+    if (!lk->demote || lk->unshareable || table == 0)
+      return 0;
+    lk->tables = *table;
+    lp_demote(vm->pagetable, lk->va, table);
+    lk->demoted++;
+    return 1;   // the TLB may hold the megapage: flushed, as for a conversion
+  }
   if (lk->slot < 0 || lk->unshareable || lk->converted == lk->budget)
     return 0;
   *pte = pte_make_swap(lk->slot);
@@ -254,10 +311,25 @@ look_for(struct look *lk, struct vmspace *hint)
   vm_visit(look_at, lk);
 }
 
+// lk cleared a megapage's accessed bit on the way to frame f's page: the
+// bit was every page's of the block, so each of the others counts it once
+// when next asked (referenced). Caller holds rm.lock.
+static void
+pass_block_used(struct look *lk, int f)
+{
+  int first = f - (int)((lk->va % LARGE_PGSIZE) / PGSIZE);
+  if (!lk->blockused || first < 0 || (uint64)first + LARGE_PAGES > rm.npages)
+    return;
+  for (int i = 0; i < LARGE_PAGES; i++)
+    if (first + i != f && rm.pages[first + i].kind == RM_ANON)
+      rm.pages[first + i].blockref = 1;
+}
+
 // The replacer's question: was frame's page used since last asked? Every
-// mapper's accessed bit is read and cleared. A page some of whose
-// references are out of sight (a process running elsewhere maps it) counts
-// as used: it cannot be evicted now anyway. Caller holds rm.lock.
+// mapper's accessed bit is read and cleared, and a megapage's passed on.
+// A page some of whose references are out of sight (a process running
+// elsewhere maps it) counts as used: it cannot be evicted now anyway.
+// Caller holds rm.lock.
 static int
 referenced(void *arg, int frame)
 {
@@ -266,15 +338,53 @@ referenced(void *arg, int frame)
     return 0;
   struct look lk = { .pa = pa_of(frame), .va = (uint64)r->vpn * PGSIZE, .slot = -1 };
   look_for(&lk, r->vm);
-  return lk.accessed || lk.mappers < kref_get(lk.pa);
+  pass_block_used(&lk, frame);
+  int used = lk.accessed || r->blockref || lk.mappers < kref_get(lk.pa);
+  r->blockref = 0;
+  return used;
 }
 
 // ---- eviction
 
+// lk's page is mapped through lk->large megapages: demote every one, each
+// inside its owner's visit, so that every mapper has a small PTE to
+// convert. The pages for their tables are taken first, with no lock held
+// (kalloc may drop cache pages, which takes rm.lock: not under a visit's
+// locks); when one is missing, nothing is demoted. Returns 0 when every
+// megapage was demoted, else -1: no page for a table, or a mapper not
+// visited now. Then the page stays for all its mappers (one left with
+// its megapage would keep it in RAM anyway).
+static int
+demote_mappers(struct look *lk, int f, struct vmspace *hint)
+{
+  struct look dm = { .pa = lk->pa, .va = lk->va, .slot = -1, .demote = 1 };
+  int r = -1;
+  for (int i = 0; i < lk->large; i++) {
+    void **table = kalloc();
+    if (table == 0)
+      goto out;
+    *table = dm.tables;
+    dm.tables = table;
+  }
+  look_for(&dm, hint);
+  acquire(&rm.lock);
+  pass_block_used(&dm, f);
+  release(&rm.lock);
+  r = dm.large == lk->large && dm.demoted == dm.large ? 0 : -1;
+out:
+  while (dm.tables) {
+    void **table = dm.tables;
+    dm.tables = *table;
+    kfree(table);
+  }
+  return r;
+}
+
 // Swap out the anonymous page of frame f to slot, which holds one
 // reference of the caller's (the write's): every PTE that maps the page
 // gets the slot, the page's contents are copied to dst, and the page is
-// freed. The PTEs are changed first, each under its owner's lock while the
+// freed. A megapage that maps it is demoted first, in every process. The
+// PTEs are changed first, each under its owner's lock while the
 // owner is stopped, and the page is copied after: nobody can store into
 // it meanwhile (a sharer that was not converted maps it copy-on-write, and
 // a store there copies it). The caller writes dst to slot; a fault on the
@@ -287,6 +397,9 @@ evict_anon(int f, int slot, char *dst)
   struct vmspace *hint = rm.pages[f].vm;
   struct look lk = { .pa = pa, .va = (uint64)rm.pages[f].vpn * PGSIZE, .slot = -1 };
   look_for(&lk, hint);
+  acquire(&rm.lock);
+  pass_block_used(&lk, f);
+  release(&rm.lock);
   if (lk.unshareable) {
     acquire(&rm.lock);
     if (rm.pages[f].vpn == lk.va / PGSIZE && !repl_present(&rm.repl, f))
@@ -296,10 +409,12 @@ evict_anon(int f, int slot, char *dst)
   }
   if (lk.mappers == 0 || lk.mappers != kref_get(pa))
     return 0;   // a mapper runs elsewhere, or the kernel holds it too
+  if (lk.large > 0 && demote_mappers(&lk, f, hint) != 0)
+    return 0;
   for (int i = 0; i < lk.mappers; i++)
     swap_dup(slot);
   lk.budget = lk.mappers;
-  lk.mappers = lk.nshared = 0;
+  lk.mappers = lk.nshared = lk.large = 0;
   lk.slot = slot;
   look_for(&lk, hint);
   for (int i = lk.converted; i < lk.budget; i++)

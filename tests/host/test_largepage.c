@@ -206,7 +206,7 @@ demote_splits_into_small_pages(void **state)
       blk[i * PGSIZE + 1] = (uchar)i;
     pagetable_t l1 = (pagetable_t)PTE2PA(pt[PX(2, VA)]);
     pte_t large = l1[PX(1, VA)];
-    assert_int_equal(pagetable_demote(pt, VA + 77 * PGSIZE + 5), 0);
+    assert_int_equal(pagetable_demote(pt, VA + 77 * PGSIZE + 5, 0), 0);
     assert_int_equal(pagetable_pages(pt), 3);
     assert_int_equal(kfreecount(), before - LARGE_PAGES - 3);
     assert_int_equal(pagetable_user_pages(pt), LARGE_PAGES);
@@ -232,8 +232,9 @@ demote_splits_into_small_pages(void **state)
   }
 }
 
-// No page for the new table: -1, the large page untouched. Demoting what
-// is no large page is a caller's mistake.
+// No page for the new table: -1, the large page untouched; a table page
+// the caller took does without. Demoting what is no large page is a
+// caller's mistake.
 static void
 demote_out_of_memory_and_misuse(void **state)
 {
@@ -242,13 +243,15 @@ demote_out_of_memory_and_misuse(void **state)
   pagetable_t pt = with_large_page(VM_R | VM_W | VM_U, &blk);
   pagetable_t l1 = (pagetable_t)PTE2PA(pt[PX(2, VA)]);
   pte_t large = l1[PX(1, VA)];
+  pagetable_t table = kalloc();
   machine_exhaust(0);
-  assert_int_equal(pagetable_demote(pt, VA), -1);
+  assert_int_equal(pagetable_demote(pt, VA, 0), -1);
   assert_int_equal(l1[PX(1, VA)], large);
+  expect_panic(pagetable_demote(pt, VA + MB2, table), "no large page");
+  assert_int_equal(pagetable_demote(pt, VA, table), 0);
+  assert_int_equal(walk(pt, VA, 0), table + PX(0, VA));
   machine_unexhaust();
-  expect_panic(pagetable_demote(pt, VA + MB2), "no large page");
-  assert_int_equal(pagetable_demote(pt, VA), 0);
-  expect_panic(pagetable_demote(pt, VA), "no large page");   // small pages now
+  expect_panic(pagetable_demote(pt, VA, 0), "no large page");   // small pages now
   uvmunmap(pt, VA, LARGE_PAGES, 1);
   pagetable_prune(pt, 0, MAXVA);
   pagetable_free(pt);

@@ -92,5 +92,6 @@ int run_unshare_tests(int *ntests);
 int run_rmap_tests(int *ntests);
 int run_fileevict_tests(int *ntests);
 int run_writeback_tests(int *ntests);
+int run_lpevict_tests(int *ntests);
 
 #endif

@@ -180,6 +180,7 @@ main(void)
     run_largepage_tests, run_mmap_tests, run_lpvm_tests, run_lpfork_tests, run_lpedge_tests,
     run_forkshare_tests, run_unshare_tests,
     run_rmap_tests, run_fileevict_tests, run_writeback_tests,
+    run_lpevict_tests,
   };
   int failed = 0, total = 0;
   for (uint64 i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

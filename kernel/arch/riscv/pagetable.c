@@ -370,14 +370,13 @@ mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags)
 }
 
 int
-pagetable_demote(pagetable_t pagetable, uint64 va)
+pagetable_demote(pagetable_t pagetable, uint64 va, pagetable_t table)
 {
   uint64 size;
   pte_t *pte = walk_leaf(pagetable, va, &size);
   if (pte == 0 || size != LARGE_PGSIZE)
     panic("pagetable_demote: no large page at va");
-  pagetable_t table = kalloc();
-  if (table == 0)
+  if (table == 0 && (table = kalloc()) == 0)
     return -1;
   pte_t large = *pte;
   uint64 pa = PTE2PA(large);
