@@ -91,8 +91,10 @@ main(int argc, char *argv[])
   int old = vmconfig(VMCONF_POLICY, policy);
   if (old < 0)
     die("vmconfig failed");
-  // Large pages are never evicted (docs/paging.md): a working set of them
-  // would fill RAM while swap has room. Off meanwhile, as in swaptest.
+  // Large pages off meanwhile: the experiment compares the policies on
+  // the pages the simulator has, 4 KiB ones. (A megapage goes to swap
+  // page by page too, once demoted, but until then its 512 pages share
+  // one accessed bit, which the simulator does not model.)
   int lp = vmconfig(VMCONF_LARGEPAGE, 0);
   char *ws = sbrklazy(pages * PGSIZE);
   if (ws == (char *)-1)

@@ -4,7 +4,8 @@
 // stack, anonymous and private file mappings), fork sharing swapped
 // pages, slots freed at exit, out of memory when RAM and swap are both
 // gone, and several processes over-committing together; file pages that
-// processes map, written back or dropped under pressure. The eviction
+// processes map, written back or dropped under pressure; all with large
+// pages on (megapages go to swap page by page). The eviction
 // tests size themselves from memstat (1.5x RAM and so on), so they are
 // meant for a small MEM: tools/runtests.py runs them in its swap stage
 // (MEM 16M); without a swap disk they check that over-commit fails
@@ -21,6 +22,8 @@ static struct test tests[] = {
   { "swap:file_dirty_writeback", file_dirty_writeback },
   { "swap:heap_roundtrip", heap_roundtrip },
   { "swap:eager_overcommit", eager_overcommit },
+  { "swap:large_eager_overcommit", large_eager_overcommit },
+  { "swap:large_pages_make_room", large_pages_make_room },
   { "swap:stack_roundtrip", stack_roundtrip },
   { "swap:mmap_anon_roundtrip", mmap_anon_roundtrip },
   { "swap:mmap_private_file_roundtrip", mmap_private_file_roundtrip },
@@ -36,9 +39,9 @@ static struct test tests[] = {
 int
 main(int argc, char **argv)
 {
-  // Large pages are never evicted: off, so that all of the tests' memory
-  // may go to swap.
-  int lp = vmconfig(VMCONF_LARGEPAGE, 0);
+  // Large pages on, whatever the boot default: megapages (eager blocks, a
+  // sequential writer's, promoted ones) must go to swap as small pages do.
+  int lp = vmconfig(VMCONF_LARGEPAGE, 1);
   run_tests(tests, argc > 1 || have_swap() ? NTESTS : NOSWAP_TESTS, argc, argv);
   vmconfig(VMCONF_LARGEPAGE, lp);
   test_exit();

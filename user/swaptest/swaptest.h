@@ -21,7 +21,7 @@ int have_swap(void);
 long region_resident(int pid, uint64 va);
 void expect_slots_accounted(const char *when);
 
-// The tests (basic.c, roundtrip.c, share.c, files.c).
+// The tests (basic.c, roundtrip.c, share.c, large.c).
 void swap_counters(void);
 void policy_switch(void);
 void out_of_memory(void);
@@ -34,6 +34,8 @@ void fork_swapped(void);
 void exit_frees_slots(void);
 void overcommit_together(void);
 void shared_tables_under_pressure(void);
+void large_eager_overcommit(void);
+void large_pages_make_room(void);
 
 // File pages that processes map, under memory pressure (files.c).
 void file_dirty_writeback(void);
