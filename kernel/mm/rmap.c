@@ -14,12 +14,12 @@
 // cache's, a page being copied) has more references than mappers and is
 // never evicted. A file page is found from (inode, index) the same way:
 // the address spaces with a region of that inode map it at one address
-// each, computed from the region (rmap_file_ptes). Records cost 16 bytes
-// a page (and 12 for the replacer), taken from RAM at boot. There is no
-// list of PTEs per page to keep up to date in fork, exit and munmap; a
-// record goes when its page is freed (rmap_freed), and every use checks
-// the PTEs first, so a record that is out of date costs an attempt that
-// fails, never a wrong eviction.
+// each, computed from the region (rmap_file_ptes, rmapscan.c). Records
+// cost 16 bytes a page (and 12 for the replacer), taken from RAM at boot.
+// There is no list of PTEs per page to keep up to date in fork, exit and
+// munmap; a record goes when its page is freed (rmap_freed), and every
+// use checks the PTEs first, so a record that is out of date costs an
+// attempt that fails, never a wrong eviction.
 //
 // Large pages. Each page of a private megapage has a record of its own,
 // with its own va (rmap_note_large): the replacer sees 512 frames, as for
@@ -205,17 +205,6 @@ struct look {
   pte_t *shared[4]; // PTEs counted that lie in tables fork shares
   int nshared;
 };
-
-// The last-level PTE of va in pt, or 0 when there is none: no table, or
-// a large page maps va. For scans of PTEs that may hold a swap slot,
-// which only small ones do.
-static pte_t *
-small_pte(pagetable_t pt, uint64 va)
-{
-  uint64 size;
-  pte_t *pte = lp_walk(pt, va, &size);
-  return size == PGSIZE ? pte : 0;
-}
 
 // The PTE of vm at va if it maps look->pa, small or a megapage's (*size
 // says which), else 0. A record may be stale (its page freed and reused
@@ -466,78 +455,4 @@ rmap_age(void)
   acquire(&rm.lock);
   repl_age(&rm.repl);
   release(&rm.lock);
-}
-
-// ---- queries for others
-
-// Call fn for every PTE, valid or swapped, that maps page index >= from of
-// file ip in a region of ip (shared, or private and still the file's), in
-// the address spaces vm_visit reaches. For truncate, which must unmap the
-// pages past a file's new end. fn runs under the owner's process lock and
-// must not sleep.
-struct fileq {
-  struct inode *ip;
-  uint64 from;
-  void (*fn)(void *arg, struct vmspace *vm, uint64 va, pte_t *pte);
-  void *arg;
-};
-
-static int
-file_visit(void *arg, struct vmspace *vm)
-{
-  struct fileq *q = arg;
-  for (int i = 0; i < vm->nvma; i++) {
-    struct vma *v = &vm->vma[i];
-    if (v->file != q->ip)
-      continue;
-    uint64 first = v->off / PGSIZE;   // the index mapped at v->start
-    uint64 va = v->start;
-    if (q->from > first)
-      va += (q->from - first) * PGSIZE;
-    for (; va < v->end; va += PGSIZE) {
-      pte_t *pte = small_pte(vm->pagetable, va);
-      if (pte && (pte_valid(*pte) || pte_is_swap(*pte)))
-        q->fn(q->arg, vm, va, pte);
-    }
-  }
-  return 1;
-}
-
-void
-rmap_file_ptes(struct inode *ip, uint64 from,
-               void (*fn)(void *arg, struct vmspace *vm, uint64 va, pte_t *pte), void *arg)
-{
-  struct fileq q = { ip, from, fn, arg };
-  vm_visit(file_visit, &q);
-}
-
-// Count the swapped-out PTEs of [from, to) in vm.
-static uint64
-swapped_in(struct vmspace *vm, uint64 from, uint64 to)
-{
-  uint64 n = 0;
-  for (uint64 va = from; va < to; va += PGSIZE) {
-    pte_t *pte = small_pte(vm->pagetable, va);
-    if (pte == 0) {
-      va = (va | (PT_LEAF_SPAN - 1)) + 1 - PGSIZE;   // a whole empty span
-      continue;
-    }
-    if (pte_is_swap(*pte))
-      n++;
-  }
-  return n;
-}
-
-// Pages of vm that are in swap now (ps). The caller keeps vm's page table
-// from changing (its owner, or holding the owner stopped).
-uint64
-vm_swapped_pages(struct vmspace *vm)
-{
-  if (vm->pagetable == 0)
-    return 0;
-  uint64 n = swapped_in(vm, vm->heapbase, PGROUNDUP(vm->sz));
-  for (int i = 0; i < vm->nvma; i++)
-    if (vm->vma[i].start >= vm->sz || vm->vma[i].end <= vm->heapbase)
-      n += swapped_in(vm, vm->vma[i].start, vm->vma[i].end);
-  return n;
 }
