@@ -327,8 +327,11 @@ extern uint rmap_ticks;              // clock ticks, counted by the timer
 // caller, else by the next hart to run it). Callers hold no spin lock but
 // rmap's own.
 void vm_visit(int (*fn)(void *arg, struct vmspace *vm), void *arg);
-// The same for vm alone, if it is a process's address space.
-void vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg);
+// The same for vm alone. Returns 1 when vm was visited, 0 when it is a
+// live process's that may not be looked at now (running elsewhere, busy,
+// its lock taken), -1 when it is no process's (gone, a zombie, a stale
+// pointer).
+int vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg);
 
 // ---- reclaim (reclaim.c): making free pages when memory runs short
 void reclaim_init(void);

@@ -292,8 +292,11 @@ static void
 look_for(struct look *lk, struct vmspace *hint)
 {
   if (hint && kref_get(lk->pa) == 1) {
-    vm_visit_one(hint, look_at, lk);
-    if (lk->mappers == 1)
+    // A live hint that cannot be looked at now (running on another hart,
+    // in its fault path) most likely still maps the page: then the page
+    // is out of sight this time, without a visit of every process (under
+    // rm.lock, with interrupts off, for each frame the policy asks about).
+    if (vm_visit_one(hint, look_at, lk) == 0 || lk->mappers == 1)
       return;
     lk->mappers = lk->converted = lk->accessed = lk->unshareable = lk->nshared = 0;
   }

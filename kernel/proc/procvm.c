@@ -125,22 +125,25 @@ proc_vmreturn(struct proc *p)
 // no more RUNNABLE or SLEEPING). A process whose lock is busy is passed
 // over too: the caller may hold rmap's lock, which a fork holding its
 // child's lock may be waiting for.
-static void
+static int
 visit(struct proc *p, int (*fn)(void *arg, struct vmspace *vm), void *arg)
 {
   if (p->state == UNUSED)
-    return;   // a racy peek: a process made meanwhile has no pages yet
+    return -1;   // a racy peek: a process made meanwhile has no pages yet
   if (!tryacquire(&p->lock))
-    return;
+    return 0;
   struct proc *me = myproc();
+  int live = p->vm.pagetable != 0 && p->state != UNUSED && p->state != ZOMBIE;
   int stopped = p->state == SLEEPING || p->state == RUNNABLE || (p == me && p->state == RUNNING);
-  if (stopped && p->vm.busy == 0 && p->vm.pagetable != 0 && fn(arg, &p->vm)) {
+  int r = !live ? -1 : stopped && p->vm.busy == 0 ? 1 : 0;
+  if (r == 1 && fn(arg, &p->vm)) {
     if (p == me)
       tlb_flush();
     else
       p->lastcpu = -1;   // the next hart to run it flushes (proc_vmenter)
   }
   release(&p->lock);
+  return r;
 }
 
 void
@@ -152,12 +155,12 @@ vm_visit(int (*fn)(void *arg, struct vmspace *vm), void *arg)
 
 // vm may be any pointer a record kept (exec's new address space, a
 // process since freed): only a process's own is visited.
-void
+int
 vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg)
 {
   uint64 off = (uint64)vm - (uint64)&proc[0].vm;
   if ((uint64)vm < (uint64)&proc[0].vm || off % sizeof(struct proc) != 0 ||
       off / sizeof(struct proc) >= NPROC)
-    return;
-  visit(&proc[off / sizeof(struct proc)], fn, arg);
+    return -1;
+  return visit(&proc[off / sizeof(struct proc)], fn, arg);
 }

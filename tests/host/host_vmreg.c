@@ -68,14 +68,17 @@ vmreg_flushes(struct vmspace *vm)
   return i < 0 ? -1 : spaces[i].flushes;
 }
 
-static void
+static int
 visit(int i, int (*fn)(void *arg, struct vmspace *vm), void *arg)
 {
   struct vmspace *vm = spaces[i].vm;
-  if (vm == 0 || spaces[i].elsewhere || vm->busy || vm->pagetable == 0)
-    return;
+  if (vm == 0 || vm->pagetable == 0)
+    return -1;
+  if (spaces[i].elsewhere || vm->busy)
+    return 0;
   if (fn(arg, vm))
     spaces[i].flushes++;
+  return 1;
 }
 
 void
@@ -85,10 +88,9 @@ vm_visit(int (*fn)(void *arg, struct vmspace *vm), void *arg)
     visit(i, fn, arg);
 }
 
-void
+int
 vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg)
 {
   int i = slot_of(vm);
-  if (i >= 0)
-    visit(i, fn, arg);
+  return i < 0 ? -1 : visit(i, fn, arg);
 }
