@@ -41,7 +41,8 @@
 // swapped ones by others, under forkshare.c's table lock besides (a PTE
 // may lie in a table that fork shares, which another sharer may be
 // copying), and private megapages demoted into tables taken before the
-// visit (the same translations); nobody but the owner touches a swapped
+// visit (the same translations); fileevict.c clears valid PTEs of file
+// pages (never in a shared table); nobody but the owner touches a swapped
 // PTE, any other part of the tables, or regions. rm.lock (a spin lock) is
 // taken before process locks, never after; the table lock after them.
 #include "abi/types.h"
