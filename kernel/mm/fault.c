@@ -117,6 +117,17 @@ region_allows(struct vma *v, enum access access)
   return 0;
 }
 
+// Does every page of va's region (0: the heap) refuse an access of this
+// kind: no region there, rights that refuse it, a guard page? *vp is set
+// to the region.
+static int
+region_refuses(struct vmspace *vm, uint64 va, enum access access, struct vma **vp)
+{
+  int heap;
+  struct vma *v = *vp = region_of(vm, va, &heap);
+  return (v == 0 && !heap) || !region_allows(v, access) || (v && v->kind == VMA_GUARD);
+}
+
 // What an access of kind access to page va, whose PTE is pte (0 if there
 // is no last-level table), needs. *vp is set to va's region (0 for the
 // heap, which has none) when the fix needs it, for apply; a present page
@@ -140,11 +151,9 @@ classify(struct vmspace *vm, uint64 va, enum access access, pte_t *pte, struct v
       return FIX_NOTIFY;
     return FIX_DENY;
   }
-  struct vma *v = *vp = region_of(vm, va, &heap);
-  if ((v == 0 && !heap) || !region_allows(v, access))
+  if (region_refuses(vm, va, access, vp))
     return FIX_DENY;
-  if (v && v->kind == VMA_GUARD)
-    return FIX_DENY;
+  struct vma *v = *vp;
   if (pte && pte_is_swap(*pte))
     return FIX_SWAPIN;
   if (v && v->file)
@@ -318,7 +327,13 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
 {
   // A span whose page table is shared since a fork faults on every access
   // (forkshare.c): the table becomes this process's own, and the access
-  // is then judged as any other.
+  // is then judged as any other. One that its region refuses is refused
+  // first: a bad pointer must neither cost a copy of the table nor, with
+  // no page left for one, kill the process "out of memory".
+  pte_t *table;
+  struct vma *rv;
+  if (span_kind(vm->pagetable, va, &table) == SPAN_SHARED && region_refuses(vm, va, access, &rv))
+    return FAULT_BADADDR;
   if (ptshare_own(vm->pagetable, va) != 0)
     return FAULT_NOMEM;
   uint64 size;

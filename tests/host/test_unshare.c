@@ -229,6 +229,43 @@ large_page_beside_shared_table(void **state)
   }
 }
 
+// An access the process may not make is refused as it is, without
+// making the span's shared table its own: above the break, into a
+// read-only region, into a guard page. No page is copied, and with no
+// memory left the answer is still FAULT_BADADDR, not FAULT_NOMEM (which
+// would kill the process "out of memory" for a bad pointer).
+static void
+refused_access_unshares_nothing(void **state)
+{
+  (void)state;
+  vm_forkshare = 1;
+  struct vmspace p, c;
+  make_parent(&p, 10);
+  assert_int_equal(vma_add(&p, 12 * PGSIZE, 13 * PGSIZE, VM_R, VMA_MMAP), 0);
+  assert_int_equal(vma_add(&p, 14 * PGSIZE, 15 * PGSIZE, 0, VMA_GUARD), 0);
+  fork_into(&p, &c);
+  assert_int_equal(kind_at(&c, 0), SPAN_SHARED);
+  uint64 nfree = kfreecount();
+  for (int exhaust = 0; exhaust <= 1; exhaust++) {
+    if (exhaust)
+      machine_exhaust(0);
+    assert_int_equal(vmfault(&c, 11 * PGSIZE, ACCESS_READ), FAULT_BADADDR);
+    assert_int_equal(vmfault(&c, 3 * PGSIZE, ACCESS_EXEC), FAULT_BADADDR);
+    assert_int_equal(vmfault(&c, 12 * PGSIZE, ACCESS_WRITE), FAULT_BADADDR);
+    assert_int_equal(vmfault(&c, 14 * PGSIZE, ACCESS_READ), FAULT_BADADDR);
+    uchar b = 1;
+    assert_int_equal(copyout(&c, 12 * PGSIZE, &b, 1), -1);
+    if (exhaust)
+      machine_unexhaust();
+    assert_int_equal(kind_at(&c, 0), SPAN_SHARED);
+    assert_int_equal(kfreecount(), nfree);
+    assert_int_equal(vmstat.pt_copied + vmstat.pt_taken, 0);
+  }
+  check_refs(&p, &c, 0);
+  vm_end(&c);
+  vm_end(&p);
+}
+
 int
 run_unshare_tests(int *ntests)
 {
@@ -240,6 +277,7 @@ run_unshare_tests(int *ntests)
     UNIT_TEST(out_of_memory),
     UNIT_TEST_BIG(failed_grow_needs_no_page),
     UNIT_TEST_BIG(large_page_beside_shared_table),
+    UNIT_TEST(refused_access_unshares_nothing),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("unshare", tests, NULL, NULL);
