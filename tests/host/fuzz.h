@@ -1,6 +1,6 @@
 // The fuzzer of kernel/mm (fuzz_vm.c says what it does): what its files
-// share. fuzz_model.c is the model and what it predicts, fuzz_check.c the
-// checker, fuzz_mem.c the operations on the heap and on anonymous memory
+// share. fuzz_model.c is the model, fuzz_tables.c the page tables read
+// directly and what an access must allocate, fuzz_check.c the checker, fuzz_mem.c the operations on the heap and on anonymous memory
 // (accesses, faults, exit, sweeps), fuzz_fork.c fork, fuzz_map.c mmap and
 // its kin and the file operations, fuzz_exec.c exec, fuzz_vm.c the
 // libFuzzer entry that decodes the input.
@@ -108,6 +108,7 @@ uint8 take(struct input *in);         // the next byte of the input, 0 past its 
 uint64 take16(struct input *in);      // the next two, little-endian
 
 // ---- fuzz_model.c: the model
+int access_prot(enum access a);
 uint64 mavail(void);
 uint64 mpool(void);
 uchar *mfilepage(const struct region *r, uint64 va0);
@@ -120,26 +121,28 @@ void mdrop_range(struct proc *p, uint64 from, uint64 to);
 int msplits(struct proc *p, uint64 a, uint64 e);
 void mcut(struct proc *p, uint64 a, uint64 e);
 int mallowed(struct proc *p, uint64 va, enum access a);
-pte_t leaf(pagetable_t pt, uint64 va);
-int large_leaf(pagetable_t pt, uint64 va);
-int block_private(pte_t pte);
-uint64 tables_large(struct tables *t, uint64 va);
-uint64 table_split(struct tables *t, uint64 va);
 void mindex(struct proc *p);
-int raw_rights(pte_t pte);
-int is_zero(pte_t pte);
-int shared(pte_t pte);
-uint64 tables_for(struct tables *t, uint64 va);
 void msync_range(struct proc *p, uint64 a, uint64 e);
 void mfailed_store(struct proc *p, uint64 va0);
 uchar *mcached(int f, uint64 index);
 void mforget_tails(void);
-uint64 page_need(struct proc *p, uint64 va0, enum access a, struct tables *t);
-uint64 mreach(struct proc *p, uint64 va, uint64 len, enum access a);
 void mcopy(struct proc *p, const struct proc *q);
 void mwrite(struct proc *p, uint64 va, const uchar *src, uint64 len);
 uchar mbyte(struct proc *p, uint64 va);
 int mtouches_file(struct proc *p, uint64 va, uint64 len);
+
+// ---- fuzz_tables.c: the page tables, read directly, and what accesses need
+pte_t leaf(pagetable_t pt, uint64 va);
+int large_leaf(pagetable_t pt, uint64 va);
+int block_private(pte_t pte);
+int raw_rights(pte_t pte);
+int is_zero(pte_t pte);
+int shared(pte_t pte);
+uint64 tables_large(struct tables *t, uint64 va);
+uint64 table_split(struct tables *t, uint64 va);
+uint64 tables_for(struct tables *t, uint64 va);
+uint64 page_need(struct proc *p, uint64 va0, enum access a, struct tables *t);
+uint64 mreach(struct proc *p, uint64 va, uint64 len, enum access a);
 void mfits(struct proc *p, uint64 va0, enum access a, int *sure, int *can);
 
 // ---- fuzz_check.c: the checker
