@@ -1,9 +1,12 @@
 // The fuzzer of kernel/mm (fuzz_vm.c says what it does): what its files
 // share. fuzz_model.c is the model, fuzz_tables.c the page tables read
-// directly and what an access must allocate, fuzz_check.c the checker, fuzz_mem.c the operations on the heap and on anonymous memory
-// (accesses, faults, exit, sweeps), fuzz_fork.c fork, fuzz_map.c mmap and
-// its kin and the file operations, fuzz_exec.c exec, fuzz_vm.c the
-// libFuzzer entry that decodes the input.
+// directly and what an access must allocate, fuzz_check.c the checker,
+// fuzz_swap.c the swap device, reclaim's room and the checks of swapped
+// pages and slots, fuzz_heap.c growing and shrinking the heap, fuzz_mem.c
+// the other operations on processes and their memory (accesses, faults,
+// exit, config, sweeps), fuzz_fork.c fork, fuzz_map.c mmap and its kin and
+// the file operations, fuzz_exec.c exec, fuzz_vm.c the libFuzzer entry
+// that decodes the input.
 #ifndef LAZULI_FUZZ_H
 #define LAZULI_FUZZ_H
 
@@ -72,6 +75,7 @@ struct proc {
 
 extern struct proc procs[NPROCS + 1];   // the last: exec's new image
 extern int opt_zeropage, opt_faultaround, opt_largepage;   // what vmconfig was told
+extern int opt_forkshare;   // fork shares last-level tables (forkshare.c)
 // A big machine (fuzz_vm.c: a few boot bytes): RAM with free 2 MiB blocks,
 // where large pages appear, and the operations that make them.
 extern int bigmachine;
@@ -83,10 +87,12 @@ struct input {
 
 // Pages an operation must allocate: page-table pages for the addresses
 // it maps, counting each missing table once.
+// Spans whose table fork shares are counted once too: the first access
+// copies the table (own_need).
 struct tables {
   pagetable_t pt;    // 0: a page table still to be made (all missing)
-  uint64 l1[MAXMPAGES], l0[MAXMPAGES];
-  int n1, n0;
+  uint64 l1[MAXMPAGES], l0[MAXMPAGES], own[MAXMPAGES];
+  int n1, n0, nown;
 };
 
 // The lazy pages of [va, va+len) before an access, to see after it what
@@ -95,7 +101,8 @@ struct tables {
 struct span {
   uint64 first;            // page of va
   int n;                   // pages
-  int absent[MAXSPAN];
+  int absent[MAXSPAN];     // lazy: neither present nor in swap
+  uint64 outs, ins;        // vmstat's swap_outs and swap_ins before
 };
 
 // ---- fuzz_vm.c: the input and the driver's state
@@ -133,6 +140,9 @@ int mtouches_file(struct proc *p, uint64 va, uint64 len);
 
 // ---- fuzz_tables.c: the page tables, read directly, and what accesses need
 pte_t leaf(pagetable_t pt, uint64 va);
+long swap_slot(pagetable_t pt, uint64 va);
+uint64 span_mark(pagetable_t pt, uint64 va);
+int span_copied(pagetable_t pt, uint64 va);
 int large_leaf(pagetable_t pt, uint64 va);
 int block_private(pte_t pte);
 int raw_rights(pte_t pte);
@@ -141,9 +151,21 @@ int shared(pte_t pte);
 uint64 tables_large(struct tables *t, uint64 va);
 uint64 table_split(struct tables *t, uint64 va);
 uint64 tables_for(struct tables *t, uint64 va);
+uint64 own_need(struct tables *t, uint64 va);
+uint64 own_ends_need(pagetable_t pt, uint64 from, uint64 to);
+uint64 own_range_need(pagetable_t pt, uint64 from, uint64 to);
 uint64 page_need(struct proc *p, uint64 va0, enum access a, struct tables *t);
-uint64 mreach(struct proc *p, uint64 va, uint64 len, enum access a);
+uint64 mreach(struct proc *p, uint64 va, uint64 len, enum access a, uint64 extra);
 void mfits(struct proc *p, uint64 va0, enum access a, int *sure, int *can);
+
+// ---- fuzz_swap.c: the swap device, reclaim's room, swapped pages and slots
+uint64 swap_slots(uint8 boot);
+void swap_boot(uint8 boot);
+uint64 evict_room(struct proc *p, uint64 va, uint64 len);
+int swap_moved(const struct span *sp);
+void check_swapped(struct proc *p, int *withdata);
+void check_slots(struct vmspace *const *vms, int n);
+void check_no_slots(void);
 
 // ---- fuzz_check.c: the checker
 void check_all(void);
@@ -154,13 +176,15 @@ void check_read(struct proc *p, const struct span *sp);
 // What an eager mapping of whole pages (uvmalloc_large: sbrk, shared
 // anonymous mmap) must take, seen before it.
 struct eager {
-  uint64 need;     // pages as small pages, with their tables
+  uint64 need;     // pages as small pages, with their tables (and table copies)
   uint64 blocks;   // whole aligned blocks, each a table fewer as a megapage
   uint64 avail, pool;   // mavail() and mpool() before
   int spare;       // free blocks enough that every block must be a megapage
+  struct tables *t;   // its tables, and the spans whose shared table it copies
 };
 
-// ---- fuzz_mem.c: the heap, accesses, faults, exit, config, sweeps; fuzz_fork.c: fork
+// ---- fuzz_heap.c: the heap; fuzz_mem.c: accesses, faults, exit, config,
+// sweeps; fuzz_fork.c: fork
 void eager_before(struct proc *p, uint64 from, uint64 to, struct eager *e);
 void eager_after(struct proc *p, uint64 from, uint64 to, const struct eager *e, int ok,
                  const char *what);

@@ -104,19 +104,13 @@ expect_refused(struct proc *p, uint64 va, enum access a)
     fuzz_fail("vmfault(%#lx, %d) = %d, must be refused", va, a, r);
 }
 
+// What p may not access is refused. These faults change nothing p or the
+// model can see, but a fault reclaims when memory is low (vmfault's
+// reclaim_if_low): pages may go to swap, which is why check_all asks them
+// before it looks at anything.
 static void
-check_proc(struct proc *p)
+check_refused(struct proc *p)
 {
-  if (p->vm.sz != p->sz || p->vm.heapbase != p->heapbase)
-    fuzz_fail("break %#lx heapbase %#lx, model %#lx %#lx",
-              p->vm.sz, p->vm.heapbase, p->sz, p->heapbase);
-  struct leafcheck lc = { p, 0 };
-  struct ptvisitor v = { 0, check_leaf, &lc };
-  pt_visit(p->vm.pagetable, &v);
-  if (lc.withdata != p->npages)
-    fuzz_fail("%d written pages, only %d present", p->npages, lc.withdata);
-
-  // Outside its memory (these must not change anything).
   uint64 out[] = { PGROUNDUP(p->sz), p->sz + 5 * PGSIZE, p->heapbase - 1,
                    USERTOP, MAXVA - 1, MAXVA, ~0UL };
   for (uint64 i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
@@ -136,6 +130,23 @@ check_proc(struct proc *p)
       fuzz_fail("copyin from region [%#lx, %#lx) without VM_R", r->start, r->end);
   }
   expect_refused(p, p->heapbase, ACCESS_EXEC);
+}
+
+// p's break, pages (present ones and those in swap, through the tables it
+// shares since a fork as well as its own), regions and tables against the
+// model.
+static void
+check_proc(struct proc *p)
+{
+  if (p->vm.sz != p->sz || p->vm.heapbase != p->heapbase)
+    fuzz_fail("break %#lx heapbase %#lx, model %#lx %#lx",
+              p->vm.sz, p->vm.heapbase, p->sz, p->heapbase);
+  struct leafcheck lc = { p, 0 };
+  struct ptvisitor v = { 0, check_leaf, &lc };
+  pt_visit_all(p->vm.pagetable, &v);
+  check_swapped(p, &lc.withdata);
+  if (lc.withdata != p->npages)
+    fuzz_fail("%d written pages, only %d present or in swap", p->npages, lc.withdata);
 
   // The region list: what exec made, sorted.
   if (p->vm.nvma != p->nreg)
@@ -197,10 +208,14 @@ check_all(void)
   for (int i = 0; i < NPROCS; i++)
     if (procs[i].live)
       vms[n++] = &procs[i].vm;
-  // First: every leaf maps a page of RAM, so check_proc may read it.
+  for (int i = 0; i < NPROCS; i++)
+    if (procs[i].live)
+      check_refused(&procs[i]);
+  // Then: every leaf maps a page of RAM, so check_proc may read it.
   char msg[256];
   if (machine_check_refs(vms, n, msg, sizeof(msg)) != 0)
     fuzz_fail("reference counts: %s", msg);
+  check_slots(vms, n);
   for (int i = 0; i < NPROCS; i++)
     if (procs[i].live)
       check_proc(&procs[i]);
@@ -218,11 +233,19 @@ span_before(struct proc *p, uint64 va, uint64 len, struct span *sp)
   sp->n = len == 0 ? 0 : (PGROUNDDOWN(va + len - 1) - sp->first) / PGSIZE + 1;
   if (sp->n > MAXSPAN)
     fuzz_fail("span of %d pages", sp->n);
-  for (int i = 0; i < sp->n; i++)
-    sp->absent[i] = !leaf(p->vm.pagetable, sp->first + i * PGSIZE);
+  for (int i = 0; i < sp->n; i++) {
+    uint64 va0 = sp->first + i * PGSIZE;
+    sp->absent[i] = !leaf(p->vm.pagetable, va0) && swap_slot(p->vm.pagetable, va0) < 0;
+  }
+  sp->outs = vmstat.swap_outs;
+  sp->ins = vmstat.swap_ins;
 }
 
-// After a write that succeeded: each page written is writable and p's alone.
+// After a write that succeeded: each page written is writable and p's
+// alone. Unless pages moved to or from swap meanwhile: a page written may
+// have gone to swap since (a later page of the copy made room), and one
+// read back from a slot other PTEs still named is mapped copy-on-write,
+// though p alone holds the page (the copy wrote into it all the same).
 void
 check_written(struct proc *p, const struct span *sp)
 {
@@ -230,6 +253,9 @@ check_written(struct proc *p, const struct span *sp)
     uint64 va0 = sp->first + i * PGSIZE;
     pte_t pte = leaf(p->vm.pagetable, va0);
     struct region *r = mregion(p, va0);   // shared memory is no one's alone
+    if (swap_moved(sp) && ((!pte && swap_slot(p->vm.pagetable, va0) >= 0) ||
+                           ((pte & PTE_COW) && !shared(pte))))
+      continue;
     if (!pte || !(pte & PTE_W) || (pte & PTE_COW) || (shared(pte) && !(r && r->shared)))
       fuzz_fail("page %#lx written: PTE %#lx, %d references", va0, pte,
                 pte ? kref_get(PTE2PA(pte)) : 0);
@@ -237,13 +263,16 @@ check_written(struct proc *p, const struct span *sp)
 }
 
 // After a read that succeeded: each page that was lazy maps the zero page
-// if it is on, else a private page of zeros.
+// if it is on, else a private page of zeros (which may have gone to swap
+// since, when pages moved).
 void
 check_read(struct proc *p, const struct span *sp)
 {
   for (int i = 0; i < sp->n; i++) {
     uint64 va0 = sp->first + i * PGSIZE;
     pte_t pte = leaf(p->vm.pagetable, va0);
+    if (!pte && swap_moved(sp) && swap_slot(p->vm.pagetable, va0) >= 0)
+      continue;
     if (!pte)
       fuzz_fail("page %#lx read but not mapped", va0);
     if (sp->absent[i] && is_zero(pte) != opt_zeropage)

@@ -197,9 +197,13 @@ op_exec(struct proc *p, struct input *in)
   mwrite(np, sp, sb + (sp - stack->start), top - sp);
 
   op_exit(p);
-  // The new image moves into p's slot; a vmspace is a plain value.
+  // The new image moves into p's slot; a vmspace is a plain value (the
+  // reverse map's hints name the spare slot's, which it passes over once
+  // that is no process's).
+  vmreg_remove(&np->vm);
   p->vm = np->vm;
   p->live = 1;
+  vmreg_add(&p->vm);
   mcopy(p, np);
   np->live = 0;
 }

@@ -96,8 +96,11 @@ do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int nop
   }
   if (off % PGSIZE || (prot & noprot))
     want = (uint64)-1;
-  if (fixed && want != (uint64)-1 && medge_tables(p, addr, addr + rlen) > mavail())
-    want = (uint64)-1;   // no page for the table of a megapage cut at an edge
+  // No page for the table of a megapage cut at an edge, or for the copy of
+  // a table shared since a fork that the mapping covers in part.
+  uint64 own = want != (uint64)-1 ? own_ends_need(p->vm.pagetable, want, want + rlen) : 0;
+  if (want != (uint64)-1 && (fixed ? medge_tables(p, addr, addr + rlen) : 0) + own > mavail())
+    want = (uint64)-1;
   if (fixed && want != (uint64)-1)
     msync_range(p, addr, addr + rlen);   // what was there goes
   // Shared anonymous memory (not MAP_FIXED here) gets its pages at once,
@@ -105,7 +108,7 @@ do_mmap(struct proc *p, struct input *in, int f, uint64 off, int shared, int nop
   int eager = !f && shared && want != (uint64)-1;
   struct eager e;
   if (eager)
-    eager_before(p, want, want + rlen, &e);
+    eager_before(p, want, want + rlen, &e);   // the table copies included
   // The file is open only for the call (the mapping holds it after close).
   struct inode *ip = f ? fakefs_open(mfiles[f - 1].name) : 0;
   uint64 r = vm_map(&p->vm, addr, len, prot, (fixed ? VMMAP_FIXED : 0) | (shared ? VMMAP_SHARED : 0),
@@ -154,7 +157,8 @@ op_munmap(struct proc *p, struct input *in)
   uint64 len, addr = pick_range(p, in, &len);
   uint64 end = addr + PGROUNDUP(len);
   int ok = addr % PGSIZE == 0 && len > 0 && end > addr && end <= USERTOP &&
-           p->nreg + msplits(p, addr, end) <= NVMA && medge_tables(p, addr, end) <= mavail();
+           p->nreg + msplits(p, addr, end) <= NVMA &&
+           medge_tables(p, addr, end) + own_ends_need(p->vm.pagetable, addr, end) <= mavail();
   if (ok)
     msync_range(p, addr, end);
   int r = vm_unmap(&p->vm, addr, len);
@@ -183,7 +187,8 @@ op_mprotect(struct proc *p, struct input *in)
     splits += (r->start < addr) + (r->end > end);
     at = r->end;
   }
-  ok = ok && at >= end && p->nreg + splits <= NVMA && medge_tables(p, addr, end) <= mavail();
+  ok = ok && at >= end && p->nreg + splits <= NVMA &&
+       medge_tables(p, addr, end) + own_range_need(p->vm.pagetable, addr, end) <= mavail();
   int r = vm_protect(&p->vm, addr, len, prot);
   if (r != (ok ? 0 : -1))
     fuzz_fail("vm_protect(%#lx, %#lx, %#x) = %d, model %d", addr, len, prot, r, ok ? 0 : -1);

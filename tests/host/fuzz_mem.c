@@ -1,7 +1,7 @@
-// The fuzzer's operations on the heap and on anonymous memory (fuzz.h):
-// growproc and shrinking, copyout, copyin and copyinstr, vmfault, exit,
-// vmconfig and the sweep, each against the model's prediction (fork is in
-// fuzz_fork.c).
+// The fuzzer's operations on processes and their memory (fuzz.h): spawn
+// and exit, copyout, copyin and copyinstr, vmfault, vmconfig and the
+// sweep, each against the model's prediction (growing and shrinking the
+// heap are in fuzz_heap.c, fork in fuzz_fork.c).
 #include <string.h>
 #include "fuzz.h"
 
@@ -15,6 +15,7 @@ spawn(struct proc *p)
   if (r != 0)
     return -1;
   p->live = 1;
+  vmreg_add(&p->vm);   // reclaim may take its pages
   p->heapbase = p->sz = 0;
   p->nreg = 0;
   p->npages = 0;
@@ -26,127 +27,12 @@ void
 op_exit(struct proc *p)
 {
   msync_range(p, 0, MAXVA);
+  vmreg_remove(&p->vm);
   vm_dropfiles(&p->vm);
   uvmfree(&p->vm);
   if (p->vm.pagetable)
     fuzz_fail("uvmfree left the page table");
   p->live = 0;
-}
-
-static uint64
-amount(struct input *in)
-{
-  uint8 a = take(in), b = take(in);
-  uint64 n = (uint64)(a & 0x1F) * PGSIZE + (a & 0x20 ? (uint64)b * 16 : 0);
-  switch (a >> 6) {
-  case 1:
-    return n << 6;                  // up to 8 MiB
-  case 2:
-    return n + ((uint64)b << 22);   // up to 1 GiB
-  case 3:
-    return n + ((uint64)b << 30);   // up to USERTOP and beyond
-  }
-  return n;
-}
-
-// Before uvmalloc_large maps [from, to) of p (from page-aligned): the
-// pages it needs as small pages with their tables, the whole aligned blocks
-// that may be megapages instead (each a table fewer), what is free.
-void
-eager_before(struct proc *p, uint64 from, uint64 to, struct eager *e)
-{
-  e->need = e->blocks = 0;
-  e->spare = 0;
-  e->avail = mavail();
-  e->pool = mpool();
-  uint64 npages = to > from ? (PGROUNDUP(to) - from) / PGSIZE : 0;
-  if (npages > e->avail) {
-    e->need = npages;   // not even the pages fit
-    return;
-  }
-  struct tables t = { .pt = p->vm.pagetable };
-  for (uint64 va = from; va < to; va += PGSIZE)
-    e->need += 1 + tables_for(&t, va);
-  for (uint64 b = LARGE_ROUNDUP(from); opt_largepage && b + LARGE_PGSIZE <= to; b += LARGE_PGSIZE)
-    e->blocks++;
-  // With two free blocks to spare (the small pages before the first block
-  // and the tables may split them), every block must be a megapage.
-  if (e->blocks) {
-    uint64 counts[MEMSTAT_ORDERS];
-    kfreeblocks(counts);
-    e->spare = counts[LARGE_ORDER] >= e->blocks + 2;
-  }
-}
-
-// After uvmalloc_large mapped [from, to) (ok) or gave up: it must succeed
-// when small pages fit, may when megapages make it fit, and must take
-// exactly the pages of what it made; a failure leaks nothing.
-void
-eager_after(struct proc *p, uint64 from, uint64 to, const struct eager *e, int ok,
-            const char *what)
-{
-  int sure = e->need <= e->avail, can = e->need - e->blocks <= e->avail;
-  if ((ok && !can) || (!ok && sure))
-    fuzz_fail("%s [%#lx, %#lx) %s, model: %s (%lu pages, %lu blocks, %lu free)", what, from, to,
-              ok ? "succeeded" : "failed", sure ? "fits" : can ? "may fit" : "out of memory",
-              e->need, e->blocks, e->avail);
-  uint64 made = 0;
-  for (uint64 b = LARGE_ROUNDUP(from); ok && b + LARGE_PGSIZE <= to; b += LARGE_PGSIZE)
-    made += large_leaf(p->vm.pagetable, b);
-  uint64 took = e->pool - mpool(), want = ok ? e->need - made : 0;
-  if (made > e->blocks || (e->spare && made != e->blocks) || took != want)
-    fuzz_fail("%s [%#lx, %#lx): %lu megapages of %lu blocks, took %lu pages, model %lu", what,
-              from, to, made, e->blocks, took, want);
-}
-
-// growproc(n, lazy) for n >= 0, as kernel/proc does it: an eager one maps
-// each whole aligned block as a megapage when large pages are on and a
-// free block is there (else small pages, never an error).
-void
-op_grow(struct proc *p, struct input *in, int lazy)
-{
-  uint64 n = amount(in);
-  uint64 sz = p->sz, newsz = sz + n;
-  if (newsz < sz || newsz > mheaplimit(p))
-    return;
-  if (!lazy) {
-    struct eager e;
-    eager_before(p, PGROUNDUP(sz), newsz, &e);
-    uint64 r = uvmalloc_large(&p->vm, sz, newsz, RW);
-    if (r != newsz && r != 0)
-      fuzz_fail("uvmalloc_large(%#lx, %#lx) = %#lx", sz, newsz, r);
-    eager_after(p, PGROUNDUP(sz), newsz, &e, r == newsz, "uvmalloc_large");
-    if (r != newsz)
-      return;
-  }
-  p->vm.sz = p->sz = newsz;
-}
-
-// shrinkproc(n), as kernel/proc does it: a shrink that would end below
-// the heap's start changes nothing; a megapage the new break cuts is
-// demoted first, and when no page is left for its table the shrink fails
-// and changes nothing.
-void
-op_shrink(struct proc *p, struct input *in)
-{
-  uint64 n = amount(in);
-  if (n > p->sz - p->heapbase)
-    return;
-  uint64 newsz = p->sz - n, at = PGROUNDUP(newsz);
-  int split = at % LARGE_PGSIZE && large_leaf(p->vm.pagetable, at);
-  int r = lp_split(&p->vm, at);
-  if (r != (split && mavail() == 0 ? -1 : 0))
-    fuzz_fail("lp_split(%#lx) = %d, %s megapage there, %lu pages free", at, r,
-              split ? "a" : "no", mavail());
-  if (r != 0)
-    return;
-  if (split && large_leaf(p->vm.pagetable, at))
-    fuzz_fail("lp_split(%#lx) left the megapage", at);
-  if (uvmdealloc(&p->vm, p->sz, newsz) != newsz)
-    fuzz_fail("uvmdealloc did not return the new size");
-  // Only the heap's pages go; the regions above keep theirs.
-  mdrop_range(p, PGROUNDUP(newsz), PGROUNDUP(p->sz));
-  p->vm.sz = p->sz = newsz;
 }
 
 static uint64
@@ -193,9 +79,9 @@ pick_len(struct input *in)
 
 // copyout (a write, from iobuf) or copyin (into iobuf, checked) of len
 // bytes at va, one page at a time as the kernel's copies go, for a range
-// that touches file pages: where memory is short, the model takes the
-// kernel's answer for a page if mfits allows it. Stops at the first page
-// refused.
+// that touches file pages or that eviction may let through where the
+// free pages do not: where memory is short, the model takes the kernel's
+// answer for a page if mfits allows it. Stops at the first page refused.
 static void
 mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
 {
@@ -230,11 +116,12 @@ do_write(struct proc *p, uint64 va, uint64 len, uint8 seed)
 {
   for (uint64 i = 0; i < len; i++)
     iobuf[i] = (uchar)(seed + i * 7);
-  if (mtouches_file(p, va, len)) {
+  uint64 reach = mtouches_file(p, va, len) ? 0 : mreach(p, va, len, ACCESS_WRITE, 0);
+  if (mtouches_file(p, va, len) ||
+      (reach < len && mreach(p, va, len, ACCESS_WRITE, evict_room(p, va, len)) > reach)) {
     mcopy_pages(p, va, len, ACCESS_WRITE);
     return;
   }
-  uint64 reach = mreach(p, va, len, ACCESS_WRITE);
   struct span sp;
   if (reach == len)
     span_before(p, va, len, &sp);
@@ -284,11 +171,12 @@ op_write(struct proc *p, struct input *in)
 void
 do_read(struct proc *p, uint64 va, uint64 len)
 {
-  if (mtouches_file(p, va, len)) {
+  uint64 reach = mtouches_file(p, va, len) ? 0 : mreach(p, va, len, ACCESS_READ, 0);
+  if (mtouches_file(p, va, len) ||
+      (reach < len && mreach(p, va, len, ACCESS_READ, evict_room(p, va, len)) > reach)) {
     mcopy_pages(p, va, len, ACCESS_READ);
     return;
   }
-  uint64 reach = mreach(p, va, len, ACCESS_READ);
   struct span sp;
   if (reach == len)
     span_before(p, va, len, &sp);
@@ -327,17 +215,21 @@ op_readstr(struct proc *p, struct input *in)
     slen++;
   if (mtouches_file(p, va, slen + 1))
     return;   // strings are read from anonymous memory only
-  int ok = slen < max && mreach(p, va, slen + 1, ACCESS_READ) == slen + 1;
+  // Where the free pages do not reach the NUL, eviction may.
+  uint64 room = evict_room(p, va, slen + 1);
+  int sure = slen < max && mreach(p, va, slen + 1, ACCESS_READ, 0) == slen + 1;
+  int can = slen < max && mreach(p, va, slen + 1, ACCESS_READ, room) == slen + 1;
   struct span sp;
-  if (ok)
+  if (can)
     span_before(p, va, slen + 1, &sp);
   int r = copyinstr(&p->vm, (char *)iobuf, va, max);
-  if ((r == 0) != ok)
-    fuzz_fail("copyinstr(%#lx, %lu) = %d, model %s", va, max, r, ok ? "succeeds" : "fails");
-  for (uint64 i = 0; ok && i <= slen; i++)
+  if ((r == 0 && !can) || (r != 0 && sure))
+    fuzz_fail("copyinstr(%#lx, %lu) = %d, model %s", va, max, r,
+              sure ? "succeeds" : can ? "may succeed" : "fails");
+  for (uint64 i = 0; r == 0 && i <= slen; i++)
     if (iobuf[i] != mbyte(p, va + i))
       fuzz_fail("copyinstr(%#lx): byte %lu is %#x, model %#x", va, i, iobuf[i], mbyte(p, va + i));
-  if (ok)
+  if (r == 0)
     check_read(p, &sp);
 }
 
@@ -361,16 +253,22 @@ op_fault(struct proc *p, struct input *in)
       mwrite(p, va, &(uchar){ mbyte(p, va) }, 1);   // its own copy now, if private
     return;
   }
+  // Where the free pages do not do, eviction may (and vmfault reclaims
+  // first when memory is low).
+  int may;
   if (!mallowed(p, va, a)) {
-    want = FAULT_BADADDR;
+    want = may = FAULT_BADADDR;
   } else {
     struct tables t = { .pt = p->vm.pagetable };
-    want = page_need(p, PGROUNDDOWN(va), a, &t) <= mavail() ? FAULT_OK : FAULT_NOMEM;
+    uint64 need = page_need(p, PGROUNDDOWN(va), a, &t);
+    want = need <= mavail() ? FAULT_OK : FAULT_NOMEM;
+    may = want == FAULT_NOMEM && need <= mavail() + evict_room(p, va, 1) ? FAULT_OK : want;
     span_before(p, va, 1, &sp);
   }
   int r = vmfault(&p->vm, va, a);
-  if (r != want)
-    fuzz_fail("vmfault(%#lx, %d) = %d, model %d", va, a, r, want);
+  if (r != want && r != may)
+    fuzz_fail("vmfault(%#lx, %d) = %d, model %d%s", va, a, r, want,
+              may != want ? " (or 0: eviction)" : "");
   if (r == FAULT_OK && a == ACCESS_WRITE)
     check_written(p, &sp);
   if (r == FAULT_OK && a == ACCESS_READ)
@@ -378,20 +276,27 @@ op_fault(struct proc *p, struct input *in)
 }
 
 // The zero page and fault-around on or off, as the input says; on a big
-// machine large pages too (on unless bit 2 is set).
+// machine large pages too (on unless bit 2 is set); fork's shared tables
+// (bit 3), the replacement policy (bits 4 and 5) and eviction (off when
+// bits 6 and 7 are set), all of which the kernel may switch at any moment.
 void
 op_config(struct input *in)
 {
   uint8 b = take(in);
   int zp = b & 1, fa = (b >> 1) & 1, lp = bigmachine ? !(b & 4) : opt_largepage;
+  int fs = (b >> 3) & 1, policy = (b >> 4) & 3, evict = (b & 0xC0) != 0xC0;
+  int old_policy = vm_policy, old_evict = vm_evict;
   if (vmconfig(VMCONF_ZEROPAGE, zp) != opt_zeropage ||
       vmconfig(VMCONF_FAULTAROUND, fa) != opt_faultaround ||
-      vmconfig(VMCONF_LARGEPAGE, lp) != opt_largepage)
-    fuzz_fail("vmconfig did not return the old values %d, %d, %d", opt_zeropage,
-              opt_faultaround, opt_largepage);
+      vmconfig(VMCONF_LARGEPAGE, lp) != opt_largepage ||
+      vmconfig(VMCONF_FORKSHARE, fs) != opt_forkshare ||
+      vmconfig(VMCONF_POLICY, policy) != old_policy || vmconfig(VMCONF_EVICT, evict) != old_evict)
+    fuzz_fail("vmconfig did not return the old values %d, %d, %d, %d, %d, %d", opt_zeropage,
+              opt_faultaround, opt_largepage, opt_forkshare, old_policy, old_evict);
   opt_zeropage = zp;
   opt_faultaround = fa;
   opt_largepage = lp;
+  opt_forkshare = fs;
 }
 
 // A program going through its memory in order, one store (or load) a

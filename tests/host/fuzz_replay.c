@@ -1,6 +1,7 @@
 // Run the fuzz target over saved inputs without libFuzzer (the gcc build):
 // each argument is a file or a directory of files. The fault counters,
-// summed over all inputs, show which kinds of fault the inputs reach.
+// summed over all inputs, show which kinds of fault the inputs reach, and
+// how many of the inputs sent pages to swap.
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +15,7 @@ extern struct memstat vmstat;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int nrun;
+static int nrun, nevicted;
 
 static void
 run_file(const char *path)
@@ -27,8 +28,10 @@ run_file(const char *path)
   static uint8_t buf[1 << 16];
   size_t n = fread(buf, 1, sizeof(buf), f);
   fclose(f);
+  uint64_t outs = vmstat.swap_outs;
   LLVMFuzzerTestOneInput(buf, n);
   nrun++;
+  nevicted += vmstat.swap_outs != outs;
 }
 
 int
@@ -58,8 +61,11 @@ main(int argc, char **argv)
   }
   printf("fuzz replay: %d inputs, all checks passed (faults: %lu zero fills, %lu zero "
          "maps, %lu copy-on-write copies, %lu reuses, %lu pages faulted around; large pages: "
-         "%lu mapped whole, %lu promoted, %lu demoted)\n",
+         "%lu mapped whole, %lu promoted, %lu demoted; swap: %lu pages out, %lu in, %d "
+         "inputs evicted; fork's tables: %lu shared, %lu copied, %lu taken over)\n",
          nrun, vmstat.zero_fill, vmstat.zero_map, vmstat.cow_copy, vmstat.cow_reuse,
-         vmstat.fault_around, vmstat.large_mapped, vmstat.large_promoted, vmstat.large_demoted);
+         vmstat.fault_around, vmstat.large_mapped, vmstat.large_promoted, vmstat.large_demoted,
+         vmstat.swap_outs, vmstat.swap_ins, nevicted, vmstat.pt_shared, vmstat.pt_copied,
+         vmstat.pt_taken);
   return 0;
 }

@@ -32,6 +32,26 @@
 // sees) gets them at once; the config byte switches them. The model predicts what each of
 // these must allocate, and the checker reads megapages page by page.
 //
+// Swap (kernel/mm/reclaim.c, rmap.c, swap.c; fuzz_swap.c): most inputs
+// boot a machine of 20 to 43 pages with a swap device (host_swap.c), the
+// reverse map and the reclaimer, every process registered for it to
+// visit. Pages go to swap whenever the kernel reclaims: a fault (the
+// checker's own faults too) below the low watermark, a fault that found
+// no page, an eager grow (growproc's reclaim_room) or a fork
+// (reclaim_if_low); they come back on the next access, fork shares their
+// slots, munmap, shrink and exit free them. The policy and eviction are
+// the boot and config bytes' choice. Where the free pages do not suffice
+// the model knows only a bound (evict_room): an access that must succeed
+// still must, one that would fail may succeed.
+//
+// Fork sharing last-level tables (kernel/mm/forkshare.c): on for half the
+// inputs and switched by the config byte. The model reads a process's
+// pages through the tables it shares as it would through its own,
+// predicts the copy of a table another process shares for every first
+// access and PTE change there (a page, after which the writable pages are
+// copy-on-write), and checks that fork shares exactly the spans of
+// private memory and leaves their PTEs as they were.
+//
 // A plain model says what every process must see: its regions, its
 // break, and the bytes of every page that was ever written (all others
 // read as zero). It also says when an operation must fail: an address
@@ -55,6 +75,10 @@
 //     pages nobody holds; no PTE is both writable and copy-on-write, a
 //     page with more than one reference is writable nowhere, the zero
 //     page holds zeros (machine_check_refs);
+//   - every page in swap lies in its process's private memory and its
+//     slot holds the model's bytes; every slot's count is the number of
+//     swapped-out PTEs naming it, a shared table's once
+//     (machine_check_slots);
 //   - each file's size and disk bytes are the model's, each cached page
 //     is the model's view and each page not cached equals the disk, and
 //     the inode holds one reference per region mapping it;
@@ -63,9 +87,10 @@
 // a page written is writable and private; a lazy page read maps the zero
 // page exactly when it is on; a fork shares every present page (or copies
 // every one but the zero page) and takes exactly the pages the model says.
-// When the input ends every process exits; then the cache holds the only
-// pages in use, all reclaimable, and reclaiming them brings kfreecount()
-// back to its value after boot, with no inode referenced. A failed check prints what and aborts.
+// When the input ends every process exits; then no swap slot is in use,
+// the cache holds the only pages in use, all reclaimable, and reclaiming
+// them brings kfreecount() back to its value after boot, with no inode
+// referenced. A failed check prints what and aborts.
 //
 // The fuzzer's parts are in fuzz_*.c (fuzz.h); this file holds the
 // shared state and the libFuzzer entry that decodes the input.
@@ -76,7 +101,7 @@
 
 struct mfile mfiles[NMFILE];
 struct proc procs[NPROCS + 1];
-int opt_zeropage, opt_faultaround, opt_largepage;
+int opt_zeropage, opt_faultaround, opt_largepage, opt_forkshare;
 int bigmachine;
 int step;
 const char *opname;
@@ -114,6 +139,12 @@ take16(struct input *in)
 // it did), RAM_MAX_PAGES and less, 200 pages a step.
 #define BIG_FIRST 216
 #define BIG_SIZES 15
+// A small machine with a swap device (most boot bytes: fuzz_swap.c): RAM
+// of SWAP_RAM to SWAP_RAM + SWAP_RAMS - 1 pages, so small that the free
+// pages are below reclaim's low watermark (16 and more) as soon as an
+// input uses a few, and pages go to swap. Without one, 40 to 199.
+#define SWAP_RAM 20
+#define SWAP_RAMS 24
 
 // An operation byte: the process in its low bits, the operation above.
 // The first NOPS * NPROCS * 4 values (224) cycle through the operations of
@@ -139,24 +170,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   struct input in = { data, size, 0 };
   step = 0;
   opname = "boot";
-  // The boot byte: RAM of 40 to 199 pages, so memory runs out often;
-  // the values the corpus made before large pages never used (BIG_FIRST
-  // on) boot a big machine instead, with free 2 MiB blocks.
+  // The boot byte: a small machine, so memory runs out often, with a swap
+  // device of a size the byte chooses (or none), a replacement policy,
+  // and fork sharing page tables or not; the values the corpus made
+  // before large pages never used (BIG_FIRST on) boot a big machine
+  // instead, with free 2 MiB blocks.
   uint8 boot = take(&in);
   bigmachine = boot >= BIG_FIRST && boot < BIG_FIRST + BIG_SIZES;
-  machine_boot(bigmachine ? RAM_MAX_PAGES - (boot - BIG_FIRST) * 200 : 40 + boot % 160);
+  if (bigmachine)
+    machine_boot(RAM_MAX_PAGES - (boot - BIG_FIRST) * 200);
+  else
+    machine_boot(swap_slots(boot) ? SWAP_RAM + boot % SWAP_RAMS : 40 + boot % 160);
   fakefs_reset();
   mfiles_boot();
   host_locks_reset();
+  swap_boot(boot);
   for (int i = 0; i <= NPROCS; i++)
     procs[i].live = 0;
   vm_cow = vm_faultaround = vm_zeropage = vm_largepage = 1;
   vm_demandexec = 0;
+  // Fork shares last-level tables for half the inputs (op_config may
+  // switch it).
+  vm_forkshare = (boot >> 1) & 1;
   opt_zeropage = opt_faultaround = opt_largepage = 1;
+  opt_forkshare = vm_forkshare;
   uint64 start = mpool();
 
   while (in.i < in.n && step < MAXSTEPS) {
     step++;
+    rmap_ticks++;   // a clock tick a step: the aging policy's steps
     uint8 op = take(&in);
     struct proc *p = &procs[op % NPROCS];
     int kind = op / NPROCS < 4 * NOPS ? (op / NPROCS) % NOPS : NOPS + op / NPROCS - 4 * NOPS;
@@ -213,6 +255,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (procs[i].live)
       op_exit(&procs[i]);
   check_all();
+  check_no_slots();
   // Only the cache holds pages now, and each can be reclaimed.
   uint64 cached, reclaimable;
   pcache_count(&cached, &reclaimable);

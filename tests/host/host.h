@@ -62,10 +62,15 @@ struct ptvisitor {
 void pt_visit(pagetable_t pt, const struct ptvisitor *v);
 void pt_visit_shared(pagetable_t pt, const struct ptvisitor *v,
                      int (*shared)(uint64 pa, void *arg));
-// Inner table pages (not the root) with no valid entry.
+// Every leaf as the process sees it: into every table it shares.
+void pt_visit_all(pagetable_t pt, const struct ptvisitor *v);
+// Inner table pages (not the root) with no entry in use (valid, swapped or a mark).
 int pt_empty_tables(pagetable_t pt);
-// Page-table pages that mapping va would still have to allocate (0..2).
+// Page-table pages that mapping va would still have to allocate (0..2);
+// a shared table's mark counts as a table.
 int pt_missing_tables(pagetable_t pt, uint64 va);
+// Every swapped-out PTE of a page table, shared tables included.
+void pt_visit_swapped(pagetable_t pt, void (*fn)(uint64 va, pte_t pte, void *arg), void *arg);
 
 // Compare every managed page's reference count with the references the
 // n address spaces hold (one per table page, one per leaf) plus the pages
@@ -75,6 +80,10 @@ int pt_missing_tables(pagetable_t pt, uint64 va);
 // writable through no leaf, and the zero page holds only zeros.
 // Returns 0, or -1 with a description in msg.
 int machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz);
+// Compare every swap slot's swap_refs with the swapped-out PTEs across the
+// n address spaces that name it (a shared table's once), and swap_used
+// with the slots named. Returns 0, or -1 with a description in msg.
+int machine_check_slots(struct vmspace *const *vms, int n, char *msg, size_t msgsz);
 
 // ---- host_fs.c: files served from memory to exec
 void fakefs_reset(void);

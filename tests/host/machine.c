@@ -194,16 +194,18 @@ pt_visit_shared(pagetable_t pt, const struct ptvisitor *v, int (*shared)(uint64 
   visit(pt, 2, 0, v, shared);
 }
 
+// A table is in use while any entry is not zero: a valid one, a
+// swapped-out PTE (a slot) or a shared table's mark.
 static int
 empty_below(pagetable_t pt, int level)
 {
   int n = 0, used = 0;
   for (int i = 0; i < 512; i++) {
     pte_t pte = pt[i];
-    if (!(pte & PTE_V))
+    if (pte == 0)
       continue;
     used = 1;
-    if (level > 0 && !(pte & (PTE_R | PTE_W | PTE_X)))
+    if (level > 0 && (pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X)))
       n += empty_below((pagetable_t)PTE2PA(pte), level - 1);
   }
   return n + (level < 2 && !used);
@@ -215,16 +217,70 @@ pt_empty_tables(pagetable_t pt)
   return empty_below(pt, 2);
 }
 
+// A shared table's mark counts as a table: the span becomes the process's
+// own (a copy, or the table itself) before anything is mapped there.
 int
 pt_missing_tables(pagetable_t pt, uint64 va)
 {
   for (int level = 2; level > 0; level--) {
     pte_t pte = pt[PX(level, va)];
+    if (level == 1 && (pte & (PTE_V | PTE_SHTABLE)) == PTE_SHTABLE)
+      return 0;
     if (!(pte & PTE_V))
       return level;
     pt = (pagetable_t)PTE2PA(pte);
   }
   return 0;
+}
+
+static int
+is_swap_pte(pte_t pte)
+{
+  return (pte & (PTE_V | PTE_SWAP)) == PTE_SWAP;
+}
+
+// The swapped-out PTEs below a level-`level` table; with shared tables,
+// into a shared table's mark when enter says so.
+static void
+visit_swapped(pagetable_t pt, int level, uint64 va, int (*enter)(uint64 pa, void *arg),
+              void (*fn)(uint64 va, pte_t pte, void *arg), void *arg)
+{
+  for (uint64 i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    uint64 a = va | (i << (PGSHIFT + 9 * level));
+    if (level == 0) {
+      if (is_swap_pte(pte))
+        fn(a, pte, arg);
+      continue;
+    }
+    if (level == 1 && (pte & (PTE_V | PTE_SHTABLE)) == PTE_SHTABLE) {
+      if (enter(PTE2PA(pte), arg))
+        visit_swapped((pagetable_t)PTE2PA(pte), 0, a, enter, fn, arg);
+      continue;
+    }
+    if ((pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X)))
+      visit_swapped((pagetable_t)PTE2PA(pte), level - 1, a, enter, fn, arg);
+  }
+}
+
+static int
+enter_always(uint64 pa, void *arg)
+{
+  (void)pa;
+  (void)arg;
+  return 1;
+}
+
+void
+pt_visit_swapped(pagetable_t pt, void (*fn)(uint64 va, pte_t pte, void *arg), void *arg)
+{
+  visit_swapped(pt, 2, 0, enter_always, fn, arg);
+}
+
+void
+pt_visit_all(pagetable_t pt, const struct ptvisitor *v)
+{
+  visit(pt, 2, 0, v, enter_always);
 }
 
 // ---- reference counts
@@ -361,6 +417,73 @@ machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
   }
   if (kfreecount() != unheld) {
     snprintf(msg, msgsz, "kfreecount %lu, but %lu pages have no reference", kfreecount(), unheld);
+    return -1;
+  }
+  return 0;
+}
+
+// ---- swap slots
+
+struct slotcount {
+  int *want;         // per slot: swapped-out PTEs naming it
+  int *seen;         // per managed page: a shared table already visited
+  uint64 first, nslots;
+  char *msg;
+  size_t msgsz;
+  int bad;
+};
+
+// A shared table's PTEs hold their slot references once, for all the
+// sharers: only the first sharer's visit goes in.
+static int
+enter_once(uint64 pa, void *arg)
+{
+  struct slotcount *sc = arg;
+  uint64 i = (pa - sc->first) / PGSIZE;
+  if (pa < sc->first || i >= RAM_MAX_PAGES || sc->seen[i])
+    return 0;
+  sc->seen[i] = 1;
+  return 1;
+}
+
+static void
+count_slot(uint64 va, pte_t pte, void *arg)
+{
+  struct slotcount *sc = arg;
+  uint64 slot = pte >> PTE_SWAP_SHIFT;
+  if (sc->bad)
+    return;
+  if (slot >= sc->nslots) {
+    snprintf(sc->msg, sc->msgsz, "va %#lx names slot %lu of %lu", va, slot, sc->nslots);
+    sc->bad = 1;
+    return;
+  }
+  sc->want[slot]++;
+}
+
+int
+machine_check_slots(struct vmspace *const *vms, int n, char *msg, size_t msgsz)
+{
+  static int want[SWAP_MAXSLOTS], seen[RAM_MAX_PAGES];
+  struct slotcount sc = { want, seen, machine_first_page(), swap_total(), msg, msgsz, 0 };
+  memset(want, 0, sizeof(want));
+  memset(seen, 0, sizeof(seen));
+  for (int i = 0; i < n; i++)
+    if (vms[i]->pagetable)
+      visit_swapped(vms[i]->pagetable, 2, 0, enter_once, count_slot, &sc);
+  if (sc.bad)
+    return -1;
+  uint64 used = 0;
+  for (uint64 s = 0; s < sc.nslots; s++) {
+    if (swap_refs((int)s) != want[s]) {
+      snprintf(msg, msgsz, "slot %lu: swap_refs %d, but %d swapped-out PTEs name it", s,
+               swap_refs((int)s), want[s]);
+      return -1;
+    }
+    used += want[s] > 0;
+  }
+  if (swap_used() != used) {
+    snprintf(msg, msgsz, "swap_used %lu, but %lu slots are named", swap_used(), used);
     return -1;
   }
   return 0;
