@@ -130,7 +130,7 @@ void mcut(struct proc *p, uint64 a, uint64 e);
 int mallowed(struct proc *p, uint64 va, enum access a);
 void mindex(struct proc *p);
 void msync_range(struct proc *p, uint64 a, uint64 e);
-void mfailed_store(struct proc *p, uint64 va0);
+void mwritten_back(void);
 uchar *mcached(int f, uint64 index);
 void mforget_tails(void);
 void mcopy(struct proc *p, const struct proc *q);

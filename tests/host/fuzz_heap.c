@@ -153,10 +153,11 @@ op_shrink(struct proc *p, struct input *in)
     return;
   uint64 newsz = p->sz - n, at = PGROUNDUP(newsz);
   int split = at % LARGE_PGSIZE && large_leaf(p->vm.pagetable, at);
+  uint64 avail = mavail();
   int r = lp_split(&p->vm, at);
-  if (r != (split && mavail() == 0 ? -1 : 0))
+  if (r != (split && avail == 0 ? -1 : 0))
     fuzz_fail("lp_split(%#lx) = %d, %s megapage there, %lu pages free", at, r,
-              split ? "a" : "no", mavail());
+              split ? "a" : "no", avail);
   if (r != 0)
     return;
   if (split && large_leaf(p->vm.pagetable, at))

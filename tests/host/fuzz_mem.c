@@ -97,11 +97,8 @@ mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
     if ((r == 0 && !can) || (r != 0 && sure))
       fuzz_fail("%s(%#lx, %lu) = %d, model: %s", a == ACCESS_WRITE ? "copyout" : "copyin",
                 cur, n, r, sure ? "must succeed" : "must fail");
-    if (r != 0) {
-      if (a == ACCESS_WRITE)
-        mfailed_store(p, va0);
+    if (r != 0)
       return;
-    }
     if (a == ACCESS_WRITE)
       mwrite(p, cur, iobuf + done, n);
     for (uint64 i = 0; a == ACCESS_READ && i < n; i++)

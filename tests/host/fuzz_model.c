@@ -208,24 +208,23 @@ msync_range(struct proc *p, uint64 a, uint64 e)
   }
 }
 
-// A store to page va0 of p failed. If va0 is a page of a shared file
-// mapping that was absent, the fault may have got the page (marking it
-// dirty) and then found no memory to map it: the page was written back
-// rather than left dirty with no mapping. So the disk holds either its old
-// bytes or the view; take the view when it does.
+// Dirty shared file pages are written back not only where the model says
+// (msync, munmap, exit) but whenever the kernel sees fit: when reclaim
+// takes the page (kernel/mm/fileevict.c), or when a store's fault got the
+// page, marking it dirty, and then found no memory to map it (rather than
+// leave it dirty with no mapping). So each page of the disk holds either
+// the model's disk bytes or the view; take the view where it does.
 void
-mfailed_store(struct proc *p, uint64 va0)
+mwritten_back(void)
 {
-  struct region *r = mregion(p, va0);
-  if (!r || !r->file || !r->shared || leaf(p->vm.pagetable, va0))
-    return;
-  struct mfile *m = &mfiles[r->file - 1];
-  uint64 off = r->off + (va0 - r->start);
-  if (off >= m->size)
-    return;
-  uint64 n = m->size - off < PGSIZE ? m->size - off : PGSIZE;
-  if (memcmp(fakefs_data(m->name) + off, m->view + off, n) == 0)
-    memcpy(m->disk + off, m->view + off, n);
+  for (int f = 0; f < NMFILE; f++) {
+    struct mfile *m = &mfiles[f];
+    for (uint64 off = 0; off < m->size; off += PGSIZE) {
+      uint64 n = m->size - off < PGSIZE ? m->size - off : PGSIZE;
+      if (memcmp(fakefs_data(m->name) + off, m->view + off, n) == 0)
+        memcpy(m->disk + off, m->view + off, n);
+    }
+  }
 }
 
 // A cached page (a reference for the caller, who kfrees it), or 0.

@@ -62,10 +62,11 @@ main(int argc, char **argv)
   printf("fuzz replay: %d inputs, all checks passed (faults: %lu zero fills, %lu zero "
          "maps, %lu copy-on-write copies, %lu reuses, %lu pages faulted around; large pages: "
          "%lu mapped whole, %lu promoted, %lu demoted; swap: %lu pages out, %lu in, %d "
-         "inputs evicted; fork's tables: %lu shared, %lu copied, %lu taken over)\n",
+         "inputs evicted; file pages: %lu dropped, %lu written back; fork's tables: %lu "
+         "shared, %lu copied, %lu taken over)\n",
          nrun, vmstat.zero_fill, vmstat.zero_map, vmstat.cow_copy, vmstat.cow_reuse,
          vmstat.fault_around, vmstat.large_mapped, vmstat.large_promoted, vmstat.large_demoted,
-         vmstat.swap_outs, vmstat.swap_ins, nevicted, vmstat.pt_shared, vmstat.pt_copied,
-         vmstat.pt_taken);
+         vmstat.swap_outs, vmstat.swap_ins, nevicted, vmstat.evict_file, vmstat.evict_dirty,
+         vmstat.pt_shared, vmstat.pt_copied, vmstat.pt_taken);
   return 0;
 }

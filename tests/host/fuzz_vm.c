@@ -17,7 +17,8 @@
 // munmap, fork and exit write shared pages back. The model keeps each
 // file's view (what read() and every mapping see) and its disk bytes:
 // a shared store changes the view, and reaches the disk when a mapping's
-// present page is synced or unmapped; a private store makes the process's
+// present page is synced or unmapped (or whenever reclaim writes it back:
+// mwritten_back); a private store makes the process's
 // own copy; zeros past the end of the file in its last page (unless a
 // shared mapping stored there while the page stayed cached), and access
 // past that page refused. Where memory is short an access to a file page

@@ -64,8 +64,10 @@ void pt_visit_shared(pagetable_t pt, const struct ptvisitor *v,
                      int (*shared)(uint64 pa, void *arg));
 // Every leaf as the process sees it: into every table it shares.
 void pt_visit_all(pagetable_t pt, const struct ptvisitor *v);
-// Inner table pages (not the root) with no entry in use (valid, swapped or a mark).
-int pt_empty_tables(pagetable_t pt);
+// Inner table pages (not the root) with no entry in use (valid, swapped
+// or a mark), but the last-level tables of the spans (at va) that excused
+// says may be empty.
+int pt_empty_tables(pagetable_t pt, int (*excused)(uint64 va, void *arg), void *arg);
 // Page-table pages that mapping va would still have to allocate (0..2);
 // a shared table's mark counts as a table.
 int pt_missing_tables(pagetable_t pt, uint64 va);

@@ -197,24 +197,26 @@ pt_visit_shared(pagetable_t pt, const struct ptvisitor *v, int (*shared)(uint64 
 // A table is in use while any entry is not zero: a valid one, a
 // swapped-out PTE (a slot) or a shared table's mark.
 static int
-empty_below(pagetable_t pt, int level)
+empty_below(pagetable_t pt, int level, uint64 va, int (*excused)(uint64 va, void *arg),
+            void *arg)
 {
   int n = 0, used = 0;
-  for (int i = 0; i < 512; i++) {
+  for (uint64 i = 0; i < 512; i++) {
     pte_t pte = pt[i];
     if (pte == 0)
       continue;
     used = 1;
     if (level > 0 && (pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X)))
-      n += empty_below((pagetable_t)PTE2PA(pte), level - 1);
+      n += empty_below((pagetable_t)PTE2PA(pte), level - 1,
+                       va | (i << (PGSHIFT + 9 * level)), excused, arg);
   }
-  return n + (level < 2 && !used);
+  return n + (level < 2 && !used && !(level == 0 && excused && excused(va, arg)));
 }
 
 int
-pt_empty_tables(pagetable_t pt)
+pt_empty_tables(pagetable_t pt, int (*excused)(uint64 va, void *arg), void *arg)
 {
-  return empty_below(pt, 2);
+  return empty_below(pt, 2, 0, excused, arg);
 }
 
 // A shared table's mark counts as a table: the span becomes the process's
