@@ -173,10 +173,14 @@ reclaim_if_low(void)
 }
 
 // The most pages that could be had now: the free ones, the page cache's
-// clean unmapped ones, and with eviction its other pages (mapped or
-// dirty: each can be written back and dropped) and the free swap slots
-// (every one can take a page out of RAM). An eager sbrk asking for more
-// fails at once, before it evicts anything.
+// clean unmapped ones, and with eviction the free swap slots (every one
+// can take a page out of RAM). An eager sbrk asking for more fails at
+// once, before it evicts anything. The cache's mapped pages are not
+// promised: reclaim may write them back and drop them, but they are the
+// text and files of programs that run, which fault them straight back
+// in; counting them would make the answer depend on which of them were
+// just used (xv6's usertests count free pages with sbrk, before and
+// after, and would see the difference).
 uint64
 reclaim_limit(void)
 {
@@ -184,7 +188,7 @@ reclaim_limit(void)
   pcache_count(&cached, &reclaimable);
   uint64 n = kfreecount() + reclaimable;
   if (vm_evict)
-    n += cached - reclaimable + swap_total() - swap_used();
+    n += swap_total() - swap_used();
   return n;
 }
 
