@@ -74,6 +74,9 @@ int mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 // the table (the large page stays). va must be mapped by a large page.
 int pagetable_demote(pagetable_t pagetable, uint64 va, pagetable_t table);
 
+// Reading and making leaf PTEs: inline, defined in the architecture's
+// header.
+#include "arch/riscv/pte.h"
 int pte_valid(pte_t pte);           // maps something
 uint64 pte_pa(pte_t pte);           // physical address of the page
 int pte_flags(pte_t pte);           // VM_* rights

@@ -282,17 +282,26 @@ kalloc_large(void)
   return block;
 }
 
+// A reference count was changed by delta on a page that had none, which
+// is a kernel bug: the change is undone (a free page's count says where
+// it sits in the free lists), then panic.
+static void
+bad_ref(struct page *pg, int delta, const char *why)
+{
+  __atomic_fetch_add(&pg->ref, delta, __ATOMIC_SEQ_CST);
+  panic(why);
+}
+
 // Drop one reference from pg, atomically; returns how many it had.
 // who names the caller in the panic for a page that is already free.
+// One atomic add, not a compare-and-swap loop: fork and exit drop a
+// reference for every page table they share (forkshare.c).
 static int
 ref_drop(struct page *pg, const char *who)
 {
-  int old;
-  do {
-    old = pg->ref;
-    if (old <= 0)
-      panic(who);
-  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old - 1));
+  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
+  if (old <= 0)
+    bad_ref(pg, 1, who);
   return old;
 }
 
@@ -358,37 +367,34 @@ kfree_large(void *block)
 }
 
 // One more owner of page pa, which must have one already: only an owner
-// can hand a page on.
+// can hand a page on. So the page cannot go meanwhile, and the increment
+// needs no ordering with other memory accesses.
 void
 kref_inc(uint64 pa)
 {
   struct page *pg = page_of(pa);
-  int old;
-  do {
-    old = pg->ref;
-    if (old <= 0)
-      panic("kref_inc: page is free");
-  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old + 1));
+  if (__atomic_fetch_add(&pg->ref, 1, __ATOMIC_RELAXED) <= 0)
+    bad_ref(pg, -1, "kref_inc: page is free");
 }
 
 // Drop one reference to page pa unless it is the last one. Returns 1 when
 // it dropped one, 0 when the caller holds the only reference: the caller
 // then empties the page (a shared page table's PTEs own references of
-// their own) and frees it with kfree. Deciding and dropping in one atomic
-// step means that of two owners letting go at once, exactly one sees 0.
+// their own) and frees it with kfree. Of two owners letting go at once,
+// exactly one sees 0: each takes one away in one atomic step, and the one
+// that took the last puts it back, its own again (no other owner is left
+// to look at the count meanwhile).
 int
 kref_put(uint64 pa)
 {
   struct page *pg = page_of(pa);
-  int old;
-  do {
-    old = pg->ref;
-    if (old <= 0)
-      panic("kref_put: page is free");
-    if (old == 1)
-      return 0;
-  } while (!__sync_bool_compare_and_swap(&pg->ref, old, old - 1));
-  return 1;
+  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
+  if (old > 1)
+    return 1;
+  if (old < 1)
+    bad_ref(pg, 1, "kref_put: page is free");
+  __atomic_store_n(&pg->ref, 1, __ATOMIC_SEQ_CST);
+  return 0;
 }
 
 // A free page has none, whether or not it heads a free block.
