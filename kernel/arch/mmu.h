@@ -70,7 +70,7 @@ int mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 // Split the large page that maps va into LARGE_PAGES small PTEs with the
 // same rights and bits, mapping the same pages, in a new last-level
 // table: table, a page the caller took (every entry is written), or, when
-// table is 0, one kalloc gives. Returns 0, or -1 when no page is free for
+// table is 0, one kalloc_table gives. Returns 0, or -1 when no page is free for
 // the table (the large page stays). va must be mapped by a large page.
 int pagetable_demote(pagetable_t pagetable, uint64 va, pagetable_t table);
 

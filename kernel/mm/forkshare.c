@@ -97,7 +97,7 @@ ptshare_own(pagetable_t pt, uint64 va)
     VMSTAT_INC(pt_taken);
     return 0;
   }
-  pte_t *copy = kalloc();
+  pte_t *copy = kalloc_table();
   if (copy == 0)
     return -1;
   // No MMU reads the shared table (every sharer has the mark), so its

@@ -20,6 +20,15 @@
 // is asked for and none is free, when the free blocks are counted, and
 // when the list is full.
 //
+// Page-table pages have a path of their own (kalloc_table): they are
+// handed out in order from a run of TABLE_RUN pages taken whole from the
+// buddy lists, so that an address space's tables sit together in memory,
+// and so do their records. fork and exit change the count of every table
+// they share, and records spread one per table over all of RAM cost a
+// cache (and, under QEMU, a TLB) miss each. A run's pages not handed out
+// yet are free: counted in nfree, and merged back when the loose pages
+// are.
+//
 // A page's count is the number of places that own it: page-table entries
 // that map it (several, once pages are shared), or the kernel structure
 // that allocated it. Beside the count, each record holds a struct pageinfo
@@ -68,6 +77,7 @@ static struct {
   uint64 end;                      // and the end of the last
   uint64 npages;                   // pages managed
   struct page *pages;              // one record per managed page
+  uint64 run, run_end;             // page-table pages free in the current run
 } mem;
 
 // The record of page pa, which the caller knows is managed: the free
@@ -129,9 +139,10 @@ free_block(uint64 pa, int order)
   push_block(pa, order);
 }
 
-// Merge every loose page into the buddy lists. Caller holds the lock.
+// Merge every loose page, and the pages left in the run of page-table
+// pages, into the buddy lists. Caller holds the lock.
 static void
-drain_loose(void)
+drain_spare(void)
 {
   while (mem.loose) {
     struct freepage *fp = mem.loose;
@@ -139,6 +150,8 @@ drain_loose(void)
     free_block(V2P(fp), 0);
   }
   mem.nloose = 0;
+  for (; mem.run < mem.run_end; mem.run += PGSIZE)
+    free_block(mem.run, 0);
 }
 
 // Manage physical RAM [start, end). The page records are carved from its bottom,
@@ -161,6 +174,7 @@ kinit(uint64 start, uint64 end)
   mem.loose = 0;
   mem.nloose = 0;
   mem.maxloose = mem.npages / 4;
+  mem.run = mem.run_end = 0;
   for (int k = 0; k < NORDERS; k++) {
     mem.free[k].next = mem.free[k].prev = &mem.free[k];
     mem.nblocks[k] = 0;
@@ -216,8 +230,8 @@ take_block(int order)
     mem.nloose--;
   } else {
     b = split_block(order);
-    if (b == 0 && mem.nloose > 0) {
-      drain_loose();
+    if (b == 0 && (mem.nloose > 0 || mem.run < mem.run_end)) {
+      drain_spare();
       b = split_block(order);
     }
   }
@@ -254,6 +268,50 @@ void *
 kalloc(void)
 {
   void *page = take_page();
+  if (page)
+    memset(page, 0, PGSIZE);
+  return page;
+}
+
+#define TABLE_ORDER 4                     // a run of page-table pages:
+#define TABLE_RUN (1UL << TABLE_ORDER)    // 16 pages, 64 KiB
+
+// The next page of the run of page-table pages, with one reference; 0
+// when the run is used up and no block of TABLE_RUN pages is free to
+// start another.
+static void *
+take_table_page(void)
+{
+  acquire(&mem.lock);
+  if (mem.run == mem.run_end) {
+    struct freeblock *b = split_block(TABLE_ORDER);
+    if (b) {
+      mem.run = V2P(b);
+      mem.run_end = mem.run + TABLE_RUN * PGSIZE;
+    }
+  }
+  void *page = 0;
+  if (mem.run < mem.run_end) {
+    struct page *pg = rec(mem.run);
+    pg->ref = 1;
+    pg->info = (struct pageinfo){ 0 };
+    page = P2V(mem.run);
+    mem.run += PGSIZE;
+    mem.nfree--;
+  }
+  release(&mem.lock);
+  return page;
+}
+
+// A zeroed page for a page table, with one reference, or 0 when memory is
+// exhausted: from the run of page-table pages (above), or any free page
+// when no run can be had.
+void *
+kalloc_table(void)
+{
+  void *page = take_table_page();
+  if (page == 0)
+    page = take_page();
   if (page)
     memset(page, 0, PGSIZE);
   return page;
@@ -422,7 +480,7 @@ uint64
 kfreeblocks(uint64 out[MEMSTAT_ORDERS])
 {
   acquire(&mem.lock);
-  drain_loose();
+  drain_spare();
   for (int k = 0; k < NORDERS; k++)
     out[k] = mem.nblocks[k];
   uint64 n = mem.nfree;

@@ -16,6 +16,7 @@ struct inode;   // kernel/fs's; kernel/mm only passes pointers to it on
 void kinit(uint64 start, uint64 end);  // physical [start, end) becomes free pages
 void *kalloc(void);                     // one zeroed 4096-byte page, or 0
 void *kalloc_copy(const void *src);     // a new page holding a copy of src, or 0
+void *kalloc_table(void);               // a zeroed page for a page table, or 0
 void kfree(void *page);                 // drop one reference; free at zero
 void *kalloc_large(void);               // zeroed aligned LARGE_PGSIZE block, or 0
 void kfree_large(void *block);          // drop one reference from each of its pages

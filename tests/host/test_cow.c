@@ -342,14 +342,15 @@ cow_fault_around_crosses_leaf_tables(void **state)
     page_at(&p, i * PGSIZE)[0] = (uchar)i;
   vm_new(&c);
   // Keep the child's two leaf tables apart in memory, so that running off
-  // the end of the first does not land in the second by luck: its level-1
-  // table is x, its first leaf table a, and the page after a stays held.
-  void *x = kalloc(), *a = kalloc(), *gap = kalloc();
+  // the end of the first does not land in the second by luck: table pages
+  // come one after another (kalloc_table), so the first leaf table is
+  // made now and the page-table page after it stays held.
+  pte_t *a = walk(c.pagetable, 0, 1);
+  void *gap = kalloc_table();
   assert_ptr_equal((char *)gap - PGSIZE, a);
-  kfree(a);
-  kfree(x);
   assert_int_equal(uvmcopy(&p, &c), 0);
-  assert_ptr_equal(walk(c.pagetable, p.heapbase, 0), (pte_t *)a + span - 20);
+  assert_ptr_equal(walk(c.pagetable, p.heapbase, 0), a + span - 20);
+  assert_ptr_not_equal(walk(c.pagetable, span * PGSIZE, 0), a + span);
   assert_int_equal(copyout(&c, (span + 4) * PGSIZE + 1, "x", 1), 0);   // stops the window
   // Faults at span-20, -19, -17, -13, -5: windows 1, 2, 4, 8, then 16
   // from span-5, cut at span+4.

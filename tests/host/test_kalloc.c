@@ -166,6 +166,84 @@ kfree_of_foreign_address_panics(void **state)
   kfree(p);
 }
 
+// Page-table pages come one after another from a run of pages taken whole
+// (kalloc_table), whatever single pages kalloc hands out meanwhile: the
+// tables of an address space sit together, and so do their records. Each
+// is zeroed although RAM started as junk, with one reference; the run's
+// other pages still count as free.
+static void
+table_pages_come_in_runs(void **state)
+{
+  (void)state;
+  uint64 before = kfreecount();
+  uint64 *a = kalloc_table();
+  char *data = kalloc();
+  uint64 *b = kalloc_table();
+  char *data2 = kalloc();
+  uint64 *c = kalloc_table();
+  assert_ptr_equal(b, (char *)a + PGSIZE);
+  assert_ptr_equal(c, (char *)b + PGSIZE);
+  assert_true(data < (char *)a || data > (char *)c);
+  assert_true(data2 < (char *)a || data2 > (char *)c);
+  for (int i = 0; i < 512; i++)
+    assert_int_equal(a[i] | b[i] | c[i], 0);
+  assert_int_equal(kref_get((uint64)b), 1);
+  assert_int_equal(kfreecount(), before - 5);
+  kfree(a);
+  kfree(b);
+  kfree(c);
+  kfree(data);
+  kfree(data2);
+  assert_int_equal(kfreecount(), before);
+}
+
+// The pages a run has not handed out are free for anybody: kalloc takes
+// every one of them when nothing else is left (and kalloc_large a block
+// they belong to), and memstat's free blocks count them.
+static void
+run_pages_are_free(void **state)
+{
+  (void)state;
+  uint64 before = kfreecount();
+  void *t = kalloc_table();
+  uint64 nb[MEMSTAT_ORDERS], sum = 0;
+  assert_int_equal(kfreeblocks(nb), before - 1);
+  for (int k = 0; k < MEMSTAT_ORDERS; k++)
+    sum += nb[k] << k;
+  assert_int_equal(sum, before - 1);
+  void *u = kalloc_table();   // a new run: the old one went back to the lists
+  machine_exhaust(0);
+  assert_null(kalloc());
+  assert_null(kalloc_table());
+  machine_unexhaust();
+  kfree(t);
+  kfree(u);
+  assert_int_equal(kfreecount(), before);
+}
+
+// With no block of a run's size free, a page-table page is any free page.
+static void
+table_page_without_a_run(void **state)
+{
+  (void)state;
+  static uint64 got[UNIT_RAM_PAGES];
+  int n = 0;
+  void *p;
+  while ((p = kalloc()) != 0)
+    got[n++] = (uint64)p;
+  for (int i = 0; i < n; i += 2)
+    kfree((void *)got[i]);   // every other page: no two free pages are buddies
+  uint64 before = kfreecount();
+  uint64 *t = kalloc_table();
+  assert_non_null(t);
+  assert_int_equal(kfreecount(), before - 1);
+  for (int i = 0; i < 512; i++)
+    assert_int_equal(t[i], 0);
+  kfree(t);
+  for (int i = 1; i < n; i += 2)
+    kfree((void *)got[i]);
+}
+
 int
 run_kalloc_tests(int *ntests)
 {
@@ -177,6 +255,9 @@ run_kalloc_tests(int *ntests)
     UNIT_TEST(double_free_panics),
     UNIT_TEST(kref_inc_of_free_page_panics),
     UNIT_TEST(kfree_of_foreign_address_panics),
+    UNIT_TEST(table_pages_come_in_runs),
+    UNIT_TEST(run_pages_are_free),
+    UNIT_TEST(table_page_without_a_run),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("kalloc", tests, NULL, NULL);

@@ -41,7 +41,7 @@ walk_to(pagetable_t pagetable, uint64 va, int level, int alloc)
     } else {
       if (!alloc)
         return 0;
-      pagetable_t next = kalloc();
+      pagetable_t next = kalloc_table();
       if (next == 0)
         return 0;
       *pte = PA2PTE(V2P(next)) | PTE_V;   // inner entry: V and no R/W/X
@@ -67,7 +67,7 @@ pte_test_clear_accessed(pte_t *pte)
 pagetable_t
 pagetable_new(void)
 {
-  return (pagetable_t)kalloc();   // kalloc zeroes: every PTE invalid
+  return (pagetable_t)kalloc_table();   // zeroed: every PTE invalid
 }
 
 // Free the inner tables that entries [from, to) of the level-`level`
@@ -305,7 +305,7 @@ pagetable_demote(pagetable_t pagetable, uint64 va, pagetable_t table)
   pte_t *pte = walk_leaf(pagetable, va, &size);
   if (pte == 0 || size != LARGE_PGSIZE)
     panic("pagetable_demote: no large page at va");
-  if (table == 0 && (table = kalloc()) == 0)
+  if (table == 0 && (table = kalloc_table()) == 0)
     return -1;
   pte_t large = *pte;
   uint64 pa = PTE2PA(large);
