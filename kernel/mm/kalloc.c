@@ -29,73 +29,18 @@
 // yet are free: counted in nfree, and merged back when the loose pages
 // are.
 //
-// A page's count is the number of places that own it: page-table entries
-// that map it (several, once pages are shared), or the kernel structure
-// that allocated it. Beside the count, each record holds a struct pageinfo
-// (mm.h) that the page's owner fills in, so that code holding only a page
-// can tell what it is; kalloc clears it when it hands the page out. A large block is 2^LARGE_ORDER such pages, each with
-// its own count, so a megapage mapping holds one reference on each of its
-// pages and splitting it changes no count. kfree drops one reference; the
-// page goes back to the free lists when the last one goes.
-#include "abi/types.h"
-#include "lib/lib.h"
-#include "lib/spinlock.h"
-#include "mm/mm.h"
-
-#define NORDERS (LARGE_ORDER + 1)
+// Reference counts live beside, in kref.c: a page's count is the number
+// of places that own it, and kfree drops one; the page goes back to the
+// free lists when the last one goes. Beside the count, each record holds
+// a struct pageinfo (mm.h) that the page's owner fills in, so that code
+// holding only a page can tell what it is; kalloc clears it when it hands
+// the page out. A large block from kalloc_large is held whole, with one
+// count for the block (kref.c says why and when it is split).
+#include "mm/kmem.h"
 
 _Static_assert(NORDERS == MEMSTAT_ORDERS, "memstat's free_blocks has one slot per order");
 
-// ref > 0: in use, with that many references. ref == 0: free, inside a
-// free block or loose. The first page of a free block of order k has
-// FREE_HEAD(k), which is how a freed block tells whether its buddy is free
-// whole (a loose page is not: it is merged when the loose list drains).
-struct page {
-  int ref;
-  struct pageinfo info;
-};
-#define FREE_HEAD(order) (-1 - (order))
-
-// The links of a free block sit in its first page: free memory holds them.
-struct freeblock {
-  struct freeblock *next, *prev;
-};
-
-// A loose page's link, likewise.
-struct freepage {
-  struct freepage *next;
-};
-
-static struct {
-  struct spinlock lock;
-  struct freeblock free[NORDERS];  // circular lists of free blocks, by order
-  uint64 nblocks[NORDERS];         // blocks on each list
-  struct freepage *loose;          // single pages freed, not merged yet
-  uint64 nloose, maxloose;         // pages on it, and its bound
-  uint64 nfree;                    // free pages: in blocks, and loose
-  uint64 base;                     // physical address of the first managed page
-  uint64 end;                      // and the end of the last
-  uint64 npages;                   // pages managed
-  struct page *pages;              // one record per managed page
-  uint64 run, run_end;             // page-table pages free in the current run
-} mem;
-
-// The record of page pa, which the caller knows is managed: the free
-// lists' own bookkeeping, kept short for the single-page path.
-static inline struct page *
-rec(uint64 pa)
-{
-  return &mem.pages[(pa - mem.base) / PGSIZE];
-}
-
-// The record of page pa, checked: for addresses callers hand in.
-static struct page *
-page_of(uint64 pa)
-{
-  if (pa % PGSIZE != 0 || pa < mem.base || pa >= mem.end)
-    panic("kalloc: not a managed page");
-  return rec(pa);
-}
+struct kmem mem;
 
 // Put the block of 2^order pages at pa on its free list. Caller holds the
 // lock; the block's pages have no references.
@@ -164,9 +109,15 @@ kinit(uint64 start, uint64 end)
   start = PGROUNDUP(start);
   end = PGROUNDDOWN(end);
   uint64 n = (end - start) / PGSIZE;
-  // n records plus the pages they sit in must fit: solve for the pages.
-  uint64 recpages = PGROUNDUP(n * sizeof(struct page)) / PGSIZE;
+  // The aligned large blocks [start, end) reaches into, each with a count
+  // for when it is held whole (kref.c).
+  mem.wbase = start & ~(LARGE_PGSIZE - 1);
+  uint64 nblocks = (end - mem.wbase + LARGE_PGSIZE - 1) / LARGE_PGSIZE;
+  // n records and the block counts, plus the pages they sit in, must fit:
+  // solve for the pages.
+  uint64 recpages = PGROUNDUP(n * sizeof(struct page) + nblocks * sizeof(int)) / PGSIZE;
   mem.pages = P2V(start);
+  mem.whole = (int *)(mem.pages + n);
   mem.base = start + recpages * PGSIZE;
   mem.npages = n - recpages;
   mem.end = end;
@@ -181,6 +132,8 @@ kinit(uint64 start, uint64 end)
   }
   for (uint64 i = 0; i < mem.npages; i++)
     mem.pages[i].ref = 0;
+  for (uint64 i = 0; i < nblocks; i++)
+    mem.whole[i] = 0;
   // From the bottom up, each block as large as alignment and the end allow:
   // no two of them are buddies, so nothing is left to merge.
   for (uint64 pa = mem.base; pa < end;) {
@@ -328,39 +281,19 @@ kalloc_copy(const void *src)
   return page;
 }
 
-// A zeroed block of LARGE_PGSIZE bytes aligned to its size, each of its
-// pages with one reference; 0 when no such block is free, however many
-// pages are (the caller then uses single pages: this is no error).
+// A zeroed block of LARGE_PGSIZE bytes aligned to its size, with one
+// reference held on the block whole (kref.c); 0 when no such block is
+// free, however many pages are (the caller then uses single pages: this
+// is no error).
 void *
 kalloc_large(void)
 {
   void *block = take_block(LARGE_ORDER);
-  if (block)
+  if (block) {
     memset(block, 0, LARGE_PGSIZE);
+    kref_hold_whole(V2P(block));
+  }
   return block;
-}
-
-// A reference count was changed by delta on a page that had none, which
-// is a kernel bug: the change is undone (a free page's count says where
-// it sits in the free lists), then panic.
-static void
-bad_ref(struct page *pg, int delta, const char *why)
-{
-  __atomic_fetch_add(&pg->ref, delta, __ATOMIC_SEQ_CST);
-  panic(why);
-}
-
-// Drop one reference from pg, atomically; returns how many it had.
-// who names the caller in the panic for a page that is already free.
-// One atomic add, not a compare-and-swap loop: fork and exit drop a
-// reference for every page table they share (forkshare.c).
-static int
-ref_drop(struct page *pg, const char *who)
-{
-  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
-  if (old <= 0)
-    bad_ref(pg, 1, who);
-  return old;
 }
 
 // Drop one reference to page (a kernel pointer, as kalloc returned it); the
@@ -387,18 +320,32 @@ kfree(void *page)
   release(&mem.lock);
 }
 
-// Drop one reference to each page of the large block at block (aligned to
-// LARGE_PGSIZE, as a megapage mapping holds it). When that was the last
-// reference of every page, the block goes back whole, under one lock;
-// otherwise the pages that lost their last reference go back one by one.
+// Let go of a large mapping's reference to the large block at block
+// (aligned to LARGE_PGSIZE, as a megapage mapping holds it). A block held
+// whole goes back whole with its last reference. A split one loses one
+// reference from each page: when that was the last reference of every
+// page, the block goes back whole, under one lock; otherwise the pages
+// that lost their last reference go back one by one.
 void
 kfree_large(void *block)
 {
   uint64 pa = V2P(block);
-  if (pa % LARGE_PGSIZE != 0)
-    panic("kfree_large: not a large block");
-  struct page *pg = page_of(pa);
-  page_of(pa + LARGE_PGSIZE - PGSIZE);   // the whole block is managed
+  int r = kref_put_large(pa);   // checks that pa is a managed large block
+  if (r == 1)
+    return;
+  if (r == 0) {
+    for (int i = 0; i < LARGE_PAGES; i++)
+      rmap_freed(pa + (uint64)i * PGSIZE);   // no longer pages that may be evicted
+    acquire(&mem.lock);
+    for (int i = 0; i < LARGE_PAGES; i++)
+      rec(pa + (uint64)i * PGSIZE)->ref = 0;
+    mem.whole[(pa - mem.wbase) / LARGE_PGSIZE] = 0;
+    mem.nfree += LARGE_PAGES;
+    free_block(pa, LARGE_ORDER);
+    release(&mem.lock);
+    return;
+  }
+  struct page *pg = rec(pa);
   uint64 last[LARGE_PAGES / 64] = { 0 };  // pages whose last reference went
   int nlast = 0;
   for (int i = 0; i < LARGE_PAGES; i++) {
@@ -422,45 +369,6 @@ kfree_large(void *block)
         free_block(pa + (uint64)i * PGSIZE, 0);
   }
   release(&mem.lock);
-}
-
-// One more owner of page pa, which must have one already: only an owner
-// can hand a page on. So the page cannot go meanwhile, and the increment
-// needs no ordering with other memory accesses.
-void
-kref_inc(uint64 pa)
-{
-  struct page *pg = page_of(pa);
-  if (__atomic_fetch_add(&pg->ref, 1, __ATOMIC_RELAXED) <= 0)
-    bad_ref(pg, -1, "kref_inc: page is free");
-}
-
-// Drop one reference to page pa unless it is the last one. Returns 1 when
-// it dropped one, 0 when the caller holds the only reference: the caller
-// then empties the page (a shared page table's PTEs own references of
-// their own) and frees it with kfree. Of two owners letting go at once,
-// exactly one sees 0: each takes one away in one atomic step, and the one
-// that took the last puts it back, its own again (no other owner is left
-// to look at the count meanwhile).
-int
-kref_put(uint64 pa)
-{
-  struct page *pg = page_of(pa);
-  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
-  if (old > 1)
-    return 1;
-  if (old < 1)
-    bad_ref(pg, 1, "kref_put: page is free");
-  __atomic_store_n(&pg->ref, 1, __ATOMIC_SEQ_CST);
-  return 0;
-}
-
-// A free page has none, whether or not it heads a free block.
-int
-kref_get(uint64 pa)
-{
-  int ref = __atomic_load_n(&page_of(pa)->ref, __ATOMIC_SEQ_CST);
-  return ref > 0 ? ref : 0;
 }
 
 uint64

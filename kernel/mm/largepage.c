@@ -29,11 +29,14 @@
 // path's large pages also leave LP_SPARE pages free for others.
 //
 // How they go: a large page is freed whole (uvmunmap), or demoted to
-// small pages in a new last-level table (lp_demote), which changes no
-// reference count: each page of the block has its own. fork shares a
-// large page copy-on-write with one PTE in each process; the first write
-// makes it writable again if the writer holds every page alone, and else
-// demotes it, after which only the written pages are copied (cow_break).
+// small pages in a new last-level table (lp_demote). A block that large
+// mappings alone map is held whole, with one reference count for the
+// block (kref.c): demotion first splits it, giving each page the block's
+// count, since each small PTE owns a reference of its own page. fork
+// shares a large page copy-on-write with one PTE in each process and one
+// more count on the block; the first write makes it writable again if
+// the writer holds every page alone, and else demotes it, after which
+// only the written pages are copied (cow_break).
 // Reclaim demotes one too, in every process that maps it, when the policy
 // chooses one of its pages (rmap.c): each page of a private block gets a
 // reverse-map record when the block is mapped (map_block), as a small
@@ -179,12 +182,21 @@ lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free)
 // Demote the large page that maps va in pt into a new last-level table
 // of small PTEs with the same pages and bits (pagetable_demote): table,
 // a page the caller took (reclaim, which may not allocate where it
-// demotes), or one kalloc gives when table is 0. No reference count
-// changes, and the pages keep their reverse-map records. Returns 0, or
-// -1 when no page was free for the table.
+// demotes), or one kalloc_table gives when table is 0. Each small PTE
+// owns a reference of its own page, so the block is split first
+// (kref_split_large): every page gets the block's count, which this
+// mapping's one reference was part of, and other processes' large pages
+// of the block hold one reference on each page from now on. The pages
+// keep their reverse-map records. Returns 0, or -1 when no page was free
+// for the table (the large page stays, the block split, which counts the
+// same).
 int
 lp_demote(pagetable_t pt, uint64 va, void *table)
 {
+  pte_t *pte = large_at(pt, va);
+  if (pte == 0)
+    panic("lp_demote: no large page");
+  kref_split_large(pte_pa(*pte));
   if (pagetable_demote(pt, va, table) != 0)
     return -1;
   VMSTAT_INC(large_demoted);
@@ -215,8 +227,9 @@ lp_cut_edges(struct vmspace *vm, uint64 from, uint64 to)
 // Give fork's child new the large page of old that maps va, if one does:
 // va is the start of a leaf-table span [va, stop) copy_range is at. In a
 // shared region the child maps the same block; with copy-on-write both
-// map it read-only and VM_COW; a copying fork copies it into a large
-// block of the child's own, or into small pages when none is free.
+// map it read-only and VM_COW; either way the block gets one more count
+// (one on each page, if it was split). A copying fork copies it into a
+// large block of the child's own, or into small pages when none is free.
 // Returns 1 if a large page was there, 0 if not, -1 when out of memory.
 int
 lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int shared)
@@ -235,8 +248,7 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
     }
     if (mappages_large(new->pagetable, va, pa, flags) != 0)
       return -1;
-    for (int i = 0; i < LARGE_PAGES; i++)
-      kref_inc(pa + (uint64)i * PGSIZE);
+    kref_inc_large(pa);
     return 1;
   }
   // The child's own copy: its pages get records, as the parent's have.
@@ -265,10 +277,14 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
 }
 
 // Does this process hold every page of the block at pa alone (no other
-// PTE or owner has one)?
+// PTE or owner has one)? One count to look at when the block is held
+// whole, else each page's.
 static int
 block_private(uint64 pa)
 {
+  int whole = kref_whole(pa);
+  if (whole > 0)
+    return whole == 1;
   for (int i = 0; i < LARGE_PAGES; i++)
     if (kref_get(pa + (uint64)i * PGSIZE) != 1)
       return 0;
@@ -277,15 +293,18 @@ block_private(uint64 pa)
 
 // A store to the large page shared copy-on-write that maps va. When this
 // process holds every page of it alone, the large page becomes writable
-// again; else it is demoted, and the caller breaks copy-on-write for the
-// written page alone. Returns 0, or -1 when no page was free for the
-// demotion (nothing changed).
+// again (and its block, if it was split, is held whole again: the next
+// fork shares it with one count); else it is demoted, and the caller
+// breaks copy-on-write for the written page alone. Returns 0, or -1 when
+// no page was free for the demotion (nothing changed).
 int
 lp_cow(struct vmspace *vm, uint64 va)
 {
   pte_t *pte = large_at(vm->pagetable, va);
   uint64 pa = pte_pa(*pte);
   if (block_private(pa)) {
+    if (kref_whole(pa) == 0)
+      kref_join_large(pa);
     *pte = pte_make(pa, (pte_flags(*pte) | VM_W) & ~VM_COW);
     VMSTAT_INC(cow_reuse);
     tlb_flush_page(va);

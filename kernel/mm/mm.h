@@ -19,10 +19,15 @@ void *kalloc_copy(const void *src);     // a new page holding a copy of src, or 
 void *kalloc_table(void);               // a zeroed page for a page table, or 0
 void kfree(void *page);                 // drop one reference; free at zero
 void *kalloc_large(void);               // zeroed aligned LARGE_PGSIZE block, or 0
-void kfree_large(void *block);          // drop one reference from each of its pages
+void kfree_large(void *block);          // drop a large mapping's reference to it
 void kref_inc(uint64 pa);               // one more reference to page pa
 int kref_get(uint64 pa);                // references to page pa
 int kref_put(uint64 pa);                // drop one unless the last: 1, or 0 (kept)
+// Large blocks (kref.c): one count for a block held whole, else its pages'.
+void kref_inc_large(uint64 pa);         // one more large mapping of the block at pa
+int kref_whole(uint64 pa);              // references held on it whole; 0: split
+void kref_split_large(uint64 pa);       // its pages count their own from now on
+void kref_join_large(uint64 pa);        // held whole again (each page has one reference)
 uint64 kfreecount(void);                // free pages now
 uint64 kfreeblocks(uint64 out[MEMSTAT_ORDERS]); // free blocks of 2^k pages by k; free pages
 uint64 ktotalpages(void);               // pages managed by kalloc

@@ -357,6 +357,15 @@ count_leaf(uint64 va, pte_t pte, int level, void *arg)
     snprintf(rc->msg, rc->msgsz, "va %#lx is writable and copy-on-write", va);
     rc->bad = 1;
   }
+  // A block held whole has one count for all its pages, which only large
+  // mappings share: a small PTE owns a count of its page's own, so a
+  // demotion must have split the block's count first.
+  uint64 blk = PTE2PA(pte) & ~(LARGE_PGSIZE - 1);
+  if (level == 0 && blk >= rc->first && blk + LARGE_PGSIZE <= rc->first + rc->npages * PGSIZE &&
+      kref_whole(blk) > 0 && !rc->bad) {
+    snprintf(rc->msg, rc->msgsz, "va %#lx: a small PTE in a block held whole", va);
+    rc->bad = 1;
+  }
   // A shared region's page is writable wherever it is mapped, by design.
   struct vma *r = vma_find(rc->vm, va);
   for (uint64 i = 0; i < npages && !rc->bad; i++) {

@@ -215,9 +215,9 @@ one_page_per_block_prevents_large_blocks(void **state)
 }
 
 // A large block whose pages are shared in part (as after a megapage was
-// split and some small pages were shared): kfree_large frees the pages it
-// held alone one by one, and the block is whole again once the last
-// shared page goes.
+// demoted, its count split into each page's, and some small pages were
+// shared): kfree_large frees the pages it held alone one by one, and the
+// block is whole again once the last shared page goes.
 static void
 kfree_large_of_partly_shared_block(void **state)
 {
@@ -226,6 +226,7 @@ kfree_large_of_partly_shared_block(void **state)
   blocks_now(b0);
   uint64 before = kfreecount();
   uchar *blk = kalloc_large();
+  kref_split_large((uint64)blk);
   kref_inc((uint64)blk + 5 * PGSIZE);
   kref_inc((uint64)blk + 300 * PGSIZE);
   kfree_large(blk);
@@ -287,6 +288,78 @@ loose_pages_merge_for_large_blocks(void **state)
   free(pages);
 }
 
+// kalloc_large's block is held whole: one count for all its pages, which
+// each page's count reads. Another large mapping of it takes one count
+// (kref_inc_large), kfree_large gives one back, and the last frees the
+// block whole. A page of it is no single page: kfree or kref_inc of one
+// is a caller's mistake, and changes nothing.
+static void
+large_block_is_held_whole(void **state)
+{
+  (void)state;
+  uint64 b0[MEMSTAT_ORDERS], b[MEMSTAT_ORDERS];
+  blocks_now(b0);
+  uint64 before = kfreecount();
+  uchar *blk = kalloc_large();
+  assert_int_equal(kref_whole((uint64)blk), 1);
+  kref_inc_large((uint64)blk);
+  kref_inc_large((uint64)blk);
+  assert_int_equal(kref_whole((uint64)blk), 3);
+  for (int i = 0; i < LARGE_PAGES; i++)
+    assert_int_equal(kref_get((uint64)blk + i * PGSIZE), 3);
+  expect_panic(kfree(blk + 7 * PGSIZE), "held whole");
+  expect_panic(kref_inc((uint64)blk), "held whole");
+  expect_panic(kref_inc_large((uint64)blk + PGSIZE), "not a large block");
+  assert_int_equal(kref_get((uint64)blk + 7 * PGSIZE), 3);
+  kfree_large(blk);
+  kfree_large(blk);
+  assert_int_equal(kref_whole((uint64)blk), 1);
+  assert_int_equal(kfreecount(), before - LARGE_PAGES);
+  kfree_large(blk);
+  assert_int_equal(kfreecount(), before);
+  assert_int_equal(kref_whole((uint64)blk), 0);
+  assert_int_equal(kref_get((uint64)blk + 7 * PGSIZE), 0);
+  blocks_now(b);
+  assert_memory_equal(b, b0, sizeof(b0));
+}
+
+// Split, the block's count becomes each page's own (for a demotion, whose
+// small PTEs own a reference each); a large mapping of a split block
+// takes and gives back one on each page. Joined again once one mapping
+// holds every page alone, it is one count again.
+static void
+split_and_join_large_block(void **state)
+{
+  (void)state;
+  uint64 before = kfreecount();
+  uchar *blk = kalloc_large();
+  kref_inc_large((uint64)blk);   // two large mappings
+  kref_split_large((uint64)blk);
+  assert_int_equal(kref_whole((uint64)blk), 0);
+  for (int i = 0; i < LARGE_PAGES; i++)
+    assert_int_equal(kref_get((uint64)blk + i * PGSIZE), 2);
+  kref_split_large((uint64)blk);   // split already: nothing changes
+  assert_int_equal(kref_get((uint64)blk + 100 * PGSIZE), 2);
+  kref_inc_large((uint64)blk);   // a third, page by page
+  kref_inc((uint64)blk + 9 * PGSIZE);   // a small PTE's, as after a demotion
+  assert_int_equal(kref_get((uint64)blk + 8 * PGSIZE), 3);
+  assert_int_equal(kref_get((uint64)blk + 9 * PGSIZE), 4);
+  kfree_large(blk);
+  kfree_large(blk);
+  assert_int_equal(kref_get((uint64)blk + 9 * PGSIZE), 2);
+  expect_panic(kref_join_large((uint64)blk), "other owners");
+  assert_int_equal(kref_get((uint64)blk + 9 * PGSIZE), 2);
+  assert_int_equal(kref_whole((uint64)blk), 0);
+  kfree(blk + 9 * PGSIZE);
+  assert_int_equal(kfreecount(), before - LARGE_PAGES);
+  kref_join_large((uint64)blk);
+  assert_int_equal(kref_whole((uint64)blk), 1);
+  assert_int_equal(kref_get((uint64)blk + 9 * PGSIZE), 1);
+  expect_panic(kref_join_large((uint64)blk), "held whole already");
+  kfree_large(blk);
+  assert_int_equal(kfreecount(), before);
+}
+
 // kfree_large takes only an aligned block of pages in use.
 static void
 kfree_large_of_bad_block_panics(void **state)
@@ -330,6 +403,8 @@ run_buddy_tests(int *ntests)
     UNIT_TEST_BIG(freed_page_is_reused_first),
     UNIT_TEST_BIG(loose_pages_merge_for_large_blocks),
     UNIT_TEST_BIG(kfree_large_of_bad_block_panics),
+    UNIT_TEST_BIG(large_block_is_held_whole),
+    UNIT_TEST_BIG(split_and_join_large_block),
     UNIT_TEST(no_large_block_in_small_ram),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);

@@ -188,9 +188,11 @@ mappages_large_out_of_memory(void **state)
 }
 
 // Demotion: the same 512 pages with the same bits, now in a last-level
-// table; one page more in use (the table), no reference count changed,
-// the data in place. Then the small pages go one by one, as partial
-// unmapping will free them, and the block is whole again afterwards.
+// table; one page more in use (the table), the data in place. It changes
+// no reference count: kernel/mm splits the block's count into its pages'
+// first (lp_demote), as here. Then the small pages go one by one, as
+// partial unmapping will free them, and the block is whole again
+// afterwards.
 static void
 demote_splits_into_small_pages(void **state)
 {
@@ -206,6 +208,7 @@ demote_splits_into_small_pages(void **state)
       blk[i * PGSIZE + 1] = (uchar)i;
     pagetable_t l1 = (pagetable_t)PTE2PA(pt[PX(2, VA)]);
     pte_t large = l1[PX(1, VA)];
+    kref_split_large((uint64)blk);
     assert_int_equal(pagetable_demote(pt, VA + 77 * PGSIZE + 5, 0), 0);
     assert_int_equal(pagetable_pages(pt), 3);
     assert_int_equal(kfreecount(), before - LARGE_PAGES - 3);
@@ -248,6 +251,7 @@ demote_out_of_memory_and_misuse(void **state)
   assert_int_equal(pagetable_demote(pt, VA, 0), -1);
   assert_int_equal(l1[PX(1, VA)], large);
   expect_panic(pagetable_demote(pt, VA + MB2, table), "no large page");
+  kref_split_large((uint64)blk);
   assert_int_equal(pagetable_demote(pt, VA, table), 0);
   assert_int_equal(walk(pt, VA, 0), table + PX(0, VA));
   machine_unexhaust();

@@ -5,10 +5,11 @@
 #include "lpvm.h"
 
 // fork shares a large page copy-on-write with one PTE each and one more
-// reference on each of its pages. A store by the child demotes its copy
-// and copies the one page; the parent's store then demotes its own (the
-// other pages are still shared); once the child is gone, a store to the
-// parent's other large page makes it writable as it is.
+// count on its block, held whole. A store by the child demotes its copy
+// (the block's count split into its pages') and copies the one page; the
+// parent's store then demotes its own (the other pages are still shared);
+// once the child is gone, a store to the parent's other large page makes
+// it writable as it is.
 static void
 fork_shares_large_pages(void **state)
 {
@@ -26,6 +27,7 @@ fork_shares_large_pages(void **state)
   assert_int_equal(flags_at(&child, MB2) & (VM_W | VM_COW), VM_COW);
   assert_int_equal(flags_at(&parent, MB2) & (VM_W | VM_COW), VM_COW);
   assert_int_equal(refs_at(&parent, MB2 + 9 * PGSIZE), 2);
+  assert_int_equal(kref_whole(pte_pa(*walk_leaf(parent.pagetable, MB2, &(uint64){ 0 }))), 2);
   check_refs2(&parent, &child);
 
   store(&child, MB2 + 9 * PGSIZE, 9);
@@ -203,6 +205,137 @@ mmap_aligns_anonymous(void **state)
   assert_int_equal(kfreecount(), start);
 }
 
+// The block of a large page's mapping, and its count held whole (0: split).
+static uint64
+block_at(struct vmspace *vm, uint64 va)
+{
+  uint64 size;
+  pte_t *pte = walk_leaf(vm->pagetable, va, &size);
+  assert_non_null(pte);
+  assert_int_equal(size, MB2);
+  return pte_pa(*pte);
+}
+
+// Sharing a large page costs one count on its block, however many
+// processes share it: fork takes one, and exit or exec (vm_dropfiles,
+// uvmfree) gives it back, no page's own count touched. Memory is
+// accounted exactly: each fork costs the child's tables, nothing more.
+static void
+fork_counts_a_block_once(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace p, a, b;
+  vm_new(&p);
+  eager_heap(&p, 0, 3 * MB2);
+  store_range(&p, 0, 3 * MB2, 5);
+  uint64 blk = block_at(&p, MB2);
+  uint64 before = kfreecount();
+  vm_new(&a);
+  vm_new(&b);
+  assert_int_equal(uvmcopy(&p, &a), 0);
+  assert_int_equal(uvmcopy(&a, &b), 0);   // a grandchild, from the child
+  assert_int_equal(kfreecount(), before - 4);   // the children's two tables each
+  for (uint64 va = 0; va < 3 * MB2; va += MB2)
+    assert_int_equal(kref_whole(block_at(&p, va)), 3);
+  assert_int_equal(kref_get(blk + 300 * PGSIZE), 3);
+  struct vmspace *vms[] = { &p, &a, &b };
+  assert_refs(vms, 3);
+  vm_dropfiles(&a);
+  uvmfree(&a);
+  assert_int_equal(kref_whole(blk), 2);
+  assert_holds(&b, 0, 3 * MB2, 5);
+  vm_dropfiles(&b);
+  uvmfree(&b);
+  assert_int_equal(kref_whole(blk), 1);
+  assert_int_equal(kfreecount(), before);
+  check_refs(&p);
+  uvmfree(&p);
+  assert_int_equal(kfreecount(), start);
+  assert_int_equal(kref_whole(blk), 0);
+}
+
+// A store demotes the writer's mapping of a block others share: the
+// block's count becomes each page's (every small PTE owns one), so each
+// page counts every mapping of it, large or small, and the other
+// mappings' large pages hold one on each page from then on: a fork of
+// one of them, its exit, its own demotion all count page by page.
+static void
+demoting_a_shared_block_counts_each_page(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace p, a, b;
+  vm_new(&p);
+  eager_heap(&p, 0, 2 * MB2);
+  store_range(&p, 0, 2 * MB2, 6);
+  uint64 blk = block_at(&p, 0);
+  vm_new(&a);
+  assert_int_equal(uvmcopy(&p, &a), 0);
+  store(&a, 4 * PGSIZE, 7);   // a's large page demoted, page 4 copied
+  assert_int_equal(leaf_size(&a, 0), PGSIZE);
+  assert_int_equal(kref_whole(blk), 0);
+  assert_int_equal(kref_get(blk + 4 * PGSIZE), 1);     // p's large page
+  assert_int_equal(kref_get(blk + 5 * PGSIZE), 2);     // and a's small PTE
+  assert_int_equal(kref_whole(block_at(&p, MB2)), 2);  // the other block: whole
+  check_refs2(&p, &a);
+  vm_new(&b);
+  assert_int_equal(uvmcopy(&p, &b), 0);   // one more on each page
+  assert_int_equal(kref_get(blk + 4 * PGSIZE), 2);
+  assert_int_equal(kref_get(blk + 5 * PGSIZE), 3);
+  struct vmspace *vms[] = { &p, &a, &b };
+  assert_refs(vms, 3);
+  uvmfree(&p);   // its large page lets go of each page
+  assert_int_equal(kref_get(blk + 4 * PGSIZE), 1);
+  assert_int_equal(kref_get(blk + 5 * PGSIZE), 2);
+  store(&b, 5 * PGSIZE, 8);   // b's large page demoted too: a still maps pages
+  assert_int_equal(leaf_size(&b, 0), PGSIZE);
+  assert_int_equal(kref_get(blk + 5 * PGSIZE), 1);
+  assert_holds(&a, 5 * PGSIZE, MB2, 6);
+  assert_true(holds(&a, 4 * PGSIZE, 7));
+  assert_true(holds(&b, 4 * PGSIZE, 6));
+  assert_true(holds(&b, 5 * PGSIZE, 8));
+  check_refs2(&a, &b);
+  uvmfree(&a);
+  uvmfree(&b);
+  assert_int_equal(kfreecount(), start);
+}
+
+// A split block that one large page holds alone again (the sharers have
+// gone) is held whole again at its next store, which makes it writable
+// without a copy; the next fork shares it with one count again.
+static void
+private_again_is_held_whole_again(void **state)
+{
+  (void)state;
+  uint64 start = kfreecount();
+  struct vmspace p, a;
+  vm_new(&p);
+  eager_heap(&p, 0, MB2);
+  store_range(&p, 0, MB2, 3);
+  uint64 blk = block_at(&p, 0);
+  vm_new(&a);
+  assert_int_equal(uvmcopy(&p, &a), 0);
+  store(&a, 10 * PGSIZE, 4);   // split
+  assert_int_equal(kref_whole(blk), 0);
+  vm_dropfiles(&a);
+  uvmfree(&a);
+  uint64 nfree = kfreecount(), copies = vmstat.cow_copy;
+  store(&p, 11 * PGSIZE, 5);
+  assert_int_equal(kfreecount(), nfree);
+  assert_int_equal(vmstat.cow_copy, copies);
+  assert_int_equal(block_at(&p, 0), blk);
+  assert_int_equal(flags_at(&p, 0) & (VM_W | VM_COW), VM_W);
+  assert_int_equal(kref_whole(blk), 1);
+  vm_new(&a);
+  assert_int_equal(uvmcopy(&p, &a), 0);
+  assert_int_equal(kref_whole(blk), 2);
+  check_refs2(&p, &a);
+  uvmfree(&a);
+  uvmfree(&p);
+  assert_int_equal(kfreecount(), start);
+}
+
 int
 run_lpfork_tests(int *ntests)
 {
@@ -212,6 +345,9 @@ run_lpfork_tests(int *ntests)
     UNIT_TEST_BIG(copying_fork_keeps_prot_none_large),
     UNIT_TEST_BIG(copies_into_large_pages),
     UNIT_TEST_BIG(mmap_aligns_anonymous),
+    UNIT_TEST_BIG(fork_counts_a_block_once),
+    UNIT_TEST_BIG(demoting_a_shared_block_counts_each_page),
+    UNIT_TEST_BIG(private_again_is_held_whole_again),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("lpfork", tests, NULL, NULL);

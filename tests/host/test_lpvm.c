@@ -65,13 +65,16 @@ static void *pinned[RAM_MAX_PAGES / LARGE_PAGES];
 static int npinned;
 
 // Leave no 2 MiB block free: take every block and give back all its
-// pages but the first. unfragment gives those back too.
+// pages but the first (its count split into each page's first, as a
+// demotion does). unfragment gives those back too.
 void
 fragment(void)
 {
   npinned = 0;
   for (void *b; (b = kalloc_large()) != 0;)
     pinned[npinned++] = b;
+  for (int i = 0; i < npinned; i++)
+    kref_split_large((uint64)pinned[i]);
   for (int i = 0; i < npinned; i++)
     for (int k = 1; k < LARGE_PAGES; k++)
       kfree((uchar *)pinned[i] + (uint64)k * PGSIZE);
