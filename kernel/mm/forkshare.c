@@ -25,9 +25,12 @@
 // for its parent's tables, and the parent takes them back without a copy.
 //
 // Only spans of private memory are shared: a span that a shared mapping
-// touches, or that holds the trap frame, is copied PTE by PTE as before,
-// and so is one mapped by a large page. A shared mapping that appears
-// later in a marked span first makes the span's ends its own (vm_map).
+// touches, or that holds the trap frame, is copied PTE by PTE as before.
+// A span mapped by a large page has no table: the large page itself is
+// shared copy-on-write, one PTE in each process and one more count on its
+// block (kref.c), as lp_copy would, in the same pass. A shared mapping
+// that appears later in a marked span first makes the span's ends its own
+// (vm_map).
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
@@ -152,11 +155,11 @@ shared_one(pte_t *table)
 }
 
 // Fork's step at va, in a private range of old that is being given to new
-// up to end: share the tables of as many spans from va's as it can, and
-// set *next to where the caller goes on. *next == va means that va's span
-// is to be copied PTE by PTE, as without sharing (a large page, a shared
-// region or the trap frame there; sharing off); old's table there is then
-// old's own. Returns 0, or -1 when memory ran out.
+// up to end: share the tables (and large pages) of as many spans from
+// va's as it can, and set *next to where the caller goes on. *next == va
+// means that va's span is to be copied PTE by PTE, as without sharing (a
+// shared region or the trap frame there; sharing off); old's table there
+// is then old's own. Returns 0, or -1 when memory ran out.
 int
 ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va, uint64 end, uint64 *next)
 {
@@ -164,7 +167,8 @@ ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va, uint64 end, ui
   if (vm_forkshare && vm_cow) {
     uint64 limit = private_limit(old, va, end);
     if (limit > span_base(va)) {
-      if (span_share(old->pagetable, new->pagetable, span_base(va), limit, shared_one, next) != 0)
+      if (span_share(old->pagetable, new->pagetable, span_base(va), limit, shared_one,
+                     kref_inc_large, next) != 0)
         return -1;
       if (*next > va)
         return 0;

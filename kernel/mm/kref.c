@@ -83,14 +83,14 @@ kref_put(uint64 pa)
   return 0;
 }
 
-// The count of the large block at pa (aligned, managed).
+// The count of the large block at pa (aligned, all of it managed).
 static int *
 whole_of(uint64 pa)
 {
   if (pa % LARGE_PGSIZE != 0)
     panic("kref: not a large block");
-  page_of(pa);
-  page_of(pa + LARGE_PGSIZE - PGSIZE);   // the whole block is managed
+  if (pa < mem.base || pa + LARGE_PGSIZE > mem.end)
+    panic("kalloc: not a managed page");
   return &mem.whole[(pa - mem.wbase) / LARGE_PGSIZE];
 }
 

@@ -160,23 +160,19 @@ fail:
   return 0;
 }
 
-// Unmap the large page that maps va, if one does, for uvmunmap, which is
-// removing [va, end): it must hold the large page whole (the callers
-// split at unaligned cuts first). With do_free its pages lose their
-// reference. Returns 1 if a large page was there, else 0.
-int
-lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free)
+// Unmap the large page whose PTE is pte (span_kind found it) at va, for
+// uvmunmap, which is removing [va, end): it must hold the large page
+// whole (the callers split at unaligned cuts first). With do_free the
+// block loses the mapping's reference.
+void
+lp_unmap(pte_t *pte, uint64 va, uint64 end, int do_free)
 {
-  pte_t *pte = large_at(pt, va);
-  if (pte == 0)
-    return 0;
   if (va % LARGE_PGSIZE != 0 || end - va < LARGE_PGSIZE)
     panic("uvmunmap: part of a large page");
   uint64 pa = pte_pa(*pte);
   *pte = 0;
   if (do_free)
     kfree_large(P2V(pa));
-  return 1;
 }
 
 // Demote the large page that maps va in pt into a new last-level table

@@ -140,7 +140,7 @@ uint64 uvmalloc_large(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot);
 uint64 lp_align(struct inode *ip, uint64 len);
 pte_t *lp_walk(pagetable_t pt, uint64 va, uint64 *size);
 uint64 lp_leaf_pa(pte_t pte, uint64 size, uint64 va);
-int lp_unmap(pagetable_t pt, uint64 va, uint64 end, int do_free);
+void lp_unmap(pte_t *pte, uint64 va, uint64 end, int do_free);
 int lp_demote(pagetable_t pt, uint64 va, void *table);
 int lp_split(struct vmspace *vm, uint64 at);
 int lp_cut_edges(struct vmspace *vm, uint64 from, uint64 to);

@@ -61,7 +61,7 @@ uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
     switch (span_kind(pt, a, &table)) {
     case SPAN_TABLE: pte = &table[(a % PT_LEAF_SPAN) / PGSIZE]; break;
     case SPAN_SHARED: ptshare_unmap(pt, a, stop); break;
-    case SPAN_LARGE: lp_unmap(pt, a, end, do_free); break;
+    case SPAN_LARGE: lp_unmap(table, a, end, do_free); break;
     case SPAN_NONE:   // skip the empty spans after it, all at once
       if (stop < end && stop % PT_LEAF_SPAN == 0)
         stop = span_next(pt, stop, end & ~((uint64)PT_LEAF_SPAN - 1));

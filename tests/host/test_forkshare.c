@@ -250,6 +250,58 @@ switch_and_visit(void **state)
   vm_end(&c);
 }
 
+// A large page between shared tables is shared in the same pass as they
+// are (span_share): one entry in each process, read-only and
+// copy-on-write, and one more count on its block. A store by either side
+// demotes its own mapping (the block's count split into its pages') and
+// copies one page; the last one left holds the block whole again at its
+// next store, without a copy.
+static void
+large_page_between_shared_tables(void **state)
+{
+  (void)state;
+  vm_forkshare = 1;
+  struct vmspace p, c;
+  vm_new(&p);
+  p.heapbase = PGSIZE;
+  p.sz = uvmalloc_large(&p, PGSIZE, 2 * SPAN + 10 * PGSIZE, RW);
+  assert_int_equal(p.sz, 2 * SPAN + 10 * PGSIZE);
+  assert_int_equal(kind_at(&p, 0), SPAN_TABLE);
+  assert_int_equal(kind_at(&p, SPAN), SPAN_LARGE);
+  assert_int_equal(kind_at(&p, 2 * SPAN), SPAN_TABLE);
+  store(&p, SPAN + 7 * PGSIZE, 77);
+  pte_t *leaf;
+  span_kind(p.pagetable, SPAN, &leaf);
+  uint64 blk = pte_pa(*leaf);
+  fork_into(&p, &c);
+  assert_int_equal(kind_at(&c, 0), SPAN_SHARED);
+  assert_int_equal(kind_at(&c, SPAN), SPAN_LARGE);
+  assert_int_equal(kind_at(&c, 2 * SPAN), SPAN_SHARED);
+  assert_int_equal(vmstat.pt_shared, 2);
+  assert_int_equal(kref_whole(blk), 2);
+  assert_int_equal(flags_at(&p, SPAN), VM_R | VM_U | VM_COW);
+  assert_int_equal(flags_at(&c, SPAN), VM_R | VM_U | VM_COW);
+  check_refs(&p, &c, 0);
+
+  store(&c, SPAN + 7 * PGSIZE, 78);
+  assert_int_equal(kind_at(&c, SPAN), SPAN_TABLE);
+  assert_int_equal(kref_whole(blk), 0);
+  assert_int_equal(kref_get(blk + 7 * PGSIZE), 1);
+  assert_int_equal(kref_get(blk + 8 * PGSIZE), 2);
+  assert_int_equal(load(&p, SPAN + 7 * PGSIZE), 77);
+  assert_int_equal(load(&c, SPAN + 7 * PGSIZE), 78);
+  check_refs(&p, &c, 0);
+  vm_end(&c);
+  check_refs(&p, 0, 0);
+  uint64 nfree = kfreecount();
+  store(&p, SPAN + 9 * PGSIZE, 99);
+  assert_int_equal(kfreecount(), nfree);
+  assert_int_equal(kref_whole(blk), 1);
+  assert_int_equal(flags_at(&p, SPAN), VM_R | VM_W | VM_U);
+  check_refs(&p, 0, 0);
+  vm_end(&p);
+}
+
 int
 run_forkshare_tests(int *ntests)
 {
@@ -260,6 +312,7 @@ run_forkshare_tests(int *ntests)
     UNIT_TEST_BIG(parent_exits_first),
     UNIT_TEST(nested_fork_shares_shared_table),
     UNIT_TEST(switch_and_visit),
+    UNIT_TEST_BIG(large_page_between_shared_tables),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("forkshare", tests, NULL, NULL);

@@ -327,15 +327,15 @@ shared_table_mark(void **state)
 
   uint64 next;
   noted_n = 0;
-  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, &next), 0);
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, 0, &next), 0);
   assert_int_equal(next, 4 * MB2);
   assert_int_equal(noted_n, 1);   // span 1 only: the others map nothing
   assert_ptr_equal(noted[0], table);
-  assert_int_equal(span_share(a, b, MB2, 2 * MB2, note_table, &next), 0);
+  assert_int_equal(span_share(a, b, MB2, 2 * MB2, note_table, 0, &next), 0);
   assert_int_equal(noted_n, 1);   // b has that very mark already
-  assert_int_equal(span_share(a, b, GB1, 2 * GB1, note_table, &next), 0);
+  assert_int_equal(span_share(a, b, GB1, 2 * GB1, note_table, 0, &next), 0);
   assert_int_equal(next, 2 * GB1);   // no level-1 table there: nothing
-  expect_panic(span_share(a, b, PGSIZE, MB2, note_table, &next), "bad range");
+  expect_panic(span_share(a, b, PGSIZE, MB2, note_table, 0, &next), "bad range");
   pagetable_t l1 = (pagetable_t)PTE2PA(b[0]);
   assert_int_equal(l1[1] & (PTE_V | PTE_SHTABLE), PTE_SHTABLE);
   assert_int_equal(PTE2PA(l1[1]), (uint64)table);
@@ -371,6 +371,68 @@ shared_table_mark(void **state)
   pagetable_free(b);
 }
 
+static uint64 noted_large[4];   // blocks span_share reported
+static int noted_large_n;
+
+static void
+note_large(uint64 pa)
+{
+  noted_large[noted_large_n++ % 4] = pa;
+}
+
+// span_share gives the child a large page of the parent's as it is, made
+// read-only and copy-on-write in both where it was writable, and reports
+// its block (kernel/mm counts the new mapping); once, however many times
+// it is asked. Without a function for large pages it stops before one.
+static void
+span_share_of_large_pages(void **state)
+{
+  (void)state;
+  pagetable_t a = pagetable_new(), b = pagetable_new();
+  uchar *page = kalloc();
+  *walk(a, 0, 1) = pte_make((uint64)page, VM_R | VM_W | VM_U);
+  uint64 w = 3 * MB2, r = 5 * MB2;   // a writable and a read-only large page (not RAM)
+  assert_int_equal(mappages_large(a, MB2, w, VM_R | VM_W | VM_U), 0);
+  assert_int_equal(mappages_large(a, 2 * MB2, r, VM_R | VM_X | VM_U), 0);
+  uint64 next;
+  noted_n = noted_large_n = 0;
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, 0, &next), 0);
+  assert_int_equal(next, MB2);   // stopped before the large page
+  assert_int_equal(noted_n, 1);
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, note_large, &next), 0);
+  assert_int_equal(next, 4 * MB2);
+  assert_int_equal(noted_n, 1);   // the table was shared already
+  assert_int_equal(noted_large_n, 2);
+  assert_int_equal(noted_large[0], w);
+  assert_int_equal(noted_large[1], r);
+  uint64 size;
+  for (int i = 0; i < 2; i++) {
+    pagetable_t pt = i ? b : a;
+    pte_t *l = walk_leaf(pt, MB2 + 5 * PGSIZE, &size);
+    assert_int_equal(size, MB2);
+    assert_int_equal(pte_pa(*l), w);
+    assert_int_equal(pte_flags(*l), VM_R | VM_U | VM_COW);
+    l = walk_leaf(pt, 2 * MB2, &size);
+    assert_int_equal(pte_pa(*l), r);
+    assert_int_equal(pte_flags(*l), VM_R | VM_X | VM_U);
+  }
+  assert_int_equal(span_share(a, b, MB2, 3 * MB2, note_table, note_large, &next), 0);
+  assert_int_equal(noted_large_n, 2);   // b has those very large pages already
+  for (int i = 0; i < 2; i++) {
+    pagetable_t pt = i ? b : a;
+    *walk_leaf(pt, MB2, &size) = 0;
+    *walk_leaf(pt, 2 * MB2, &size) = 0;
+  }
+  span_clear(b, 0, MB2, note_table);
+  span_own(a, 0, noted[0]);
+  *walk(a, 0, 0) = 0;
+  kfree(page);
+  pagetable_prune(a, 0, MAXVA);
+  pagetable_prune(b, 0, MAXVA);
+  pagetable_free(a);
+  pagetable_free(b);
+}
+
 int
 run_pagetable_tests(int *ntests)
 {
@@ -386,6 +448,7 @@ run_pagetable_tests(int *ntests)
     UNIT_TEST(pagetable_prune_frees_only_empty_tables),
     UNIT_TEST(pagetable_visit_reports_depth_first),
     UNIT_TEST(shared_table_mark),
+    UNIT_TEST(span_share_of_large_pages),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("pagetable", tests, NULL, NULL);

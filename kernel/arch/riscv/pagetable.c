@@ -336,8 +336,10 @@ span_kind(pagetable_t pagetable, uint64 va, pte_t **table)
   pte_t *e = span_entry(pagetable, va, 0);
   if (e == 0 || *e == 0)
     return SPAN_NONE;
-  if ((*e & PTE_V) && (*e & PTE_RWX))
+  if ((*e & PTE_V) && (*e & PTE_RWX)) {
+    *table = e;   // the large page's own PTE
     return SPAN_LARGE;
+  }
   if (!(*e & PTE_V) && !shtable(*e))
     panic("span_kind: bad level-1 entry");
   *table = (pte_t *)P2V(PTE2PA(*e));
@@ -373,7 +375,7 @@ span_next(pagetable_t pagetable, uint64 va, uint64 end)
 // through every span of a big parent.
 int
 span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
-           void (*fn)(pte_t *table), uint64 *next)
+           void (*fn)(pte_t *table), void (*large)(uint64 pa), uint64 *next)
 {
   if (va % PT_LEAF_SPAN != 0 || end > MAXVA)
     panic("span_share: bad range");
@@ -382,7 +384,7 @@ span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
   for (*next = stop; e && va < stop; va += PT_LEAF_SPAN, e++, c = c ? c + 1 : 0) {
     if (*e == 0)
       continue;
-    if (*e & PTE_RWX) {
+    if ((*e & PTE_RWX) && large == 0) {
       *next = va;   // a large page: the caller's
       return 0;
     }
@@ -392,14 +394,20 @@ span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
       *next = va;
       return -1;
     }
-    pte_t mark = PA2PTE(PTE2PA(*e)) | PTE_SHTABLE;
-    if (*c == mark)
+    // A table's entry becomes its mark; a large page, copy-on-write
+    // where it was writable.
+    pte_t share = (*e & PTE_RWX) ? (*e & PTE_W ? (*e & ~PTE_W) | PTE_COW : *e)
+                                 : PA2PTE(PTE2PA(*e)) | PTE_SHTABLE;
+    if (*c == share)
       continue;   // shared already, for another range in the same span
     if (*c != 0)
       panic("span_share: the child maps the span");
-    *e = mark;
-    *c = mark;
-    fn((pte_t *)P2V(PTE2PA(mark)));
+    *e = share;
+    *c = share;
+    if (share & PTE_RWX)
+      large(PTE2PA(share));
+    else
+      fn((pte_t *)P2V(PTE2PA(share)));
   }
   return 0;
 }
