@@ -143,18 +143,18 @@ enum span_kind {
 int span_kind(pagetable_t pagetable, uint64 va, pte_t **table);
 // Share with child the last-level tables of pagetable's spans from va
 // (span-aligned) to end, as far as va's level-1 table goes: each span
-// with a table or a mark gets the mark in both, and fn is called with
-// each table newly shared (the caller counts the new sharer). A span
-// mapped by a large page gets it in both, made read-only and VM_COW
-// where it was writable, and large is called with its block (the caller
-// counts the new mapping); with large 0, it stops before such a span
-// (the caller's). Spans with nothing are passed over; so are spans child
-// has that very mark or large page for already. Sets *next to where it
-// stopped; returns 0, or -1 when child's upper table cannot be allocated
-// (the spans before *next are shared). A span child maps otherwise is a
-// caller's mistake (panic).
+// with a table or a mark gets the mark in both, and fn is called with the
+// physical address of each table newly shared (the caller counts the new
+// sharer). A span mapped by a large page gets it in both, made read-only
+// and VM_COW where it was writable, and large is called with its block
+// (the caller counts the new mapping); with large 0, it stops before such
+// a span (the caller's). Spans with nothing are passed over; so are spans
+// child has that very mark or large page for already. Sets *next to where
+// it stopped; returns the number of tables newly shared, or -1 when
+// child's upper table cannot be allocated (the spans before *next are
+// shared). A span child maps otherwise is a caller's mistake (panic).
 int span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
-               void (*fn)(pte_t *table), void (*large)(uint64 pa), uint64 *next);
+               void (*fn)(uint64 pa), void (*large)(uint64 pa), uint64 *next);
 // The first span from va (span-aligned) to end that maps something (any
 // kind but SPAN_NONE), or end: for scans that skip empty spans quickly.
 uint64 span_next(pagetable_t pagetable, uint64 va, uint64 end);

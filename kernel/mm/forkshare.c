@@ -146,14 +146,6 @@ private_limit(struct vmspace *old, uint64 va, uint64 end)
   return limit > from ? limit : from;
 }
 
-// A table newly shared: one more sharer.
-static void
-shared_one(pte_t *table)
-{
-  kref_inc(V2P(table));
-  VMSTAT_INC(pt_shared);
-}
-
 // Fork's step at va, in a private range of old that is being given to new
 // up to end: share the tables (and large pages) of as many spans from
 // va's as it can, and set *next to where the caller goes on. *next == va
@@ -167,9 +159,13 @@ ptshare_fork(struct vmspace *old, struct vmspace *new, uint64 va, uint64 end, ui
   if (vm_forkshare && vm_cow) {
     uint64 limit = private_limit(old, va, end);
     if (limit > span_base(va)) {
-      if (span_share(old->pagetable, new->pagetable, span_base(va), limit, shared_one,
-                     kref_inc_large, next) != 0)
+      // Each table newly shared has one more sharer, each large page one
+      // more mapping of its block.
+      int n = span_share(old->pagetable, new->pagetable, span_base(va), limit, kref_inc,
+                         kref_inc_large, next);
+      if (n < 0)
         return -1;
+      __sync_fetch_and_add(&vmstat.pt_shared, n);
       if (*next > va)
         return 0;
       *next = va;

@@ -84,7 +84,7 @@ kref_put(uint64 pa)
 }
 
 // The count of the large block at pa (aligned, all of it managed).
-static int *
+static inline int *
 whole_of(uint64 pa)
 {
   if (pa % LARGE_PGSIZE != 0)
@@ -150,15 +150,18 @@ void
 kref_inc_large(uint64 pa)
 {
   int *w = whole_of(pa);
+  int n = __atomic_load_n(w, __ATOMIC_SEQ_CST);
   for (;;) {
-    int n = whole_now(w);
-    if (n == 0) {
+    if (n == WHOLE_BUSY) {
+      n = whole_now(w);
+    } else if (n == 0) {
       for (int i = 0; i < LARGE_PAGES; i++)
         kref_inc(pa + (uint64)i * PGSIZE);
       return;
+    } else if (__atomic_compare_exchange_n(w, &n, n + 1, 0, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST)) {
+      return;   // (a failed exchange loads the count anew into n)
     }
-    if (__atomic_compare_exchange_n(w, &n, n + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-      return;
   }
 }
 
@@ -171,13 +174,15 @@ int
 kref_put_large(uint64 pa)
 {
   int *w = whole_of(pa);
+  int n = __atomic_load_n(w, __ATOMIC_SEQ_CST);
   for (;;) {
-    int n = whole_now(w);
-    if (n == 0)
+    if (n == WHOLE_BUSY)
+      n = whole_now(w);
+    else if (n == 0)
       return -1;
-    if (n == 1)
+    else if (n == 1)
       return 0;
-    if (__atomic_compare_exchange_n(w, &n, n - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+    else if (__atomic_compare_exchange_n(w, &n, n - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
       return 1;
   }
 }

@@ -306,6 +306,12 @@ note_table(pte_t *table)
   noted[noted_n++ % 4] = table;
 }
 
+static void
+note_shared(uint64 pa)
+{
+  note_table((pte_t *)pa);
+}
+
 // span_*: a shared table's mark is an invalid level-1 entry (V clear,
 // PTE_SHTABLE set) that still names the table. walk without alloc,
 // walk_leaf and pagetable_visit read through it; walk with alloc,
@@ -327,15 +333,15 @@ shared_table_mark(void **state)
 
   uint64 next;
   noted_n = 0;
-  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, 0, &next), 0);
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_shared, 0, &next), 1);
   assert_int_equal(next, 4 * MB2);
   assert_int_equal(noted_n, 1);   // span 1 only: the others map nothing
   assert_ptr_equal(noted[0], table);
-  assert_int_equal(span_share(a, b, MB2, 2 * MB2, note_table, 0, &next), 0);
+  assert_int_equal(span_share(a, b, MB2, 2 * MB2, note_shared, 0, &next), 0);
   assert_int_equal(noted_n, 1);   // b has that very mark already
-  assert_int_equal(span_share(a, b, GB1, 2 * GB1, note_table, 0, &next), 0);
+  assert_int_equal(span_share(a, b, GB1, 2 * GB1, note_shared, 0, &next), 0);
   assert_int_equal(next, 2 * GB1);   // no level-1 table there: nothing
-  expect_panic(span_share(a, b, PGSIZE, MB2, note_table, 0, &next), "bad range");
+  expect_panic(span_share(a, b, PGSIZE, MB2, note_shared, 0, &next), "bad range");
   pagetable_t l1 = (pagetable_t)PTE2PA(b[0]);
   assert_int_equal(l1[1] & (PTE_V | PTE_SHTABLE), PTE_SHTABLE);
   assert_int_equal(PTE2PA(l1[1]), (uint64)table);
@@ -396,10 +402,10 @@ span_share_of_large_pages(void **state)
   assert_int_equal(mappages_large(a, 2 * MB2, r, VM_R | VM_X | VM_U), 0);
   uint64 next;
   noted_n = noted_large_n = 0;
-  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, 0, &next), 0);
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_shared, 0, &next), 1);
   assert_int_equal(next, MB2);   // stopped before the large page
   assert_int_equal(noted_n, 1);
-  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_table, note_large, &next), 0);
+  assert_int_equal(span_share(a, b, 0, 4 * MB2, note_shared, note_large, &next), 0);
   assert_int_equal(next, 4 * MB2);
   assert_int_equal(noted_n, 1);   // the table was shared already
   assert_int_equal(noted_large_n, 2);
@@ -416,7 +422,7 @@ span_share_of_large_pages(void **state)
     assert_int_equal(pte_pa(*l), r);
     assert_int_equal(pte_flags(*l), VM_R | VM_X | VM_U);
   }
-  assert_int_equal(span_share(a, b, MB2, 3 * MB2, note_table, note_large, &next), 0);
+  assert_int_equal(span_share(a, b, MB2, 3 * MB2, note_shared, note_large, &next), 0);
   assert_int_equal(noted_large_n, 2);   // b has those very large pages already
   for (int i = 0; i < 2; i++) {
     pagetable_t pt = i ? b : a;

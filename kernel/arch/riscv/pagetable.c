@@ -375,18 +375,19 @@ span_next(pagetable_t pagetable, uint64 va, uint64 end)
 // through every span of a big parent.
 int
 span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
-           void (*fn)(pte_t *table), void (*large)(uint64 pa), uint64 *next)
+           void (*fn)(uint64 pa), void (*large)(uint64 pa), uint64 *next)
 {
   if (va % PT_LEAF_SPAN != 0 || end > MAXVA)
     panic("span_share: bad range");
   uint64 stop = l1_stop(va, end);
   pte_t *e = span_entry(pagetable, va, 0), *c = 0;
+  int n = 0;
   for (*next = stop; e && va < stop; va += PT_LEAF_SPAN, e++, c = c ? c + 1 : 0) {
     if (*e == 0)
       continue;
     if ((*e & PTE_RWX) && large == 0) {
       *next = va;   // a large page: the caller's
-      return 0;
+      return n;
     }
     if (!(*e & PTE_V) && !shtable(*e))
       panic("span_share: bad level-1 entry");
@@ -404,12 +405,14 @@ span_share(pagetable_t pagetable, pagetable_t child, uint64 va, uint64 end,
       panic("span_share: the child maps the span");
     *e = share;
     *c = share;
-    if (share & PTE_RWX)
+    if (share & PTE_RWX) {
       large(PTE2PA(share));
-    else
-      fn((pte_t *)P2V(PTE2PA(share)));
+    } else {
+      fn(PTE2PA(share));
+      n++;
+    }
   }
-  return 0;
+  return n;
 }
 
 void
