@@ -67,13 +67,12 @@ span_base(uint64 va)
   return va & ~((uint64)PT_LEAF_SPAN - 1);
 }
 
-// Let go of one sharer's reference to the shared table. The last one
-// drops the references its PTEs hold (pages, swap slots) and frees it.
-static void
-table_put(pte_t *table)
+// A shared table's last sharer let go of it: drop the references its PTEs
+// hold (pages, swap slots) and free it. (A call of its own, so that the
+// common case of table_put saves no registers for it.)
+static void __attribute__((noinline))
+table_free(pte_t *table)
 {
-  if (kref_put(V2P(table)))
-    return;
   for (int i = 0; i < NPTE; i++) {
     if (pte_valid(table[i]))
       kfree(P2V(pte_pa(table[i])));
@@ -81,6 +80,15 @@ table_put(pte_t *table)
       swap_free(pte_swap_slot(table[i]));
   }
   kfree(table);
+}
+
+// Let go of one sharer's reference to the shared table. The last one
+// frees it.
+static void
+table_put(pte_t *table)
+{
+  if (kref_put(V2P(table)) == 0)
+    table_free(table);
 }
 
 // Make the table of va's span pt's own if it is shared: taken over by the

@@ -41,6 +41,7 @@
 _Static_assert(NORDERS == MEMSTAT_ORDERS, "memstat's free_blocks has one slot per order");
 
 struct kmem mem;
+struct kpages kpages;
 
 // Put the block of 2^order pages at pa on its free list. Caller holds the
 // lock; the block's pages have no references.
@@ -75,7 +76,7 @@ free_block(uint64 pa, int order)
   while (order < LARGE_ORDER) {
     uint64 size = (uint64)PGSIZE << order;
     uint64 buddy = pa ^ size;
-    if (buddy < mem.base || buddy + size > mem.end || rec(buddy)->ref != FREE_HEAD(order))
+    if (buddy < kpages.base || buddy + size > kpages.end || rec(buddy)->ref != FREE_HEAD(order))
       break;
     unlink_block(P2V(buddy), order);
     pa &= ~size;
@@ -116,11 +117,11 @@ kinit(uint64 start, uint64 end)
   // n records and the block counts, plus the pages they sit in, must fit:
   // solve for the pages.
   uint64 recpages = PGROUNDUP(n * sizeof(struct page) + nblocks * sizeof(int)) / PGSIZE;
-  mem.pages = P2V(start);
-  mem.whole = (int *)(mem.pages + n);
-  mem.base = start + recpages * PGSIZE;
+  kpages.recs = P2V(start);
+  mem.whole = (int *)(kpages.recs + n);
+  kpages.base = start + recpages * PGSIZE;
   mem.npages = n - recpages;
-  mem.end = end;
+  kpages.end = end;
   mem.nfree = 0;
   mem.loose = 0;
   mem.nloose = 0;
@@ -131,12 +132,12 @@ kinit(uint64 start, uint64 end)
     mem.nblocks[k] = 0;
   }
   for (uint64 i = 0; i < mem.npages; i++)
-    mem.pages[i].ref = 0;
+    kpages.recs[i].ref = 0;
   for (uint64 i = 0; i < nblocks; i++)
     mem.whole[i] = 0;
   // From the bottom up, each block as large as alignment and the end allow:
   // no two of them are buddies, so nothing is left to merge.
-  for (uint64 pa = mem.base; pa < end;) {
+  for (uint64 pa = kpages.base; pa < end;) {
     int order = LARGE_ORDER;
     while (pa % ((uint64)PGSIZE << order) != 0 || pa + ((uint64)PGSIZE << order) > end)
       order--;
@@ -304,7 +305,7 @@ void
 kfree(void *page)
 {
   uint64 pa = V2P(page);
-  if (ref_drop(page_of(pa), "kfree: page is already free") > 1)
+  if (ref_drop(kpage(pa), "kfree: page is already free") > 1)
     return;
   rmap_freed(pa);   // no longer a page that may be evicted
   acquire(&mem.lock);
@@ -320,31 +321,30 @@ kfree(void *page)
   release(&mem.lock);
 }
 
-// Let go of a large mapping's reference to the large block at block
-// (aligned to LARGE_PGSIZE, as a megapage mapping holds it). A block held
-// whole goes back whole with its last reference. A split one loses one
-// reference from each page: when that was the last reference of every
-// page, the block goes back whole, under one lock; otherwise the pages
-// that lost their last reference go back one by one.
-void
-kfree_large(void *block)
+// The block at pa, held whole, had its last reference: it goes back.
+// (kfree_large's slow ways are calls of their own, so that dropping one
+// of several references saves no registers for them.)
+static void __attribute__((noinline))
+free_whole(uint64 pa)
 {
-  uint64 pa = V2P(block);
-  int r = kref_put_large(pa);   // checks that pa is a managed large block
-  if (r == 1)
-    return;
-  if (r == 0) {
-    for (int i = 0; i < LARGE_PAGES; i++)
-      rmap_freed(pa + (uint64)i * PGSIZE);   // no longer pages that may be evicted
-    acquire(&mem.lock);
-    for (int i = 0; i < LARGE_PAGES; i++)
-      rec(pa + (uint64)i * PGSIZE)->ref = 0;
-    mem.whole[(pa - mem.wbase) / LARGE_PGSIZE] = 0;
-    mem.nfree += LARGE_PAGES;
-    free_block(pa, LARGE_ORDER);
-    release(&mem.lock);
-    return;
-  }
+  for (int i = 0; i < LARGE_PAGES; i++)
+    rmap_freed(pa + (uint64)i * PGSIZE);   // no longer pages that may be evicted
+  acquire(&mem.lock);
+  for (int i = 0; i < LARGE_PAGES; i++)
+    rec(pa + (uint64)i * PGSIZE)->ref = 0;
+  mem.whole[(pa - mem.wbase) / LARGE_PGSIZE] = 0;
+  mem.nfree += LARGE_PAGES;
+  free_block(pa, LARGE_ORDER);
+  release(&mem.lock);
+}
+
+// The block at pa is split: each page loses one reference. When that was
+// the last reference of every page, the block goes back whole, under one
+// lock; otherwise the pages that lost their last reference go back one
+// by one.
+static void __attribute__((noinline))
+free_split(uint64 pa)
+{
   struct page *pg = rec(pa);
   uint64 last[LARGE_PAGES / 64] = { 0 };  // pages whose last reference went
   int nlast = 0;
@@ -369,6 +369,21 @@ kfree_large(void *block)
         free_block(pa + (uint64)i * PGSIZE, 0);
   }
   release(&mem.lock);
+}
+
+// Let go of a large mapping's reference to the large block at block
+// (aligned to LARGE_PGSIZE, as a megapage mapping holds it): the block's
+// count, or, once it is split, one on each page. A block goes back whole
+// with its last reference.
+void
+kfree_large(void *block)
+{
+  uint64 pa = V2P(block);
+  int r = kref_put_large(pa);   // checks that pa is a managed large block
+  if (r == 0)
+    free_whole(pa);
+  else if (r < 0)
+    free_split(pa);
 }
 
 uint64
@@ -406,7 +421,7 @@ ktotalpages(void)
 struct pageinfo *
 page_info(uint64 pa)
 {
-  return &page_of(pa)->info;
+  return &kpage(pa)->info;
 }
 
 // Pages are numbered 0 .. ktotalpages()-1, in address order: a short name
@@ -414,7 +429,7 @@ page_info(uint64 pa)
 uint32
 page_number(uint64 pa)
 {
-  return (uint32)((uint64)(page_of(pa) - mem.pages));
+  return (uint32)((uint64)(kpage(pa) - kpages.recs));
 }
 
 uint64
@@ -422,5 +437,5 @@ page_addr(uint32 n)
 {
   if (n >= mem.npages)
     panic("page_addr: no such page");
-  return mem.base + (uint64)n * PGSIZE;
+  return kpages.base + (uint64)n * PGSIZE;
 }

@@ -11,16 +11,12 @@
 
 #define NORDERS (LARGE_ORDER + 1)
 
-// ref > 0: in use, with that many references. ref == 0: free, inside a
-// free block or loose. The first page of a free block of order k has
-// FREE_HEAD(k), which is how a freed block tells whether its buddy is free
-// whole (a loose page is not: it is merged when the loose list drains).
-// IN_BLOCK: a page of a large block held whole, whose count is the
-// block's (kref.c).
-struct page {
-  int ref;
-  struct pageinfo info;
-};
+// A record's ref (struct page, mm.h): ref > 0: in use, with that many
+// references. ref == 0: free, inside a free block or loose. The first page
+// of a free block of order k has FREE_HEAD(k), which is how a freed block
+// tells whether its buddy is free whole (a loose page is not: it is merged
+// when the loose list drains). IN_BLOCK: a page of a large block held
+// whole, whose count is the block's (kref.c).
 #define FREE_HEAD(order) (-1 - (order))
 #define IN_BLOCK (-64)
 
@@ -41,10 +37,7 @@ struct kmem {
   struct freepage *loose;          // single pages freed, not merged yet
   uint64 nloose, maxloose;         // pages on it, and its bound
   uint64 nfree;                    // free pages: in blocks, and loose
-  uint64 base;                     // physical address of the first managed page
-  uint64 end;                      // and the end of the last
-  uint64 npages;                   // pages managed
-  struct page *pages;              // one record per managed page
+  uint64 npages;                   // pages managed (kpages: where, and their records)
   uint64 run, run_end;             // page-table pages free in the current run
   int *whole;                      // per aligned large block: references held whole
   uint64 wbase;                    // the first such block's address
@@ -56,20 +49,23 @@ extern struct kmem mem;
 static inline struct page *
 rec(uint64 pa)
 {
-  return &mem.pages[(pa - mem.base) / PGSIZE];
+  return &kpages.recs[(pa - kpages.base) / PGSIZE];
 }
 
-// The record of page pa, checked: for addresses callers hand in.
-static inline struct page *
-page_of(uint64 pa)
+// Drop one reference from pg, atomically; returns how many it had.
+// who names the caller in the panic for a page that is already free.
+// One atomic add, not a compare-and-swap loop: exit drops one for every
+// page of a shared table that it frees.
+static inline int
+ref_drop(struct page *pg, const char *who)
 {
-  if (pa % PGSIZE != 0 || pa < mem.base || pa >= mem.end)
-    panic("kalloc: not a managed page");
-  return rec(pa);
+  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
+  if (old <= 0)
+    kref_bad(pg, old, 1, who);
+  return old;
 }
 
 // kref.c, for kalloc.c
-int ref_drop(struct page *pg, const char *who);
 void kref_hold_whole(uint64 pa);   // a fresh large block: one reference, held whole
 int kref_put_large(uint64 pa);     // 1: dropped; 0: the caller's is the last; -1: split
 

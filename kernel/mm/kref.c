@@ -31,56 +31,11 @@
 // A count was changed by delta on a page that had none (old, the count it
 // had), which is a kernel bug: the change is undone (a free page's count
 // says where it sits in the free lists), then panic.
-static void
-bad_ref(struct page *pg, int old, int delta, const char *why)
+void
+kref_bad(struct page *pg, int old, int delta, const char *why)
 {
   __atomic_fetch_add(&pg->ref, delta, __ATOMIC_SEQ_CST);
   panic(old == IN_BLOCK ? "kref: a page of a large block held whole" : why);
-}
-
-// Drop one reference from pg, atomically; returns how many it had.
-// who names the caller in the panic for a page that is already free.
-// One atomic add, not a compare-and-swap loop: fork and exit drop a
-// reference for every page table they share (forkshare.c).
-int
-ref_drop(struct page *pg, const char *who)
-{
-  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
-  if (old <= 0)
-    bad_ref(pg, old, 1, who);
-  return old;
-}
-
-// One more owner of page pa, which must have one already: only an owner
-// can hand a page on. So the page cannot go meanwhile, and the increment
-// needs no ordering with other memory accesses.
-void
-kref_inc(uint64 pa)
-{
-  struct page *pg = page_of(pa);
-  int old = __atomic_fetch_add(&pg->ref, 1, __ATOMIC_RELAXED);
-  if (old <= 0)
-    bad_ref(pg, old, -1, "kref_inc: page is free");
-}
-
-// Drop one reference to page pa unless it is the last one. Returns 1 when
-// it dropped one, 0 when the caller holds the only reference: the caller
-// then empties the page (a shared page table's PTEs own references of
-// their own) and frees it with kfree. Of two owners letting go at once,
-// exactly one sees 0: each takes one away in one atomic step, and the one
-// that took the last puts it back, its own again (no other owner is left
-// to look at the count meanwhile).
-int
-kref_put(uint64 pa)
-{
-  struct page *pg = page_of(pa);
-  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
-  if (old > 1)
-    return 1;
-  if (old < 1)
-    bad_ref(pg, old, 1, "kref_put: page is free");
-  __atomic_store_n(&pg->ref, 1, __ATOMIC_SEQ_CST);
-  return 0;
 }
 
 // The count of the large block at pa (aligned, all of it managed).
@@ -89,14 +44,15 @@ whole_of(uint64 pa)
 {
   if (pa % LARGE_PGSIZE != 0)
     panic("kref: not a large block");
-  if (pa < mem.base || pa + LARGE_PGSIZE > mem.end)
+  if (pa < kpages.base || pa + LARGE_PGSIZE > kpages.end)
     panic("kalloc: not a managed page");
   return &mem.whole[(pa - mem.wbase) / LARGE_PGSIZE];
 }
 
 // The count at w once no split or join is under way. Not with the
-// allocator's lock held (nobody meets WHOLE_BUSY then).
-static int
+// allocator's lock held (nobody meets WHOLE_BUSY then). A call of its
+// own: the counts' common cases save no registers for its wait.
+static int __attribute__((noinline))
 whole_now(int *w)
 {
   for (;;) {
@@ -113,7 +69,7 @@ whole_now(int *w)
 int
 kref_get(uint64 pa)
 {
-  struct page *pg = page_of(pa);
+  struct page *pg = kpage(pa);
   for (;;) {
     int ref = __atomic_load_n(&pg->ref, __ATOMIC_SEQ_CST);
     if (ref != IN_BLOCK)
@@ -144,25 +100,41 @@ kref_hold_whole(uint64 pa)
   __atomic_store_n(w, 1, __ATOMIC_SEQ_CST);
 }
 
+// kref_inc_large's way for a block that is not held whole, or is being
+// split or joined: a call of its own, so that the common case (fork
+// sharing a large page) saves no registers for it.
+static void __attribute__((noinline))
+inc_large_slowly(uint64 pa, int *w)
+{
+  if (whole_now(w) > 0) {
+    kref_inc_large(pa);
+    return;
+  }
+  for (int i = 0; i < LARGE_PAGES; i++)
+    kref_inc(pa + (uint64)i * PGSIZE);
+}
+
 // One more large mapping of the block at pa, which the caller maps: one
 // count when the block is held whole, else one on each of its pages.
 void
 kref_inc_large(uint64 pa)
 {
   int *w = whole_of(pa);
-  int n = __atomic_load_n(w, __ATOMIC_SEQ_CST);
-  for (;;) {
-    if (n == WHOLE_BUSY) {
-      n = whole_now(w);
-    } else if (n == 0) {
-      for (int i = 0; i < LARGE_PAGES; i++)
-        kref_inc(pa + (uint64)i * PGSIZE);
+  // A first guess at the count, which the exchange checks; a failed
+  // exchange loads the count anew into n.
+  int n = __atomic_load_n(w, __ATOMIC_RELAXED);
+  while (n > 0)
+    if (__atomic_compare_exchange_n(w, &n, n + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
       return;
-    } else if (__atomic_compare_exchange_n(w, &n, n + 1, 0, __ATOMIC_SEQ_CST,
-                                           __ATOMIC_SEQ_CST)) {
-      return;   // (a failed exchange loads the count anew into n)
-    }
-  }
+  inc_large_slowly(pa, w);
+}
+
+// kref_put_large's way when the block is being split or joined: wait,
+// then ask again.
+static int __attribute__((noinline))
+put_large_slowly(uint64 pa, int *w)
+{
+  return whole_now(w) > 0 ? kref_put_large(pa) : -1;
 }
 
 // For kfree_large: drop the reference a large mapping holds on the block
@@ -174,17 +146,17 @@ int
 kref_put_large(uint64 pa)
 {
   int *w = whole_of(pa);
-  int n = __atomic_load_n(w, __ATOMIC_SEQ_CST);
-  for (;;) {
-    if (n == WHOLE_BUSY)
-      n = whole_now(w);
-    else if (n == 0)
-      return -1;
-    else if (n == 1)
-      return 0;
-    else if (__atomic_compare_exchange_n(w, &n, n - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+  // A first guess at the count, which the exchange checks; a failed
+  // exchange loads the count anew into n. A 1 is sure: nobody but the
+  // caller holds the block then, so nobody else changes the count, and
+  // what the last other holder did before letting go is seen (acquire).
+  int n = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+  while (n > 1)
+    if (__atomic_compare_exchange_n(w, &n, n - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
       return 1;
-  }
+  if (n == WHOLE_BUSY)
+    return put_large_slowly(pa, w);
+  return n == 1 ? 0 : -1;   // the caller's is the last, or the block is split
 }
 
 // The block at pa, held whole or not, counts page by page from now on:

@@ -20,9 +20,9 @@ void *kalloc_table(void);               // a zeroed page for a page table, or 0
 void kfree(void *page);                 // drop one reference; free at zero
 void *kalloc_large(void);               // zeroed aligned LARGE_PGSIZE block, or 0
 void kfree_large(void *block);          // drop a large mapping's reference to it
-void kref_inc(uint64 pa);               // one more reference to page pa
 int kref_get(uint64 pa);                // references to page pa
-int kref_put(uint64 pa);                // drop one unless the last: 1, or 0 (kept)
+// kref_inc (one more reference to page pa) and kref_put (drop one unless
+// the last: 1, or 0 and the caller's is kept) are inline, below.
 // Large blocks (kref.c): one count for a block held whole, else its pages'.
 void kref_inc_large(uint64 pa);         // one more large mapping of the block at pa
 int kref_whole(uint64 pa);              // references held on it whole; 0: split
@@ -47,6 +47,64 @@ struct pageinfo {
 struct pageinfo *page_info(uint64 pa);  // pa's record
 uint32 page_number(uint64 pa);          // 0 .. ktotalpages()-1
 uint64 page_addr(uint32 n);             // the page numbered n
+
+// The record of each managed page: its reference count and the owner's
+// pageinfo, one record per page from kpages.base to kpages.end (kalloc.c
+// lays them out at boot). Only kalloc.c and kref.c look inside, but for
+// the two counts below, which are inline: fork and exit change one per
+// page table they share, and copying or letting go of a shared table one
+// per page it maps.
+struct page {
+  int ref;                // references (kref.c says what else it may hold)
+  struct pageinfo info;
+};
+extern struct kpages {
+  struct page *recs;
+  uint64 base, end;
+} kpages;
+// A count changed on a page that had none (old): undo and panic (kref.c).
+void kref_bad(struct page *pg, int old, int delta, const char *why) __attribute__((noreturn));
+
+// The record of page pa, checked: for addresses callers hand in.
+static inline struct page *
+kpage(uint64 pa)
+{
+  if (pa % PGSIZE != 0 || pa < kpages.base || pa >= kpages.end)
+    panic("kalloc: not a managed page");
+  return &kpages.recs[(pa - kpages.base) / PGSIZE];
+}
+
+// One more owner of page pa, which must have one already: only an owner
+// can hand a page on. So the page cannot go meanwhile, and the increment
+// needs no ordering with other memory accesses.
+static inline void
+kref_inc(uint64 pa)
+{
+  struct page *pg = kpage(pa);
+  int old = __atomic_fetch_add(&pg->ref, 1, __ATOMIC_RELAXED);
+  if (old <= 0)
+    kref_bad(pg, old, -1, "kref_inc: page is free");
+}
+
+// Drop one reference to page pa unless it is the last one. Returns 1 when
+// it dropped one, 0 when the caller holds the only reference: the caller
+// then empties the page (a shared page table's PTEs own references of
+// their own) and frees it with kfree. Of two owners letting go at once,
+// exactly one sees 0: each takes one away in one atomic step, and the one
+// that took the last puts it back, its own again (no other owner is left
+// to look at the count meanwhile).
+static inline int
+kref_put(uint64 pa)
+{
+  struct page *pg = kpage(pa);
+  int old = __atomic_fetch_sub(&pg->ref, 1, __ATOMIC_SEQ_CST);
+  if (old > 1)
+    return 1;
+  if (old < 1)
+    kref_bad(pg, old, 1, "kref_put: page is free");
+  __atomic_store_n(&pg->ref, 1, __ATOMIC_SEQ_CST);
+  return 0;
+}
 
 // User memory ends below the trap frame and the trampoline.
 #define USERTOP TRAPFRAME
