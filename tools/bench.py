@@ -91,8 +91,8 @@ BLOCK_CASES = {
 # default kernel's, whose eager heap is large pages (largepage.c).
 FORKSHARE_RUNS = [
     ("fork-small", 1, 2000), ("fork-small-noshare", 1, 2000), ("fork", 1, 2000),
-    ("fork-small", 64, 2000), ("fork-small-noshare", 64, 200), ("fork", 64, 200),
-    ("fork-small", 1024, 1000), ("fork-small-noshare", 1024, 20), ("fork", 1024, 20),
+    ("fork-small", 64, 2000), ("fork-small-noshare", 64, 200), ("fork", 64, 2000),
+    ("fork-small", 1024, 1000), ("fork-small-noshare", 1024, 20), ("fork", 1024, 1000),
 ]
 FORKSHARE_MIBS = (1, 64, 1024)
 FORKSHARE_MEM = "2G"
