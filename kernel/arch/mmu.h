@@ -49,10 +49,12 @@ pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 
 // Large pages. A large page maps an aligned block of LARGE_PGSIZE bytes,
 // as kalloc_large hands them out, with one PTE. Its mapping holds one
-// reference on each of the block's LARGE_PAGES pages (kalloc.c), so
-// demoting it to small pages changes no reference count: each small PTE
-// then holds the reference of its own page. The caller flushes the TLB
-// (tlb_flush) after each of these changes, before relying on it.
+// reference to the block (kernel/mm/kref.c: one count for the whole
+// block, or, once the block is split, one on each of its LARGE_PAGES
+// pages). These functions change no count: before a demotion, kernel/mm
+// splits the block (lp_demote), so that each small PTE then holds the
+// reference of its own page. The caller flushes the TLB (tlb_flush) after
+// each of these changes, before relying on it.
 //
 // The leaf PTE that maps va, small or large, and in *size the bytes it
 // maps (PGSIZE or LARGE_PGSIZE); 0 if nothing maps va. Unlike walk it
@@ -60,8 +62,8 @@ pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 // table's mark as walk does.
 pte_t *walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size);
 // Map the block at physical pa as one large page at va, both aligned to
-// LARGE_PGSIZE, with rights flags; the mapping takes over one reference
-// to each page of the block. A last-level table there whose entries are
+// LARGE_PGSIZE, with rights flags; the mapping takes over a reference to
+// the block (above). A last-level table there whose entries are
 // all zero is freed; one that maps something or holds a swapped-out
 // page's slot, a shared table's mark, or a large page already there, is
 // a caller's mistake (panic). Returns 0, or -1 (nothing
@@ -69,9 +71,10 @@ pte_t *walk_leaf(pagetable_t pagetable, uint64 va, uint64 *size);
 int mappages_large(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 // Split the large page that maps va into LARGE_PAGES small PTEs with the
 // same rights and bits, mapping the same pages, in a new last-level
-// table: table, a page the caller took (every entry is written), or, when
-// table is 0, one kalloc_table gives. Returns 0, or -1 when no page is free for
-// the table (the large page stays). va must be mapped by a large page.
+// table: table, a page the caller took (every entry is written), or,
+// when table is 0, one kalloc_table gives. Returns 0, or -1 when no page
+// is free for the table (the large page stays). va must be mapped by a
+// large page.
 int pagetable_demote(pagetable_t pagetable, uint64 va, pagetable_t table);
 
 // Reading and making leaf PTEs: inline, defined in the architecture's
