@@ -5,9 +5,9 @@
 
 #define RW (VM_R | VM_W)
 
-// A lazily grown heap: only the break moves (as growproc does for
+// A lazily grown heap (unit.h): only the break moves (as growproc does for
 // sbrk(n, lazy)); pages come at the first touch.
-static void
+void
 lazy_heap(struct vmspace *vm, uint64 heapbase, uint64 sz)
 {
   vm->heapbase = heapbase;

@@ -4,15 +4,6 @@
 
 #define RW (VM_R | VM_W)
 
-// A lazily grown heap: only the break moves (as growproc does for
-// sbrk(n, lazy)); pages come at the first touch.
-static void
-lazy_heap(struct vmspace *vm, uint64 heapbase, uint64 sz)
-{
-  vm->heapbase = heapbase;
-  vm->sz = sz;
-}
-
 // Each fault right after the pages the last one handled doubles the
 // window; it never maps past the break (a partial last page counts whole).
 static void

@@ -4,15 +4,6 @@
 
 #define RW (VM_R | VM_W)
 
-// A lazily grown heap: only the break moves (as growproc does for
-// sbrk(n, lazy)); pages come at the first touch.
-static void
-lazy_heap(struct vmspace *vm, uint64 heapbase, uint64 sz)
-{
-  vm->heapbase = heapbase;
-  vm->sz = sz;
-}
-
 // A read of an untouched heap page maps the one shared zero page,
 // read-only and copy-on-write: nothing is allocated, whoever reads.
 static void

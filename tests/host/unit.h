@@ -71,6 +71,8 @@ uint64 aligned_program(uchar *img, uint64 cap, uint64 textsz);
 int run_kalloc_tests(int *ntests);
 int run_pagetable_tests(int *ntests);
 int run_vm_tests(int *ntests);
+// vm's heap grown lazily to [heapbase, sz), as sbrklazy does (test_fault.c).
+void lazy_heap(struct vmspace *vm, uint64 heapbase, uint64 sz);
 int run_fault_tests(int *ntests);
 int run_zeropage_tests(int *ntests);
 int run_faultaround_tests(int *ntests);

@@ -89,13 +89,7 @@ overcommit_together(void)
       exit(0);
     }
   }
-  int bad = 0;
-  for (int k = 0; k < 3; k++) {
-    int status = -5;
-    wait(&status);
-    if (status != 0)
-      bad = status;
-  }
+  int bad = wait_children(3);
   expect(bad == 0, "a process ended with status %d (2, 3: wrong contents in round 1, 2)", bad);
   expect_slots_accounted("after all three exited");
 }
@@ -127,13 +121,7 @@ shared_tables_under_pressure(void)
       exit(check(p, n, 31 + k) >= 0 ? 2 : 0);
     }
   }
-  int bad = 0;
-  for (int k = 0; k < 3; k++) {
-    int status = -5;
-    wait(&status);
-    if (status != 0)
-      bad = status;
-  }
+  int bad = wait_children(3);
   long mine = check(p, n, 30);
   vmconfig(VMCONF_FORKSHARE, share);
   expect(bad == 0, "a child ended with status %d (1: the parent's bytes wrong, 2: its own)",

@@ -20,6 +20,7 @@ void sweep(uint64 npages);
 int have_swap(void);
 long region_resident(int pid, uint64 va);
 void expect_slots_accounted(const char *when);
+int wait_children(int n);
 
 // The tests (basic.c, roundtrip.c, share.c, large.c).
 void swap_counters(void);

@@ -122,3 +122,18 @@ expect_slots_accounted(const char *when)
          "%s: %lu swap slots in use with %lu references, processes hold %lu", when,
          st.swap_used, st.swap_refs, held);
 }
+
+// Wait for n children; the status of the last one that did not end with
+// 0, or 0.
+int
+wait_children(int n)
+{
+  int bad = 0;
+  for (int k = 0; k < n; k++) {
+    int status = -5;
+    wait(&status);
+    if (status != 0)
+      bad = status;
+  }
+  return bad;
+}
