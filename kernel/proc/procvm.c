@@ -133,7 +133,7 @@ visit(struct proc *p, int (*fn)(void *arg, struct vmspace *vm), void *arg)
   if (!tryacquire(&p->lock))
     return 0;
   struct proc *me = myproc();
-  int live = p->vm.pagetable != 0 && p->state != UNUSED && p->state != ZOMBIE;
+  int live = p->vm.pagetable != 0 && p->state != ZOMBIE;
   int stopped = p->state == SLEEPING || p->state == RUNNABLE || (p == me && p->state == RUNNING);
   int r = !live ? -1 : stopped && p->vm.busy == 0 ? 1 : 0;
   if (r == 1 && fn(arg, &p->vm)) {
