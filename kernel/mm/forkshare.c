@@ -212,8 +212,7 @@ ptshare_own_ends(pagetable_t pt, uint64 from, uint64 to)
 
 // For uvmunmap, which unmaps [from, to) within the span at from, found
 // SPAN_SHARED: remove the mark and let go of the table. [from, to) must be
-// the whole span (the caller made the ends its own first,
-// ptshare_own_ends).
+// the whole span (the caller made the ends its own first: range_edges).
 void
 ptshare_unmap(pagetable_t pt, uint64 from, uint64 to)
 {

@@ -8,7 +8,8 @@
 // PGROUNDUP(sz)), or inside one anonymous mmap region. Everything that
 // cuts an address space at a page that is not block-aligned (munmap,
 // mprotect, MAP_FIXED, shrinking the heap) first demotes the large page
-// there (lp_split), so the rest of kernel/mm meets large pages only whole.
+// there (lp_split, called by vm.c's range_edges), so the rest of kernel/mm
+// meets large pages only whole.
 //
 // How they appear:
 //  * eagerly: sbrk(SBRK_EAGER) and shared anonymous mmap allocate their
@@ -209,15 +210,6 @@ lp_split(struct vmspace *vm, uint64 at)
   if (at % LARGE_PGSIZE == 0 || at >= MAXVA || large_at(vm->pagetable, at) == 0)
     return 0;
   return lp_demote(vm->pagetable, at, 0);
-}
-
-// Demote the large pages that [from, to) cuts at either end, for munmap,
-// mprotect and MAP_FIXED. Returns 0, or -1 when no page was free for a
-// table (a large page at the other end may have been demoted).
-int
-lp_cut_edges(struct vmspace *vm, uint64 from, uint64 to)
-{
-  return lp_split(vm, from) == 0 && lp_split(vm, to) == 0 ? 0 : -1;
 }
 
 // Give fork's child new the large page of old that maps va, if one does:

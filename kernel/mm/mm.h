@@ -185,6 +185,9 @@ int mappages(pagetable_t pt, uint64 va, uint64 size, uint64 pa, int flags);
 void uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free);
 int uvmcreate(struct vmspace *vm);
 uint64 uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot);
+// What a range operation does to the PTEs of its range (range_edges).
+enum range_change { RANGE_UNMAP, RANGE_REWRITE };
+int range_edges(struct vmspace *vm, uint64 from, uint64 to, enum range_change how);
 uint64 uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz);
 int uvmcopy(struct vmspace *old, struct vmspace *new);
 int copy_flags(int flags);
@@ -201,7 +204,6 @@ uint64 lp_leaf_pa(pte_t pte, uint64 size, uint64 va);
 void lp_unmap(pte_t *pte, uint64 va, uint64 end, int do_free);
 int lp_demote(pagetable_t pt, uint64 va, void *table);
 int lp_split(struct vmspace *vm, uint64 at);
-int lp_cut_edges(struct vmspace *vm, uint64 from, uint64 to);
 int lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int shared);
 int lp_cow(struct vmspace *vm, uint64 va);
 int lp_stops_around(struct vmspace *vm, uint64 va);

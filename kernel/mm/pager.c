@@ -233,7 +233,7 @@ vm_sync_truncated(struct vmspace *vm)
       to = v->end;
     if (from >= to)
       continue;
-    if (ptshare_own_ends(vm->pagetable, from, to) != 0) {
+    if (range_edges(vm, from, to, RANGE_UNMAP) != 0) {
       done = 0;
       continue;
     }

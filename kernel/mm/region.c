@@ -10,8 +10,9 @@
 //
 // Every operation checks everything it needs (alignment, wrap, room in the
 // region list) before it changes anything, so a refused call leaves the
-// address space as it was; at most a large page at an edge of the range
-// has been split into small ones (lp_cut_edges), which maps the same.
+// address space as it was; at most the range's edges have been prepared
+// (range_edges: a large page split, a shared page table copied), which
+// maps the same.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "abi/mman.h"
@@ -158,11 +159,7 @@ vm_unmap(struct vmspace *vm, uint64 addr, uint64 len)
   uint64 end;
   if (!good_range(addr, len, &end))
     return -1;
-  if (vm->nvma + cut_needs(vm, addr, end) > NVMA || lp_cut_edges(vm, addr, end) != 0)
-    return -1;
-  // A page table shared since a fork that the range covers in part must
-  // become ours first; the ones it covers whole are just let go.
-  if (ptshare_own_ends(vm->pagetable, addr, end) != 0)
+  if (vm->nvma + cut_needs(vm, addr, end) > NVMA || range_edges(vm, addr, end, RANGE_UNMAP) != 0)
     return -1;
   cut(vm, addr, end);
   return 0;
@@ -211,8 +208,7 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
     for (int i = 0; i < vm->nvma; i++)
       if (vm->vma[i].start >= addr && vm->vma[i].end <= end)
         freed++;
-    if (vm->nvma + 1 + cut_needs(vm, addr, end) - freed > NVMA ||
-        lp_cut_edges(vm, addr, end) != 0)
+    if (vm->nvma + 1 + cut_needs(vm, addr, end) - freed > NVMA)
       return -1;
   } else {
     if (len == 0 || len > USERTOP || vm->nvma == NVMA)
@@ -230,10 +226,10 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
   }
   if (ip && off + (end - addr) < off)
     return -1;
-  // Cutting what was there (MAP_FIXED) may unmap part of a page table
-  // shared since a fork; and a shared mapping never lies in one (fork
-  // shares only spans of private memory): the ends become ours first.
-  if (ptshare_own_ends(vm->pagetable, addr, end) != 0)
+  // Cutting what was there (MAP_FIXED) may cut a large page or a page
+  // table shared since a fork; and a shared mapping never lies in a
+  // shared table (fork shares only spans of private memory).
+  if (range_edges(vm, addr, end, RANGE_UNMAP) != 0)
     return -1;
 
   struct vma v = { addr, end, prot, VMA_MMAP, (flags & VMMAP_SHARED) != 0, noprot, 0,
@@ -304,10 +300,7 @@ vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot)
     splits += (v->start < addr) + (v->end > end);
     at = v->end;
   }
-  if (at < end || vm->nvma + splits > NVMA || lp_cut_edges(vm, addr, end) != 0)
-    return -1;
-  // The PTEs that change must be this process's alone.
-  if (ptshare_own_range(vm->pagetable, addr, end) != 0)
+  if (at < end || vm->nvma + splits > NVMA || range_edges(vm, addr, end, RANGE_REWRITE) != 0)
     return -1;
 
   for (int i = 0; i < vm->nvma; i++) {

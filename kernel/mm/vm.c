@@ -43,12 +43,11 @@ next_span(uint64 va)
 }
 
 // Remove the mappings of npages pages from va. PTEs that were never valid
-// (lazy pages never touched) are skipped. A large page must lie wholly
-// inside the range (largepage.c). With do_free, each page mapped loses
-// one reference, and each page in swap one reference to its slot. A span
-// whose table is shared since a fork only loses its mark: the caller made
-// the spans it unmaps in part its own (ptshare_own_ends). The caller
-// flushes the TLB if pt is in use.
+// (lazy pages never touched) are skipped. With do_free, each page mapped
+// loses one reference, and each page in swap one reference to its slot.
+// A large page must lie wholly inside the range, and a span whose table
+// is shared since a fork too, which then only loses its mark: range_edges
+// prepares a range's edges so. The caller flushes the TLB if pt is in use.
 void
 uvmunmap(pagetable_t pt, uint64 va, uint64 npages, int do_free)
 {
@@ -118,17 +117,42 @@ uvmalloc(struct vmspace *vm, uint64 oldsz, uint64 newsz, int prot)
   return newsz;
 }
 
+// Prepare the edges of the page-aligned range [from, to) before its
+// mappings go (how RANGE_UNMAP: munmap, MAP_FIXED, a shrinking heap, a
+// truncated file) or change in place (RANGE_REWRITE: mprotect). The rule:
+// no large page may straddle an edge, and every PTE that will change must
+// be this process's own. So a large page that from or to cuts is demoted
+// (lp_split: uvmunmap and mprotect meet large pages only whole), and a
+// page table shared since a fork becomes the process's own (ptshare_own)
+// where one of its PTEs will change: for RANGE_UNMAP in the spans the
+// range covers in part (a span covered whole only loses its mark,
+// ptshare_unmap); for RANGE_REWRITE in every span the range touches.
+// Neither changes what the process sees. Returns 0, or -1 when no page
+// was free for a table (some of the work may be done).
+int
+range_edges(struct vmspace *vm, uint64 from, uint64 to, enum range_change how)
+{
+  if (from >= to)
+    return 0;
+  if (lp_split(vm, from) != 0 || lp_split(vm, to) != 0)
+    return -1;
+  if (how == RANGE_REWRITE)
+    return ptshare_own_range(vm->pagetable, from, to);
+  return ptshare_own_ends(vm->pagetable, from, to);
+}
+
 // Unmap and free the pages of [newsz, oldsz): whole pages from
 // PGROUNDUP(newsz), and the page-table pages left mapping nothing there.
-// Returns newsz, or oldsz with nothing changed when a page table shared
-// since a fork had to be copied and no page was free.
+// Returns newsz, or oldsz with nothing changed when a large page or a page
+// table shared since a fork that the new end cuts needed a page and none
+// was free (range_edges).
 uint64
 uvmdealloc(struct vmspace *vm, uint64 oldsz, uint64 newsz)
 {
   if (newsz >= oldsz)
     return oldsz;
   uint64 from = PGROUNDUP(newsz), to = PGROUNDUP(oldsz);
-  if (ptshare_own_ends(vm->pagetable, from, to) != 0)
+  if (range_edges(vm, from, to, RANGE_UNMAP) != 0)
     return oldsz;
   if (from < to) {
     uvmunmap(vm->pagetable, from, (to - from) / PGSIZE, 1);

@@ -71,19 +71,16 @@ growproc(long n, int lazy)
 // Shrink the heap by n bytes: uvmdealloc unmaps and frees the pages above
 // the new break (lazy pages never touched cost nothing). A shrink that
 // would end below the heap's start changes nothing, as in xv6, where
-// sbrk(-(sbrk(0) + 1)) must leave the process as it was. A large page the
-// new break cuts is split first (kernel/mm/largepage.c), and a page table
-// shared since a fork that it cuts is copied (forkshare.c); when no page is
-// left for either, the shrink fails with -1 and changes nothing the
-// process sees.
+// sbrk(-(sbrk(0) + 1)) must leave the process as it was. A large page or
+// a page table shared since a fork that the new break cuts is split or
+// copied first (kernel/mm/vm.c range_edges); when no page is left for
+// that, the shrink fails with -1 and changes nothing the process sees.
 int
 shrinkproc(uint64 n)
 {
   struct vmspace *vm = &myproc()->vm;
   if (n == 0 || n > vm->sz - vm->heapbase)
     return 0;
-  if (lp_split(vm, PGROUNDUP(vm->sz - n)) != 0)
-    return -1;
   uint64 sz = uvmdealloc(vm, vm->sz, vm->sz - n);
   if (sz == vm->sz)
     return -1;

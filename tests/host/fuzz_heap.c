@@ -141,10 +141,10 @@ op_grow(struct proc *p, struct input *in, int lazy)
 }
 
 // shrinkproc(n), as kernel/proc does it: a shrink that would end below
-// the heap's start changes nothing; a megapage the new break cuts is
-// demoted first, a table shared since a fork that it cuts is made the
+// the heap's start changes nothing; uvmdealloc demotes a megapage the new
+// break cuts and makes a table shared since a fork that it cuts the
 // process's own (a copy when others share it), and when no page is left
-// for either the shrink fails and changes nothing.
+// for either the shrink fails and changes nothing the process sees.
 void
 op_shrink(struct proc *p, struct input *in)
 {
@@ -153,20 +153,14 @@ op_shrink(struct proc *p, struct input *in)
     return;
   uint64 newsz = p->sz - n, at = PGROUNDUP(newsz);
   int split = at % LARGE_PGSIZE && large_leaf(p->vm.pagetable, at);
-  uint64 avail = mavail();
-  int r = lp_split(&p->vm, at);
-  if (r != (split && avail == 0 ? -1 : 0))
-    fuzz_fail("lp_split(%#lx) = %d, %s megapage there, %lu pages free", at, r,
-              split ? "a" : "no", avail);
-  if (r != 0)
-    return;
-  if (split && large_leaf(p->vm.pagetable, at))
-    fuzz_fail("lp_split(%#lx) left the megapage", at);
   uint64 own = own_ends_need(p->vm.pagetable, at, PGROUNDUP(p->sz));
-  uint64 want = own <= mavail() ? newsz : p->sz;
+  uint64 avail = mavail();
+  uint64 want = split + own <= avail ? newsz : p->sz;
   if (uvmdealloc(&p->vm, p->sz, newsz) != want)
-    fuzz_fail("uvmdealloc did not return %#lx (%lu tables to copy, %lu pages free)", want, own,
-              mavail());
+    fuzz_fail("uvmdealloc did not return %#lx (%s megapage cut, %lu tables to copy, %lu pages "
+              "free)", want, split ? "a" : "no", own, avail);
+  if (split && large_leaf(p->vm.pagetable, at) && avail > 0)
+    fuzz_fail("uvmdealloc(%#lx) left the megapage at the new break", newsz);
   if (want != newsz)
     return;
   // Only the heap's pages go; the regions above keep theirs.

@@ -280,9 +280,10 @@ promotion_copies(void **state)
   assert_int_equal(kfreecount(), start);
 }
 
-// A shrink into a large page, as shrinkproc does it: split, then unmap.
-// The pages below the break keep their bytes and references, those above
-// are free again; out of memory, the split fails and nothing changes.
+// A shrink into a large page, as shrinkproc does it: uvmdealloc splits
+// it (range_edges), then unmaps. The pages below the break keep their
+// bytes and references, those above are free again; out of memory, the
+// split fails and nothing changes.
 static void
 shrink_demotes(void **state)
 {
@@ -294,12 +295,12 @@ shrink_demotes(void **state)
   store_range(&vm, 0, 2 * MB2, 6);
   uint64 newsz = MB2 + 100 * PGSIZE + 5;
   machine_exhaust(0);
-  assert_int_equal(lp_split(&vm, PGROUNDUP(newsz)), -1);
+  assert_int_equal(uvmdealloc(&vm, vm.sz, newsz), vm.sz);
   assert_int_equal(leaf_size(&vm, MB2), MB2);
   machine_unexhaust();
   uint64 before = kfreecount();
-  assert_int_equal(lp_split(&vm, PGROUNDUP(newsz)), 0);
   vm.sz = uvmdealloc(&vm, vm.sz, newsz);
+  assert_int_equal(vm.sz, newsz);
   assert_int_equal(vmstat.large_demoted, 1);
   assert_int_equal(leaf_size(&vm, MB2), PGSIZE);
   assert_int_equal(leaf_size(&vm, 0), MB2);

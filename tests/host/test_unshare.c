@@ -229,6 +229,72 @@ large_page_beside_shared_table(void **state)
   }
 }
 
+// range_edges's rule, with a large page at one end of the range and a
+// table shared since a fork at the other, both ways round, in a child
+// whose heap is large page, small pages, large page (spans 0, 1, 2; span
+// 1's table shared). Before an unmap, the large page an edge cuts is
+// demoted and the shared table an edge cuts becomes the child's own,
+// while a shared span the range covers whole keeps its mark (it is only
+// let go); before a rewrite (mprotect) that one is made the child's own
+// too. Nothing the child sees changes, the parent keeps everything, and
+// uvmunmap can then remove the range. Out of memory the call fails.
+static void
+range_edges_cut_large_and_shared(void **state)
+{
+  (void)state;
+  vm_forkshare = 1;
+  const uint64 half = SPAN / 2;
+  const uint64 ranges[][2] = { { half, SPAN + half }, { SPAN + half, 2 * SPAN + half },
+                               { half, 2 * SPAN + half } };
+  for (int i = 0; i < 4; i++) {
+    uint64 from = ranges[i % 3][0], to = ranges[i % 3][1];
+    enum range_change how = i == 3 ? RANGE_REWRITE : RANGE_UNMAP;
+    struct vmspace p, c;
+    vm_new(&p);
+    p.sz = uvmalloc_large(&p, 0, SPAN, RW);
+    p.sz = uvmalloc(&p, p.sz, 2 * SPAN, RW);
+    p.sz = uvmalloc_large(&p, p.sz, 3 * SPAN, RW);
+    assert_int_equal(p.sz, 3 * SPAN);
+    for (uint64 a = 0; a < 3 * SPAN; a += 64 * PGSIZE)
+      store(&p, a, a + 1);
+    fork_into(&p, &c);
+    assert_int_equal(kind_at(&c, 0), SPAN_LARGE);
+    assert_int_equal(kind_at(&c, SPAN), SPAN_SHARED);
+    assert_int_equal(kind_at(&c, 2 * SPAN), SPAN_LARGE);
+
+    machine_exhaust(0);
+    assert_int_equal(range_edges(&c, from, to, how), -1);
+    machine_unexhaust();
+    vmstat.pt_copied = vmstat.pt_taken = 0;
+    assert_int_equal(range_edges(&c, from, to, how), 0);
+    // Cut at an edge: demoted, or made the child's own (a copy: the parent
+    // shares it); covered whole: shared still, unless rewritten.
+    assert_int_equal(kind_at(&c, 0), from == half ? SPAN_TABLE : SPAN_LARGE);
+    assert_int_equal(kind_at(&c, 2 * SPAN), to == 2 * SPAN + half ? SPAN_TABLE : SPAN_LARGE);
+    int whole = from < SPAN && to > 2 * SPAN;
+    assert_int_equal(kind_at(&c, SPAN), whole && how == RANGE_UNMAP ? SPAN_SHARED : SPAN_TABLE);
+    assert_int_equal(vmstat.pt_copied, whole && how == RANGE_UNMAP ? 0 : 1);
+    assert_int_equal(kind_at(&p, 0), SPAN_LARGE);
+    assert_int_equal(kind_at(&p, SPAN), SPAN_SHARED);
+    for (uint64 a = 0; a < 3 * SPAN; a += 64 * PGSIZE) {
+      assert_int_equal(peek(&c, a), a + 1);
+      assert_int_equal(peek(&p, a), a + 1);
+    }
+    check_refs(&p, &c, 0);
+
+    if (how == RANGE_UNMAP) {
+      uvmunmap(c.pagetable, from, (to - from) / PGSIZE, 1);
+      for (uint64 a = 0; a < 3 * SPAN; a += 64 * PGSIZE) {
+        assert_int_equal(present(&c, a), a < from || a >= to);
+        assert_int_equal(peek(&p, a), a + 1);
+      }
+      check_refs(&p, &c, 0);
+    }
+    vm_end(&c);
+    vm_end(&p);
+  }
+}
+
 // An access the process may not make is refused as it is, without
 // making the span's shared table its own: above the break, into a
 // read-only region, into a guard page. No page is copied, and with no
@@ -278,6 +344,7 @@ run_unshare_tests(int *ntests)
     UNIT_TEST_BIG(failed_grow_needs_no_page),
     UNIT_TEST_BIG(large_page_beside_shared_table),
     UNIT_TEST(refused_access_unshares_nothing),
+    UNIT_TEST_BIG(range_edges_cut_large_and_shared),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("unshare", tests, NULL, NULL);
