@@ -331,11 +331,13 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
   // first: a bad pointer must neither cost a copy of the table nor, with
   // no page left for one, kill the process "out of memory".
   pte_t *table;
-  struct vma *rv;
-  if (span_kind(vm->pagetable, va, &table) == SPAN_SHARED && region_refuses(vm, va, access, &rv))
-    return FAULT_BADADDR;
-  if (ptshare_own(vm->pagetable, va) != 0)
-    return FAULT_NOMEM;
+  if (span_kind(vm->pagetable, va, &table) == SPAN_SHARED) {
+    struct vma *rv;
+    if (region_refuses(vm, va, access, &rv))
+      return FAULT_BADADDR;
+    if (ptshare_own(vm->pagetable, va) != 0)
+      return FAULT_NOMEM;
+  }
   uint64 size;
   pte_t *pte = lp_walk(vm->pagetable, va, &size);
   struct vma *v;
@@ -343,7 +345,7 @@ resolve(struct vmspace *vm, uint64 va, enum access access, uint64 *pap, int hard
   if (fix == FIX_COW && size == LARGE_PGSIZE) {
     // A large page shared copy-on-write: made writable, or demoted and
     // then broken for this page alone (largepage.c).
-    if (lp_cow(vm, va) != 0)
+    if (lp_cow(vm, va, pte) != 0)
       return FAULT_NOMEM;
     pte = lp_walk(vm->pagetable, va, &size);
     fix = classify(vm, va, access, pte, &v);
@@ -432,7 +434,7 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
 // The physical address of the page holding user address va, made ready
 // for an access of kind access exactly as vmfault would; 0 if the process
 // may not make the access. For the kernel's copies to and from user
-// memory: one walk when the page is already there.
+// memory: two walks down to va's span when the page is already there.
 uint64
 vmfault_pa(struct vmspace *vm, uint64 va, enum access access)
 {

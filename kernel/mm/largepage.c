@@ -60,13 +60,17 @@ large_at(pagetable_t pt, uint64 va)
 
 // The PTE of va as walk finds it (0 when there is no last-level table),
 // or, when a large page maps va, the large page's, with *size set to
-// LARGE_PGSIZE (else PGSIZE). For scans that may meet large pages.
+// LARGE_PGSIZE (else PGSIZE). For scans that may meet large pages: one
+// walk down to va's span tells which it is.
 pte_t *
 lp_walk(pagetable_t pt, uint64 va, uint64 *size)
 {
-  pte_t *pte = large_at(pt, va);
-  *size = pte ? LARGE_PGSIZE : PGSIZE;
-  return pte ? pte : walk(pt, va, 0);
+  pte_t *table;
+  int kind = span_kind(pt, va, &table);
+  *size = kind == SPAN_LARGE ? LARGE_PGSIZE : PGSIZE;
+  if (kind == SPAN_LARGE || table == 0)
+    return table;
+  return &table[(va % PT_LEAF_SPAN) / PGSIZE];
 }
 
 // The physical address of the page holding va, which the leaf pte of size
@@ -212,19 +216,16 @@ lp_split(struct vmspace *vm, uint64 at)
   return lp_demote(vm->pagetable, at, 0);
 }
 
-// Give fork's child new the large page of old that maps va, if one does:
-// va is the start of a leaf-table span [va, stop) copy_range is at. In a
+// Give fork's child new the parent's large page that pte maps at va: va
+// is the start of a leaf-table span [va, stop) copy_range is at. In a
 // shared region the child maps the same block; with copy-on-write both
 // map it read-only and VM_COW; either way the block gets one more count
 // (one on each page, if it was split). A copying fork copies it into a
 // large block of the child's own, or into small pages when none is free.
-// Returns 1 if a large page was there, 0 if not, -1 when out of memory.
+// Returns 0, or -1 when out of memory.
 int
-lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int shared)
+lp_copy(struct vmspace *new, pte_t *pte, uint64 va, uint64 stop, int shared)
 {
-  pte_t *pte = large_at(old->pagetable, va);
-  if (pte == 0)
-    return 0;
   if (va % LARGE_PGSIZE != 0 || stop - va != LARGE_PGSIZE)
     panic("uvmcopy: part of a large page");
   uint64 pa = pte_pa(*pte);
@@ -237,7 +238,7 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
     if (mappages_large(new->pagetable, va, pa, flags) != 0)
       return -1;
     kref_inc_large(pa);
-    return 1;
+    return 0;
   }
   // The child's own copy: its pages get records, as the parent's have.
   flags = copy_flags(flags);
@@ -248,7 +249,7 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
       kfree_large(block);
       return -1;
     }
-    return 1;
+    return 0;
   }
   for (int i = 0; i < LARGE_PAGES; i++) {
     uint64 off = (uint64)i * PGSIZE;
@@ -261,7 +262,7 @@ lp_copy(struct vmspace *old, struct vmspace *new, uint64 va, uint64 stop, int sh
     }
     rmap_note_anon(new, V2P(copy), va + off);
   }
-  return 1;
+  return 0;
 }
 
 // Does this process hold every page of the block at pa alone (no other
@@ -279,16 +280,16 @@ block_private(uint64 pa)
   return 1;
 }
 
-// A store to the large page shared copy-on-write that maps va. When this
-// process holds every page of it alone, the large page becomes writable
-// again (and its block, if it was split, is held whole again: the next
-// fork shares it with one count); else it is demoted, and the caller
-// breaks copy-on-write for the written page alone. Returns 0, or -1 when
-// no page was free for the demotion (nothing changed).
+// A store to the large page shared copy-on-write that maps va, whose PTE
+// is pte (the fault path found it). When this process holds every page
+// of it alone, the large page becomes writable again (and its block, if
+// it was split, is held whole again: the next fork shares it with one
+// count); else it is demoted, and the caller breaks copy-on-write for
+// the written page alone. Returns 0, or -1 when no page was free for the
+// demotion (nothing changed).
 int
-lp_cow(struct vmspace *vm, uint64 va)
+lp_cow(struct vmspace *vm, uint64 va, pte_t *pte)
 {
-  pte_t *pte = large_at(vm->pagetable, va);
   uint64 pa = pte_pa(*pte);
   if (block_private(pa)) {
     if (kref_whole(pa) == 0)

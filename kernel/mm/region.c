@@ -258,6 +258,15 @@ vm_map(struct vmspace *vm, uint64 addr, uint64 len, int prot, int flags,
   return addr;
 }
 
+// The end of the leaf-table span holding va, or end if that is sooner:
+// where a scan that walked once at va walks again.
+static uint64
+span_stop(uint64 va, uint64 end)
+{
+  uint64 stop = (va | (PT_LEAF_SPAN - 1)) + 1;
+  return stop < end ? stop : end;
+}
+
 // The rights a present page gets when its region's rights become prot.
 // PROT_NONE keeps the page mapped without user access (an Sv39 leaf needs
 // some right). A private page that may be stored to becomes copy-on-write
@@ -314,11 +323,15 @@ vm_protect(struct vmspace *vm, uint64 addr, uint64 len, int prot)
     if (v->end > end)
       split(vm, i, end);
     v = &vm->vma[i];
-    uint64 size;
-    for (uint64 a = v->start; a < v->end; a += size) {
-      pte_t *pte = lp_walk(vm->pagetable, a, &size);
-      if (pte && pte_valid(*pte))
-        *pte = pte_make(pte_pa(*pte), new_flags(v, a, pte_flags(*pte), prot));
+    // One walk per span: a large page (whole, after range_edges) is its
+    // span's one PTE, small pages' PTEs follow each other.
+    for (uint64 a = v->start; a < v->end;) {
+      uint64 stop = span_stop(a, v->end), size;
+      pte_t *pte = lp_walk(vm->pagetable, a, &size);   // 0: nothing in the span
+      for (; pte && a < stop; a += size, pte++)
+        if (pte_valid(*pte))
+          *pte = pte_make(pte_pa(*pte), new_flags(v, a, pte_flags(*pte), prot));
+      a = stop;
     }
     v->prot = prot;
   }
@@ -417,10 +430,7 @@ resident(struct vmspace *vm, uint64 from, uint64 to)
 {
   uint64 n = 0;
   for (uint64 a = from; a < to;) {
-    uint64 stop = (a | (PT_LEAF_SPAN - 1)) + 1;
-    if (stop > to)
-      stop = to;
-    uint64 size;
+    uint64 stop = span_stop(a, to), size;
     pte_t *pte = lp_walk(vm->pagetable, a, &size);   // 0: a whole empty span
     if (size == LARGE_PGSIZE)
       n += LARGE_PAGES;

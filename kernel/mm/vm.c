@@ -225,10 +225,13 @@ copy_range(struct vmspace *old, struct vmspace *new, uint64 from, uint64 to, int
       a = next;
       continue;
     }
-    int done = lp_copy(old, new, a, stop, shared);   // the span is one large page
-    if (done < 0)
-      return -1;
-    pte_t *pte = done ? 0 : walk(old->pagetable, a, 0);   // 0: span done, or empty
+    uint64 size;
+    pte_t *pte = lp_walk(old->pagetable, a, &size);   // 0: an empty span
+    if (pte && size == LARGE_PGSIZE) {
+      if (lp_copy(new, pte, a, stop, shared) != 0)
+        return -1;
+      pte = 0;   // the span is done
+    }
     pte_t *cfirst = 0;                         // the child's PTE for cfirst_va,
     uint64 cfirst_va = 0;                      // made on the span's first page
     for (; pte && a < stop; a += PGSIZE, pte++) {
