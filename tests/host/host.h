@@ -30,7 +30,7 @@ int host_tlb_flushed(uint64 va);
 int host_tlb_flushed_all(void);
 void host_tlb_forget(void);
 
-// ---- machine.c: RAM and page accounting
+// ---- machine.c: RAM
 #define RAM_MAX_PAGES 4096
 // Fresh RAM of npages pages (the kalloc records included), filled with
 // junk, handed to kinit, then zeropage_init as the kernel boots. Free
@@ -49,7 +49,12 @@ uint64 machine_first_page(void);            // lowest page kalloc manages
 // machine (and counted by machine_check_refs) until machine_unexhaust.
 void machine_exhaust(uint64 leave);
 void machine_unexhaust(void);
+// The first page machine_exhaust holds (0: none); each holds the address
+// of the next in its first word.
+void *machine_exhausted(void);
 
+// ---- ptcheck.c: page tables read straight from the Sv39 format, and
+// the accounting checks made with them.
 // Every present entry of a page table, read straight from the Sv39 format.
 struct ptvisitor {
   void (*table)(uint64 pa, void *arg);                    // a table page

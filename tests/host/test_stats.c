@@ -1,5 +1,5 @@
 // stats.c: vmconfig, the run-time options. (The counters are checked
-// where they count: test_fault.c, test_cow.c, test_uvmcopy.c.)
+// where they count: test_fault.c, test_cow.c, test_uvmcopy.c, test_refork.c.)
 #include "unit.h"
 
 static int *const options[] = { &vm_cow, &vm_faultaround, &vm_zeropage, &vm_demandexec,

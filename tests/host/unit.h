@@ -78,6 +78,7 @@ int run_zeropage_tests(int *ntests);
 int run_faultaround_tests(int *ntests);
 int run_uaccess_tests(int *ntests);
 int run_uvmcopy_tests(int *ntests);
+int run_refork_tests(int *ntests);
 int run_cow_tests(int *ntests);
 int run_stats_tests(int *ntests);
 int run_exec_tests(int *ntests);

@@ -175,7 +175,7 @@ main(void)
 {
   int (*groups[])(int *) = {
     run_kalloc_tests, run_pagetable_tests, run_vm_tests, run_fault_tests, run_zeropage_tests, run_faultaround_tests,
-    run_uaccess_tests, run_uvmcopy_tests, run_cow_tests, run_stats_tests,
+    run_uaccess_tests, run_uvmcopy_tests, run_refork_tests, run_cow_tests, run_stats_tests,
     run_exec_tests, run_swap_tests, run_replace_tests, run_buddy_tests,
     run_largepage_tests, run_mmap_tests, run_pcache_tests, run_lpvm_tests, run_lpfork_tests, run_lpedge_tests,
     run_forkshare_tests, run_unshare_tests,
