@@ -375,7 +375,9 @@ void rmap_note_anon(struct vmspace *vm, uint64 pa, uint64 va);  // a private ano
 void rmap_note_large(struct vmspace *vm, uint64 pa, uint64 va);  // each page of such a block
 void rmap_freed(uint64 pa);                           // pa's last reference went
 uint64 rmap_tracked(void);                            // pages the replacer tracks
-int rmap_evict(int first, int n, char *buf);   // pages sent to slots first.., copied to buf
+#define RMAP_BATCH 16   // pages evicted together, written in one request
+int rmap_evict_pick(int n, char *buf);   // pages chosen for swap, copied to buf
+int rmap_evict_finish(int first, const char *buf, int written);  // ... sent to slots first..
 void rmap_file_ptes(struct inode *ip, uint64 from,
                     void (*fn)(void *arg, struct vmspace *vm, uint64 va, pte_t *pte), void *arg);
 uint64 vm_swapped_pages(struct vmspace *vm);
@@ -407,7 +409,6 @@ void reclaim_if_low(void);    // below the low watermark: up to the high one
 int reclaim_room(uint64 npages);  // 0 when npages can be allocated now, else -1
 uint64 reclaim_limit(void);       // the most pages reclaim could make free
 int swap_fault(struct vmspace *vm, struct vma *v, uint64 va, pte_t *pte);
-void swap_wait_written(int slot, int n);
 
 // ---- loading a program (exec.c); proc/exec.c puts it in a process
 int exec_load(struct vmspace *vm, char *path, char **argv,

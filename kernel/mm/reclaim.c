@@ -15,28 +15,19 @@
 // File pages that processes map go first (fileevict.c, which needs no
 // lock of its own); then one reclaimer at a time (rlock) sends anonymous
 // pages to swap, others waiting for it and then finding memory it made.
-// The write of an evicted page is "in flight" until done:
-// the page's PTEs name its slot already, and a fault on that slot waits
-// (swap_wait_written) before it reads the slot back.
+// An evicted page's PTEs name its slot only once the slot holds it: the
+// pages stay mapped while their copies are written, and a write that
+// fails (a disk error) leaves them all where they were.
 #include "abi/types.h"
 #include "lib/lib.h"
 #include "lib/spinlock.h"
 #include "lib/sleeplock.h"
 #include "mm/mm.h"
 
-#define BATCH 16     // pages evicted together, written in one request
 #define CLUSTER 16   // swapped pages read back together, in one request
 
 static struct sleeplock rlock;   // held by the one reclaimer
-static char wbuf[BATCH * PGSIZE];   // what it writes, under rlock
-
-// The write in flight: its slots [first, first + n) (n == 0: none), and a
-// lock held while it lasts.
-static struct {
-  struct spinlock lock;
-  int first, n;
-  struct sleeplock busy;
-} wr;
+static char wbuf[RMAP_BATCH * PGSIZE];   // what it writes, under rlock
 
 // Swap-ins read a cluster of slots into rbuf, one fault at a time.
 static struct sleeplock rdlock;
@@ -48,9 +39,6 @@ void
 reclaim_init(void)
 {
   initsleeplock(&rlock, "reclaim");
-  initlock(&wr.lock, "swapwrite");
-  initsleeplock(&wr.busy, "swapwrite");
-  wr.n = 0;
   initsleeplock(&rdlock, "swapread");
 }
 
@@ -67,49 +55,25 @@ high_mark(void)
   return 2 * low_mark();
 }
 
-// Return once slots [slot, slot + n) hold the pages their PTEs were given:
-// wait while a write of any of them is in flight. Caller holds no spin
-// lock.
-void
-swap_wait_written(int slot, int n)
-{
-  for (;;) {
-    acquire(&wr.lock);
-    int inflight = wr.n > 0 && slot < wr.first + wr.n && wr.first < slot + n;
-    release(&wr.lock);
-    if (!inflight)
-      return;
-    acquiresleep(&wr.busy);   // until the write ends (maybe a later one)
-    releasesleep(&wr.busy);
-  }
-}
-
 // One batch: a run of free slots, as many pages of the policy's choice
-// moved to them, one write. Returns the pages evicted; 0 when none could
-// be (swap full, nothing evictable now). Caller holds rlock.
+// copied and written to them in one request, then their PTEs turned
+// into the slots (rmap.c). A write that fails (a disk error) sends no
+// page: each stays resident and its slot is free again. Returns the
+// pages evicted, and in *written whether pages were chosen and written
+// (a page stored to during the write stays, and its batch may send
+// none). Caller holds rlock.
 static int
-evict_batch(int want)
+evict_batch(int want, int *written)
 {
   int n;
-  int first = swap_alloc_run(want < BATCH ? want : BATCH, &n);
+  *written = 0;
+  int first = swap_alloc_run(want < RMAP_BATCH ? want : RMAP_BATCH, &n);
   if (first < 0)
     return 0;
-  acquiresleep(&wr.busy);
-  acquire(&wr.lock);
-  wr.first = first;
-  wr.n = n;
-  release(&wr.lock);
-  int done = rmap_evict(first, n, wbuf);
-  // A disk that fails a write leaves PTEs naming slots with nothing to
-  // read back: the kernel stops rather than hand out wrong memory (a disk
-  // error, never something a user program did).
-  if (done > 0 && swapdev_rw(first, wbuf, done, 1) != 0)
-    panic("swap: write error");
+  int chosen = rmap_evict_pick(n, wbuf);
+  *written = chosen > 0 && swapdev_rw(first, wbuf, chosen, 1) == 0;
+  int done = rmap_evict_finish(first, wbuf, *written);
   __sync_fetch_and_add(&vmstat.swap_outs, done);
-  acquire(&wr.lock);
-  wr.n = 0;
-  release(&wr.lock);
-  releasesleep(&wr.busy);
   for (int i = 0; i < n; i++)
     swap_free(first + i);   // the write's references; unused slots are free again
   return done;
@@ -138,9 +102,12 @@ reclaim_some(int want, int writeback)
     last_age = now;
     rmap_age();
   }
-  while (done < want) {
-    int n = evict_batch(want - done);
-    if (n == 0)
+  // Until swap is full, nothing more can go or the disk fails; a batch
+  // whose pages were all stored to meanwhile is tried again, twice.
+  for (int stalls = 0; done < want;) {
+    int written;
+    int n = evict_batch(want - done, &written);
+    if (n == 0 && (!written || ++stalls > 2))
       break;
     done += n;
   }
@@ -235,7 +202,6 @@ swap_fault(struct vmspace *vm, struct vma *v, uint64 va, pte_t *pte)
   int slot = pte_swap_slot(*pte);
   uint64 end = v ? v->end : PGROUNDUP(vm->sz);
   int n = cluster(pte, va, end, slot);
-  swap_wait_written(slot, n);
   acquiresleep(&rdlock);
   if (swapdev_rw(slot, rbuf, n, 0) != 0) {
     releasesleep(&rdlock);

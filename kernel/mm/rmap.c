@@ -200,8 +200,12 @@ struct look {
   int demote;       // demote those megapages (lp_demote)
   void *tables;     // demote: pages for their tables, listed through their first words
   int demoted;      // demote: megapages demoted
+  int own;         // references the caller holds besides the mappers'
+  int hold;         // take a reference for the caller at the first small PTE found
+  int held;         // hold: it was taken
   int slot;         // convert: the swap slot the PTEs get; -1: only look
   int budget;       // convert: at most this many (the slot's references)
+  const void *data; // convert: what slot holds; a page that differs is not converted
   int converted;    // convert: PTEs now naming slot
   pte_t *shared[4]; // PTEs counted that lie in tables fork shares
   int nshared;
@@ -270,7 +274,12 @@ look_locked(struct look *lk, struct vmspace *vm)
     lk->demoted++;
     return 1;   // the TLB may hold the megapage: flushed, as for a conversion
   }
-  if (lk->slot < 0 || lk->unshareable || lk->converted == lk->budget)
+  if (lk->hold && !lk->held) {
+    kref_inc(lk->pa);   // the PTE's reference keeps it meanwhile
+    lk->held = 1;
+  }
+  if (lk->slot < 0 || lk->unshareable || lk->converted == lk->budget ||
+      memcmp(P2V(lk->pa), lk->data, PGSIZE) != 0)
     return 0;
   *pte = pte_make_swap(lk->slot);
   lk->converted++;
@@ -287,12 +296,12 @@ look_at(void *arg, struct vmspace *vm)
 }
 
 // Visit the address spaces that may map lk's page: the hint alone when it
-// maps the page and holds its only reference (the common case: one
-// process's private page), else all of them.
+// maps the page and holds its only reference besides the caller's (the
+// common case: one process's private page), else all of them.
 static void
 look_for(struct look *lk, struct vmspace *hint)
 {
-  if (hint && kref_get(lk->pa) == 1) {
+  if (hint && kref_get(lk->pa) == 1 + lk->own) {
     // A live hint that cannot be looked at now (running on another hart,
     // in its fault path) most likely still maps the page: then the page
     // is out of sight this time, without a visit of every process (under
@@ -373,81 +382,130 @@ out:
   return r;
 }
 
-// Swap out the anonymous page of frame f to slot, which holds one
-// reference of the caller's (the write's): every PTE that maps the page
-// gets the slot, the page's contents are copied to dst, and the page is
-// freed. A megapage that maps it is demoted first, in every process. The
-// PTEs are changed first, each under its owner's lock while the
-// owner is stopped, and the page is copied after: nobody can store into
-// it meanwhile (a sharer that was not converted maps it copy-on-write, and
-// a store there copies it). The caller writes dst to slot; a fault on the
-// slot meanwhile waits (swap_wait_written). Returns 1 when the page went,
-// 0 when it could not be taken now.
+// The pages of the batch being written (rmap_evict_pick), each held with
+// a reference of the eviction's until rmap_evict_finish.
+static struct chosen {
+  int frame;
+  uint64 pa, va;
+  struct vmspace *hint;
+  int mappers;
+} chosen[RMAP_BATCH];
+static int nchosen;
+
+// Choose the anonymous page of frame f for swap: count its mappers, demote
+// a megapage that maps it in every process, take a reference so that it
+// stays while its copy goes to the disk, and copy it to dst. No PTE
+// changes yet: the page stays where it is until its slot holds it
+// (rmap_evict_finish). Returns 1 when the page was chosen, 0 when it
+// cannot go now.
 static int
-evict_anon(int f, int slot, char *dst)
+choose(int f, char *dst)
 {
   uint64 pa = pa_of(f);
   struct vmspace *hint = rm.pages[f].vm;
-  struct look lk = { .pa = pa, .va = (uint64)rm.pages[f].vpn * PGSIZE, .slot = -1 };
+  struct look lk = { .pa = pa, .va = (uint64)rm.pages[f].vpn * PGSIZE, .slot = -1,
+                     .hold = 1 };
   look_for(&lk, hint);
   acquire(&rm.lock);
   pass_block_used(&lk, f);
+  if (lk.unshareable && rm.pages[f].vpn == lk.va / PGSIZE && !repl_present(&rm.repl, f))
+    rm.pages[f].kind = RM_NONE;   // never evictable: not tried again
   release(&rm.lock);
-  if (lk.unshareable) {
-    acquire(&rm.lock);
-    if (rm.pages[f].vpn == lk.va / PGSIZE && !repl_present(&rm.repl, f))
-      rm.pages[f].kind = RM_NONE;   // never evictable: not tried again
-    release(&rm.lock);
+  int ok = !lk.unshareable && lk.mappers > 0 && lk.mappers + lk.held == kref_get(pa);
+  // (else a mapper runs elsewhere, or the kernel holds it too)
+  if (ok && lk.large > 0) {
+    ok = demote_mappers(&lk, f, hint) == 0;
+    if (ok && !lk.held) {   // its mappers were all megapages: hold it now
+      struct look hl = { .pa = pa, .va = lk.va, .slot = -1, .hold = 1 };
+      look_for(&hl, hint);
+      lk.held = hl.held;
+      ok = hl.held && hl.large == 0 && hl.mappers + 1 == kref_get(pa);
+    }
+  }
+  if (!ok) {
+    if (lk.held)
+      kfree(P2V(pa));
     return 0;
   }
-  if (lk.mappers == 0 || lk.mappers != kref_get(pa))
-    return 0;   // a mapper runs elsewhere, or the kernel holds it too
-  if (lk.large > 0 && demote_mappers(&lk, f, hint) != 0)
-    return 0;
-  for (int i = 0; i < lk.mappers; i++)
-    swap_dup(slot);
-  lk.budget = lk.mappers;
-  lk.mappers = lk.nshared = lk.large = 0;
-  lk.slot = slot;
-  look_for(&lk, hint);
-  for (int i = lk.converted; i < lk.budget; i++)
-    swap_free(slot);   // references for PTEs that went meanwhile
-  if (lk.converted == 0)
-    return 0;
   memmove(dst, P2V(pa), PGSIZE);
-  for (int i = 0; i < lk.converted; i++)
-    kfree(P2V(pa));
+  chosen[nchosen++] = (struct chosen){ f, pa, lk.va, hint, lk.mappers };
   return 1;
 }
 
-// Evict up to n pages chosen by the current policy into slots first ..
-// first + n - 1 (each holding one reference of the caller's), their
-// contents copied to buf, n pages long, in slot order. Returns how many
-// went; fewer than n when no more pages could be taken. Callers hold the
-// reclaimer's lock (reclaim.c), so one eviction runs at a time.
+// Choose up to n pages (at most RMAP_BATCH) by the current policy for
+// swap, their contents copied to buf, n pages long, in order. Returns how
+// many were chosen; the caller writes them to consecutive slots and then
+// calls rmap_evict_finish. Callers hold the reclaimer's lock (reclaim.c),
+// so one eviction runs at a time.
 int
-rmap_evict(int first, int n, char *buf)
+rmap_evict_pick(int n, char *buf)
 {
-  int done = 0;
+  if (n > RMAP_BATCH)
+    n = RMAP_BATCH;
+  nchosen = 0;
   // A page passed over is tried again later; give up after every tracked
   // page had its chance.
   int tries = rmap_tracked() + 1;
-  while (done < n && tries-- > 0) {
+  while (nchosen < n && tries-- > 0) {
     acquire(&rm.lock);
     int f = repl_victim(&rm.repl, vm_policy);
     release(&rm.lock);
     if (f < 0)
       break;
-    if (evict_anon(f, first + done, buf + (uint64)done * PGSIZE)) {
-      VMSTAT_INC(evict_anon);
-      done++;
+    if (choose(f, buf + (uint64)nchosen * PGSIZE))
       continue;
-    }
     acquire(&rm.lock);
     if (rm.pages[f].kind == RM_ANON && !repl_present(&rm.repl, f))
       repl_add(&rm.repl, f);   // still a candidate: it joins as the youngest
     release(&rm.lock);
   }
+  return nchosen;
+}
+
+// The pages rmap_evict_pick chose, whose copies in buf went to slots
+// first, first + 1, ... (each holding one reference of the caller's) when
+// written is set, or could not be written (a disk error). Written: every
+// PTE that maps such a page and the page still holds what its slot holds
+// gets the slot (each under its owner's lock while the owner is stopped),
+// and the page is freed once no PTE maps it. A page stored to since its
+// copy was made (possible until its PTE changes) keeps its PTEs: a slot
+// only ever stands for what it holds. Not written: every page stays as
+// it was, and its slot goes back free with the caller's reference. So a
+// PTE names a slot only once the slot holds the page. Returns the pages
+// sent to swap.
+int
+rmap_evict_finish(int first, const char *buf, int written)
+{
+  int done = 0;
+  for (int i = 0; i < nchosen; i++) {
+    struct chosen *c = &chosen[i];
+    int slot = first + i;
+    struct look lk = { .pa = c->pa, .va = c->va, .own = 1, .slot = -1 };
+    if (written) {
+      for (int k = 0; k < c->mappers; k++)
+        swap_dup(slot);
+      lk.slot = slot;
+      lk.budget = c->mappers;
+      lk.data = buf + (uint64)i * PGSIZE;
+      look_for(&lk, c->hint);
+      for (int k = lk.converted; k < lk.budget; k++)
+        swap_free(slot);   // references for PTEs that went or changed meanwhile
+    }
+    for (int k = 0; k < lk.converted; k++)
+      kfree(P2V(c->pa));
+    if (lk.converted > 0) {
+      VMSTAT_INC(evict_anon);
+      done++;
+    }
+    kfree(P2V(c->pa));   // the eviction's reference: the page goes with the last
+    if (lk.converted > 0)
+      continue;
+    acquire(&rm.lock);
+    if (rm.pages[c->frame].kind == RM_ANON && !repl_present(&rm.repl, c->frame))
+      repl_add(&rm.repl, c->frame);   // still a candidate
+    release(&rm.lock);
+  }
+  nchosen = 0;
   return done;
 }
 

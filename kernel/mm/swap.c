@@ -157,7 +157,7 @@ swap_free(int slot)
 }
 
 // References to all slots together: one per swapped-out PTE (a slot
-// shared by several holds several), plus those of a write in flight.
+// shared by several holds several), plus those of a batch being written.
 uint64
 swap_refs_total(void)
 {

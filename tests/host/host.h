@@ -120,6 +120,9 @@ extern int fakefs_failwrites;   // the next n page writes fail, as a disk error
 // after it. Requests holding a spin lock, or beyond the device, panic.
 void fakeswap_reset(uint64 pages);
 void fakeswap_fail(long after);             // the request after `after` more fails
+void fakeswap_fail_kind(int write, long after);   // the same, of reads or writes alone
+extern uint64 fakeswap_failed[2];           // requests failed since the reset: reads, writes
+extern void (*fakeswap_meanwhile_write)(void);   // called once after the next write
 const uchar *fakeswap_block(uint64 slot);   // slot's bytes, 0 if never written
 extern uint64 fakeswap_reads, fakeswap_writes;  // requests done since the reset
 

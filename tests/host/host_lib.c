@@ -47,6 +47,12 @@ klib_memmove(void *dst, const void *src, uint64 n)
 }
 
 int
+klib_memcmp(const void *a, const void *b, uint64 n)
+{
+  return memcmp(a, b, n);
+}
+
+int
 klib_strlen(const char *s)
 {
   return (int)strlen(s);

@@ -329,6 +329,88 @@ file_ptes_by_index(void **state)
   fmap_release(ip);
 }
 
+// A swap write that fails (a disk error) sends no page: each stays
+// mapped as it was, with its bytes, and its slot is free again; nothing
+// counts as gone. Pages a child shares copy-on-write stay shared. The
+// next eviction, on a disk that works again, sends them.
+static void
+failed_pageout_keeps_pages(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace a, c;
+  heap_with(&a, 4, 0x60);
+  vm_new(&c);
+  assert_int_equal(uvmcopy(&a, &c), 0);
+  vmreg_add(&c);
+  uchar *pa[4];
+  uint64 nfree = kfreecount();
+  int flags[4];
+  for (int i = 0; i < 4; i++) {
+    pa[i] = page_at(&a, (uint64)i * PGSIZE);
+    flags[i] = flags_at(&a, (uint64)i * PGSIZE);
+  }
+  fakeswap_fail_kind(1, 0);
+  assert_int_equal(reclaim(8), 0);
+  assert_int_equal(fakeswap_failed[1], 1);
+  assert_int_equal(swap_used(), 0);
+  assert_int_equal(swap_refs_total(), 0);
+  assert_int_equal(kfreecount(), nfree);
+  assert_int_equal(vmstat.swap_outs + vmstat.evict_anon, 0);
+  for (int i = 0; i < 4; i++) {
+    uint64 va = (uint64)i * PGSIZE;
+    assert_ptr_equal(page_at(&a, va), pa[i]);
+    assert_ptr_equal(page_at(&c, va), pa[i]);
+    assert_int_equal(flags_at(&a, va), flags[i]);
+    assert_int_equal(flags_at(&c, va), flags[i]);
+    assert_int_equal(refs_at(&a, va), 2);
+    assert_bytes(&a, va, 0x60 + i);
+  }
+  assert_int_equal(reclaim(8), 4);
+  assert_int_equal(swap_used(), 4);
+  assert_true(swapped_at(&a, 0) && swapped_at(&c, 0));
+  assert_int_equal(vmfault(&c, 0, ACCESS_READ), FAULT_OK);
+  assert_bytes(&c, 3 * PGSIZE, 0x63);
+  done_with(&c);
+  done_with(&a);
+  assert_int_equal(swap_used(), 0);
+}
+
+// A store that lands while the batch is on the disk (the page copied,
+// its PTE not changed yet) is kept: a slot only ever stands for what it
+// holds, so that page is not sent with the copy that misses the store.
+static struct vmspace *storer;
+
+static void
+store_meanwhile(void)
+{
+  page_at(storer, 0)[5] = 0x99;
+}
+
+static void
+store_during_pageout_kept(void **state)
+{
+  (void)state;
+  attach(64);
+  struct vmspace a;
+  heap_with(&a, 2, 0x70);
+  storer = &a;
+  fakeswap_meanwhile_write = store_meanwhile;
+  assert_int_equal(reclaim(1), 1);   // the other page, after the first write missed the store
+  assert_true(swapped_at(&a, PGSIZE));
+  assert_true(present(&a, 0));
+  assert_int_equal(swap_used(), 1);
+  assert_int_equal(reclaim(1), 1);
+  assert_true(swapped_at(&a, 0));
+  assert_int_equal(vmfault(&a, 0, ACCESS_READ), FAULT_OK);
+  assert_int_equal(page_at(&a, 0)[5], 0x99);
+  page_at(&a, 0)[5] = 0x70;
+  assert_bytes(&a, 0, 0x70);
+  assert_int_equal(vmfault(&a, PGSIZE, ACCESS_READ), FAULT_OK);
+  assert_bytes(&a, PGSIZE, 0x71);
+  done_with(&a);
+}
+
 int
 run_rmap_tests(int *ntests)
 {
@@ -341,6 +423,8 @@ run_rmap_tests(int *ntests)
     UNIT_TEST(shared_mapping_stays),
     UNIT_TEST(swap_full_means_out_of_memory),
     UNIT_TEST(file_ptes_by_index),
+    UNIT_TEST(failed_pageout_keeps_pages),
+    UNIT_TEST(store_during_pageout_kept),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("rmap", tests, NULL, NULL);
