@@ -5,8 +5,9 @@
 // pages and slots, fuzz_heap.c growing and shrinking the heap, fuzz_mem.c
 // the other operations on processes and their memory (accesses, faults,
 // exit, config, sweeps), fuzz_fork.c fork, fuzz_map.c mmap and its kin and
-// the file operations, fuzz_exec.c exec, fuzz_vm.c the libFuzzer entry
-// that decodes the input.
+// the file operations, fuzz_exec.c exec, fuzz_disk.c disk errors and
+// processes running elsewhere, fuzz_vm.c the libFuzzer entry that decodes
+// the input.
 #ifndef LAZULI_FUZZ_H
 #define LAZULI_FUZZ_H
 
@@ -217,5 +218,21 @@ void mfiles_boot(void);
 
 // ---- fuzz_exec.c
 void op_exec(struct proc *p, struct input *in);
+
+// ---- fuzz_disk.c: disk errors chosen by the input, processes running elsewhere
+struct diskstats {
+  uint64 inputs, outfail, infail, wbfail, kills, elsewhere;
+};
+extern struct diskstats diskstats;
+void op_disk(struct input *in);
+void disk_before(void);
+void disk_after(void);
+int pageins_may_fail(void);
+uint64 pagein_failures(void);
+void pagein_failed(struct proc *p, uint64 va0, int ok);
+void pagein_kills(struct proc *p, uint64 va, int r);
+void disk_flush(void);
+const char *disk_stats_line(void);
+void disk_stats_at_exit(void);
 
 #endif

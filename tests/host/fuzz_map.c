@@ -229,9 +229,11 @@ op_msync(struct proc *p, struct input *in)
   int ok = addr % PGSIZE == 0 && len > 0 && len <= USERTOP && end > addr && end <= USERTOP;
   if (ok)
     msync_range(p, addr, end);
+  int wbs = fakefs_failedwrites;
   int r = vm_sync(&p->vm, addr, len);
-  if (r != (ok ? 0 : -1))
-    fuzz_fail("vm_sync(%#lx, %#lx) = %d, model %d", addr, len, r, ok ? 0 : -1);
+  int want = ok && fakefs_failedwrites == wbs ? 0 : -1;   // -1 too when a write-back failed
+  if (r != want)
+    fuzz_fail("vm_sync(%#lx, %#lx) = %d, model %d", addr, len, r, want);
 }
 
 // A load or a store of a few bytes in a page of one of p's file mappings

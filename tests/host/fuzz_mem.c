@@ -80,8 +80,9 @@ pick_len(struct input *in)
 // copyout (a write, from iobuf) or copyin (into iobuf, checked) of len
 // bytes at va, one page at a time as the kernel's copies go, for a range
 // that touches file pages or that eviction may let through where the
-// free pages do not: where memory is short, the model takes the kernel's
-// answer for a page if mfits allows it. Stops at the first page refused.
+// free pages do not, or while a page-in is to fail: where memory is
+// short, the model takes the kernel's answer for a page if mfits allows
+// it. Stops at the first page refused, or whose page-in failed.
 static void
 mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
 {
@@ -92,8 +93,13 @@ mcopy_pages(struct proc *p, uint64 va, uint64 len, enum access a)
     int sure = 0, can = 0;
     if (mallowed(p, cur, a))
       mfits(p, va0, a, &sure, &can);
+    uint64 fails = pagein_failures();
     int r = a == ACCESS_WRITE ? copyout(&p->vm, cur, iobuf + done, n)
                               : copyin(&p->vm, iobuf + done, cur, n);
+    if (pagein_failures() != fails) {
+      pagein_failed(p, va0, r == 0);   // -1, nothing written
+      return;
+    }
     if ((r == 0 && !can) || (r != 0 && sure))
       fuzz_fail("%s(%#lx, %lu) = %d, model: %s", a == ACCESS_WRITE ? "copyout" : "copyin",
                 cur, n, r, sure ? "must succeed" : "must fail");
@@ -114,7 +120,7 @@ do_write(struct proc *p, uint64 va, uint64 len, uint8 seed)
   for (uint64 i = 0; i < len; i++)
     iobuf[i] = (uchar)(seed + i * 7);
   uint64 reach = mtouches_file(p, va, len) ? 0 : mreach(p, va, len, ACCESS_WRITE, 0);
-  if (mtouches_file(p, va, len) ||
+  if (mtouches_file(p, va, len) || pageins_may_fail() ||
       (reach < len && mreach(p, va, len, ACCESS_WRITE, evict_room(p, va, len)) > reach)) {
     mcopy_pages(p, va, len, ACCESS_WRITE);
     return;
@@ -169,7 +175,7 @@ void
 do_read(struct proc *p, uint64 va, uint64 len)
 {
   uint64 reach = mtouches_file(p, va, len) ? 0 : mreach(p, va, len, ACCESS_READ, 0);
-  if (mtouches_file(p, va, len) ||
+  if (mtouches_file(p, va, len) || pageins_may_fail() ||
       (reach < len && mreach(p, va, len, ACCESS_READ, evict_room(p, va, len)) > reach)) {
     mcopy_pages(p, va, len, ACCESS_READ);
     return;
@@ -219,7 +225,12 @@ op_readstr(struct proc *p, struct input *in)
   struct span sp;
   if (can)
     span_before(p, va, slen + 1, &sp);
+  uint64 fails = pagein_failures();
   int r = copyinstr(&p->vm, (char *)iobuf, va, max);
+  if (pagein_failures() != fails) {
+    pagein_failed(p, MAXVA, r == 0);
+    return;
+  }
   if ((r == 0 && !can) || (r != 0 && sure))
     fuzz_fail("copyinstr(%#lx, %lu) = %d, model %s", va, max, r,
               sure ? "succeeds" : can ? "may succeed" : "fails");
@@ -242,7 +253,12 @@ op_fault(struct proc *p, struct input *in)
     int sure, can;
     mforget_tails();
     mfits(p, PGROUNDDOWN(va), a, &sure, &can);
+    uint64 fails = pagein_failures();
     int r = vmfault(&p->vm, va, a);
+    if (pagein_failures() != fails) {
+      pagein_kills(p, va, r);
+      return;
+    }
     if ((r == FAULT_OK && !can) || (r == FAULT_NOMEM && sure) || r == FAULT_BADADDR)
       fuzz_fail("vmfault(%#lx, %d) = %d on a file page, model: %s", va, a, r,
                 sure ? "must succeed" : can ? "may succeed" : "must fail");
@@ -262,7 +278,12 @@ op_fault(struct proc *p, struct input *in)
     may = want == FAULT_NOMEM && need <= mavail() + evict_room(p, va, 1) ? FAULT_OK : want;
     span_before(p, va, 1, &sp);
   }
+  uint64 fails = pagein_failures();
   int r = vmfault(&p->vm, va, a);
+  if (pagein_failures() != fails) {
+    pagein_kills(p, va, r);
+    return;
+  }
   if (r != want && r != may)
     fuzz_fail("vmfault(%#lx, %d) = %d, model %d%s", va, a, r, want,
               may != want ? " (or 0: eviction)" : "");

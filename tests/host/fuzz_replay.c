@@ -14,6 +14,7 @@
 extern struct memstat vmstat;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *disk_stats_line(void);   // fuzz_disk.c
 
 static int nrun, nevicted;
 
@@ -68,5 +69,6 @@ main(int argc, char **argv)
          vmstat.fault_around, vmstat.large_mapped, vmstat.large_promoted, vmstat.large_demoted,
          vmstat.swap_outs, vmstat.swap_ins, nevicted, vmstat.evict_file, vmstat.evict_dirty,
          vmstat.pt_shared, vmstat.pt_copied, vmstat.pt_taken);
+  printf("fuzz replay: %s\n", disk_stats_line());
   return 0;
 }

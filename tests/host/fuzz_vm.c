@@ -45,6 +45,14 @@
 // the model knows only a bound (evict_room): an access that must succeed
 // still must, one that would fail may succeed.
 //
+// Disk errors (fuzz_disk.c): a disk operation makes a swap write, a swap
+// read or a file write-back fail at a point the input chooses, or marks
+// a process as running elsewhere (reclaim passes over it). A failed
+// page-out must leave its pages resident and their slots free, a failed
+// page-in fail the kernel copy (-1) or kill the faulting process alone,
+// with the slot kept until then, and a failed write-back lose nothing:
+// the page stays dirty in the cache, and is written when the input ends.
+//
 // Fork sharing last-level tables (kernel/mm/forkshare.c): on for half the
 // inputs and switched by the config byte. The model reads a process's
 // pages through the tables it shares as it would through its own,
@@ -155,13 +163,13 @@ enum { OP_GROW, OP_GROW_LAZY, OP_SHRINK, OP_WRITE, OP_READ, OP_READSTR,
        OP_FAULT, OP_FORK, OP_EXIT, OP_EXEC, OP_CONFIG, OP_MMAP, OP_MUNMAP,
        OP_MPROTECT, NOPS,
        OP_FMMAP = NOPS, OP_MSYNC, OP_FREAD, OP_FWRITE, OP_FTRUNC, OP_FLOAD, OP_FSTORE,
-       OP_FMMAP2, OP_SWEEP, NALLOPS };
+       OP_FMMAP2, OP_SWEEP, OP_DISK, NALLOPS };
 static const char *opnames[] = { "grow", "grow lazily", "shrink", "write", "read",
                                  "read string", "fault", "fork", "exit", "exec",
                                  "config", "mmap", "munmap", "mprotect",
                                  "mmap a file", "msync", "read()", "write()", "truncate",
                                  "load from a file mapping", "store to a file mapping",
-                                 "mmap a file", "sweep" };
+                                 "mmap a file", "sweep", "disk" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -169,6 +177,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct input in = { data, size, 0 };
+  disk_stats_at_exit();
   step = 0;
   opname = "boot";
   // The boot byte: a small machine, so memory runs out often, with a swap
@@ -205,21 +214,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int kind = op / NPROCS < 4 * NOPS ? (op / NPROCS) % NOPS : NOPS + op / NPROCS - 4 * NOPS;
     if (kind == OP_FMMAP2 && bigmachine)
       kind = OP_SWEEP;   // the second "mmap a file" is a sweep on a big machine
+    if (kind == OP_FTRUNC && op % NPROCS == NPROCS - 1)
+      kind = OP_DISK;    // truncate names no process: one of its four values is the disk's
     opname = opnames[kind];
-    if (kind == OP_CONFIG || kind == OP_FREAD || kind == OP_FWRITE || kind == OP_FTRUNC) {
+    disk_before();
+    if (kind == OP_CONFIG || kind == OP_FREAD || kind == OP_FWRITE || kind == OP_FTRUNC ||
+        kind == OP_DISK) {
       if (kind == OP_CONFIG)
         op_config(&in);
       else if (kind == OP_FREAD)
         op_fread(&in);
       else if (kind == OP_FWRITE)
         op_fwrite(&in);
-      else
+      else if (kind == OP_FTRUNC)
         op_ftrunc(&in);
+      else
+        op_disk(&in);
+      disk_after();
       check_all();
       continue;
     }
-    if (!p->live && (kind == OP_EXIT || spawn(p) != 0))
+    if (!p->live && (kind == OP_EXIT || spawn(p) != 0)) {
+      disk_after();
       continue;
+    }
     switch (kind) {
     case OP_GROW:      op_grow(p, &in, 0); break;
     case OP_GROW_LAZY: op_grow(p, &in, 1); break;
@@ -248,15 +266,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case OP_FLOAD:     op_fileaccess(p, &in, 0); break;
     case OP_FSTORE:    op_fileaccess(p, &in, 1); break;
     }
+    disk_after();
     check_all();
   }
 
   opname = "exit all";
+  disk_before();
   for (int i = 0; i < NPROCS; i++)
     if (procs[i].live)
       op_exit(&procs[i]);
+  disk_after();
   check_all();
   check_no_slots();
+  disk_flush();
   // Only the cache holds pages now, and each can be reclaimed.
   uint64 cached, reclaimable;
   pcache_count(&cached, &reclaimable);

@@ -114,6 +114,9 @@ extern int fakefs_pagereads, fakefs_pagewrites;
 // might do while the real one sleeps on the disk.
 extern void (*fakefs_meanwhile)(void), (*fakefs_meanwhile_write)(void);
 extern int fakefs_failwrites;   // the next n page writes fail, as a disk error
+void fakefs_failwrite(long after);   // the page write after `after` more fails (-1: none)
+long fakefs_failwrite_pending(void);   // writes until that one, -1 when none is to fail
+extern int fakefs_failedwrites;   // page writes failed since the reset
 
 // ---- host_swap.c: a swap device in memory (swapdev_pages, swapdev_rw)
 // A device of pages slots (0: no device), none written yet; call swapinit
@@ -121,6 +124,7 @@ extern int fakefs_failwrites;   // the next n page writes fail, as a disk error
 void fakeswap_reset(uint64 pages);
 void fakeswap_fail(long after);             // the request after `after` more fails
 void fakeswap_fail_kind(int write, long after);   // the same, of reads or writes alone
+long fakeswap_fail_pending(int write);      // requests of that kind until it, -1: none
 extern uint64 fakeswap_failed[2];           // requests failed since the reset: reads, writes
 extern void (*fakeswap_meanwhile_write)(void);   // called once after the next write
 const uchar *fakeswap_block(uint64 slot);   // slot's bytes, 0 if never written
@@ -131,6 +135,7 @@ void vmreg_reset(void);
 void vmreg_add(struct vmspace *vm);
 void vmreg_remove(struct vmspace *vm);
 void vmreg_running_elsewhere(struct vmspace *vm, int on);   // passed over while on
+int vmreg_is_elsewhere(struct vmspace *vm);                 // marked so
 int vmreg_flushes(struct vmspace *vm);   // visits that changed its PTEs
 
 // ---- elfimg.c: crafted ELF executables

@@ -26,6 +26,8 @@ void (*fakefs_meanwhile)(void);
 // The same for the next page write, after its bytes reached the "disk".
 void (*fakefs_meanwhile_write)(void);
 int fakefs_failwrites;   // page writes still to fail
+static long failwrite_in = -1;   // page writes until one fails; -1: none
+int fakefs_failedwrites;   // page writes failed since the reset
 
 static void
 meanwhile(void (**hook)(void))
@@ -47,6 +49,20 @@ fakefs_reset(void)
   fakefs_pagereads = fakefs_pagewrites = 0;
   fakefs_meanwhile = fakefs_meanwhile_write = 0;
   fakefs_failwrites = 0;
+  failwrite_in = -1;
+  fakefs_failedwrites = 0;
+}
+
+void
+fakefs_failwrite(long after)
+{
+  failwrite_in = after;
+}
+
+long
+fakefs_failwrite_pending(void)
+{
+  return failwrite_in;
 }
 
 void
@@ -209,8 +225,10 @@ fmap_writepage(struct inode *ip, uint64 index, const void *page)
   if (ip->ref < 1 || ip->lock.locked || nops != 0 || host_locks_held() != 0)
     panic("fakefs: fmap_writepage of an unreferenced or locked inode, in a transaction "
           "or holding a spin lock");
-  if (fakefs_failwrites > 0) {
-    fakefs_failwrites--;
+  if (fakefs_failwrites > 0 || (failwrite_in >= 0 && failwrite_in-- == 0)) {
+    if (fakefs_failwrites > 0)
+      fakefs_failwrites--;
+    fakefs_failedwrites++;
     return -1;   // a disk error: nothing written
   }
   uint64 off = index * PGSIZE;

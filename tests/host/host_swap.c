@@ -43,6 +43,12 @@ fakeswap_fail_kind(int write, long after)
   fail_kind_in[write != 0] = after;
 }
 
+long
+fakeswap_fail_pending(int write)
+{
+  return fail_kind_in[write != 0];
+}
+
 const uchar *
 fakeswap_block(uint64 slot)
 {

@@ -62,6 +62,13 @@ vmreg_running_elsewhere(struct vmspace *vm, int on)
 }
 
 int
+vmreg_is_elsewhere(struct vmspace *vm)
+{
+  int i = slot_of(vm);
+  return i >= 0 && spaces[i].elsewhere;
+}
+
+int
 vmreg_flushes(struct vmspace *vm)
 {
   int i = slot_of(vm);
