@@ -64,6 +64,7 @@ extern struct mfile mfiles[NMFILE];
 
 struct proc {
   int live;
+  int elsewhere;     // this slot's processes run elsewhere (fuzz_disk.c)
   struct vmspace vm;
   // the model
   uint64 heapbase, sz;
@@ -221,10 +222,11 @@ void op_exec(struct proc *p, struct input *in);
 
 // ---- fuzz_disk.c: disk errors chosen by the input, processes running elsewhere
 struct diskstats {
-  uint64 inputs, outfail, infail, wbfail, kills, elsewhere;
+  uint64 inputs, outfail, infail, wbfail, kills, elsewhere, unseen;
 };
 extern struct diskstats diskstats;
 void op_disk(struct input *in);
+void vm_register(struct proc *p);
 void disk_before(void);
 void disk_after(void);
 int pageins_may_fail(void);

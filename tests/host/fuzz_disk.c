@@ -32,8 +32,9 @@ static uchar disk0[NMFILE][FMAX];
 struct diskstats diskstats;
 
 // The disk operation byte: bits 0-1 which error, bits 2-5 after how many
-// more requests of that kind; 3 in bits 0-1: the process of bits 2-3 starts
-// or stops running elsewhere.
+// more requests of that kind; 3 in bits 0-1: the process slot of bits 2-3
+// starts or stops running elsewhere (its process now and those it holds
+// later).
 void
 op_disk(struct input *in)
 {
@@ -51,12 +52,22 @@ op_disk(struct input *in)
     break;
   default: {
     struct proc *q = &procs[(b >> 2) % NPROCS];
-    if (q->live) {
-      vmreg_running_elsewhere(&q->vm, !vmreg_is_elsewhere(&q->vm));
-      diskstats.elsewhere++;
-    }
+    q->elsewhere = !q->elsewhere;
+    if (q->live)
+      vmreg_running_elsewhere(&q->vm, q->elsewhere);
+    diskstats.elsewhere++;
   }
   }
+}
+
+// p's address space becomes one reclaim visits (spawn, exec), passed over
+// while p's slot runs elsewhere.
+void
+vm_register(struct proc *p)
+{
+  vmreg_add(&p->vm);
+  if (p->elsewhere)
+    vmreg_running_elsewhere(&p->vm, 1);
 }
 
 void
@@ -154,6 +165,7 @@ disk_flush(void)
   diskstats.outfail += fakeswap_failed[1] != 0;
   diskstats.infail += fakeswap_failed[0] != 0;
   diskstats.wbfail += fakefs_failedwrites != 0;
+  diskstats.unseen += vmreg_unseen != 0;
 }
 
 static void
@@ -165,12 +177,13 @@ print_stats(void)
 const char *
 disk_stats_line(void)
 {
-  static char line[256];
+  static char line[512];
   struct diskstats *d = &diskstats;
   snprintf(line, sizeof(line),
            "disk errors: %lu inputs; a page-out failed in %lu, a page-in in %lu (%lu processes "
-           "killed), a write-back in %lu; %lu times a process ran elsewhere or back",
-           d->inputs, d->outfail, d->infail, d->kills, d->wbfail, d->elsewhere);
+           "killed), a write-back in %lu; %lu times a process ran elsewhere or back, and "
+           "reclaim could not look at a page's hint in %lu inputs",
+           d->inputs, d->outfail, d->infail, d->kills, d->wbfail, d->elsewhere, d->unseen);
   return line;
 }
 

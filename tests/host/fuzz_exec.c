@@ -203,7 +203,7 @@ op_exec(struct proc *p, struct input *in)
   vmreg_remove(&np->vm);
   p->vm = np->vm;
   p->live = 1;
-  vmreg_add(&p->vm);
+  vm_register(p);
   mcopy(p, np);
   np->live = 0;
 }

@@ -15,7 +15,7 @@ spawn(struct proc *p)
   if (r != 0)
     return -1;
   p->live = 1;
-  vmreg_add(&p->vm);   // reclaim may take its pages
+  vm_register(p);   // reclaim may take its pages
   p->heapbase = p->sz = 0;
   p->nreg = 0;
   p->npages = 0;

@@ -196,7 +196,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   host_locks_reset();
   swap_boot(boot);
   for (int i = 0; i <= NPROCS; i++)
-    procs[i].live = 0;
+    procs[i].live = procs[i].elsewhere = 0;
   vm_cow = vm_faultaround = vm_zeropage = vm_largepage = 1;
   vm_demandexec = 0;
   // Fork shares last-level tables for half the inputs (op_config may

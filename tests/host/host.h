@@ -136,6 +136,7 @@ void vmreg_add(struct vmspace *vm);
 void vmreg_remove(struct vmspace *vm);
 void vmreg_running_elsewhere(struct vmspace *vm, int on);   // passed over while on
 int vmreg_is_elsewhere(struct vmspace *vm);                 // marked so
+extern uint64 vmreg_unseen;   // vm_visit_one calls passed over since the reset
 int vmreg_flushes(struct vmspace *vm);   // visits that changed its PTEs
 
 // ---- elfimg.c: crafted ELF executables

@@ -15,10 +15,13 @@ static struct {
   int flushes;       // visits that changed a PTE (the kernel flushes then)
 } spaces[NSPACES];
 
+uint64 vmreg_unseen;   // vm_visit_one calls that could not look (since the reset)
+
 void
 vmreg_reset(void)
 {
   memset(spaces, 0, sizeof(spaces));
+  vmreg_unseen = 0;
 }
 
 void
@@ -99,5 +102,7 @@ int
 vm_visit_one(struct vmspace *vm, int (*fn)(void *arg, struct vmspace *vm), void *arg)
 {
   int i = slot_of(vm);
-  return i < 0 ? -1 : visit(i, fn, arg);
+  int r = i < 0 ? -1 : visit(i, fn, arg);
+  vmreg_unseen += r == 0;
+  return r;
 }
