@@ -223,6 +223,7 @@ void op_exec(struct proc *p, struct input *in);
 // ---- fuzz_disk.c: disk errors chosen by the input, processes running elsewhere
 struct diskstats {
   uint64 inputs, outfail, infail, wbfail, kills, elsewhere, unseen;
+  uint64 armed[3];   // inputs that armed a page-out, page-in, write-back error
 };
 extern struct diskstats diskstats;
 void op_disk(struct input *in);

@@ -25,21 +25,24 @@
 // then, when a write-back is to fail.
 static uint64 reads0, writes0;
 static int wbs0, snapped, handled;
+static int armed[3];   // this input armed a page-out, page-in, write-back error
 static uchar disk0[NMFILE][FMAX];
 
 // The inputs run, and those that met each error (fuzz-replay and
 // FUZZ_DISK_STATS print them).
 struct diskstats diskstats;
 
-// The disk operation byte: bits 0-1 which error, bits 2-5 after how many
-// more requests of that kind; 3 in bits 0-1: the process slot of bits 2-3
+// The disk operation byte: bits 0-1 which error, bits 2-3 after how many
+// more requests of that kind (few: an input makes few); 3 in bits 0-1: the process slot of bits 2-3
 // starts or stops running elsewhere (its process now and those it holds
 // later).
 void
 op_disk(struct input *in)
 {
   uint8 b = take(in);
-  long after = (b >> 2) & 15;
+  long after = (b >> 2) & 3;
+  if ((b & 3) != 3)
+    armed[b & 3] = 1;
   switch (b & 3) {
   case 0:
     fakeswap_fail_kind(1, after);
@@ -166,6 +169,10 @@ disk_flush(void)
   diskstats.infail += fakeswap_failed[0] != 0;
   diskstats.wbfail += fakefs_failedwrites != 0;
   diskstats.unseen += vmreg_unseen != 0;
+  for (int k = 0; k < 3; k++) {
+    diskstats.armed[k] += armed[k];
+    armed[k] = 0;
+  }
 }
 
 static void
@@ -177,13 +184,14 @@ print_stats(void)
 const char *
 disk_stats_line(void)
 {
-  static char line[512];
+  static char line[640];
   struct diskstats *d = &diskstats;
   snprintf(line, sizeof(line),
            "disk errors: %lu inputs; a page-out failed in %lu, a page-in in %lu (%lu processes "
-           "killed), a write-back in %lu; %lu times a process ran elsewhere or back, and "
-           "reclaim could not look at a page's hint in %lu inputs",
-           d->inputs, d->outfail, d->infail, d->kills, d->wbfail, d->elsewhere, d->unseen);
+           "killed), a write-back in %lu (armed in %lu, %lu, %lu); %lu times a process ran "
+           "elsewhere or back, and reclaim could not look at a page's hint in %lu inputs",
+           d->inputs, d->outfail, d->infail, d->kills, d->wbfail, d->armed[0], d->armed[1],
+           d->armed[2], d->elsewhere, d->unseen);
   return line;
 }
 

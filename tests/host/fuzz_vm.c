@@ -214,8 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int kind = op / NPROCS < 4 * NOPS ? (op / NPROCS) % NOPS : NOPS + op / NPROCS - 4 * NOPS;
     if (kind == OP_FMMAP2 && bigmachine)
       kind = OP_SWEEP;   // the second "mmap a file" is a sweep on a big machine
-    if (kind == OP_FTRUNC && op % NPROCS == NPROCS - 1)
-      kind = OP_DISK;    // truncate names no process: one of its four values is the disk's
+    if (kind == OP_FTRUNC && op % NPROCS != 0)
+      kind = OP_DISK;    // truncate names no process: three of its four values are the disk's
     opname = opnames[kind];
     disk_before();
     if (kind == OP_CONFIG || kind == OP_FREAD || kind == OP_FWRITE || kind == OP_FTRUNC ||
