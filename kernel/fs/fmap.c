@@ -76,6 +76,16 @@ fmap_hold(struct inode *ip)
   idup(ip);
 }
 
+// A reference to ip for writing back a dirty cached page of it that
+// nobody maps (kernel/mm/fileevict.c), when nobody may hold one: the
+// entry still holds ip's file, since iget gives no entry with a dirty
+// cached page to another file (pcache_dirty_of).
+void
+fmap_hold_cached(struct inode *ip)
+{
+  idup(ip);
+}
+
 // Drop a region's reference; the last one of an unlinked file frees it.
 // Only the last one needs a transaction: exit and exec drop many.
 void

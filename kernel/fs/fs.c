@@ -177,6 +177,12 @@ iget(uint dev, uint inum)
     if (empty == 0 && ip->ref == 0)
       empty = ip;
   }
+  // Not an entry whose file has a dirty cached page (a write-back failed):
+  // it keeps the file until the page is written (kernel/mm/fileevict.c).
+  // Asked only of the entry about to be reused, which pcache_forget scans
+  // the cache for anyway.
+  while (empty && (empty->ref != 0 || pcache_dirty_of(empty)))
+    empty = empty + 1 < itable.inode + NINODE ? empty + 1 : 0;
   if (empty == 0) {
     release(&itable.lock);
     printf("iget: no free inodes in the table\n");

@@ -45,6 +45,10 @@
 //     cache and this eviction holds it (pcache_drop); else it stays. The
 //     processes that lost their PTE fault the page back in from the cache
 //     or the file.
+// A page that stayed dirty because its write-back failed may have no
+// mapper left: step 3 writes it all the same, with a reference to the
+// inode taken for it (fmap_hold_cached; iget keeps the inode's entry
+// for its file while the cache holds a dirty page of it).
 //
 // Stores are never lost. A store reaches the page only through a writable
 // PTE, or through write(), which writes the file itself under the inode's
@@ -166,6 +170,12 @@ evict_page(struct inode *ip, uint64 index, uint64 pa, int writeback)
     kfree(P2V(pa));   // the cache's reference and ours keep it
   if (un.writable)
     pcache_dirty(ip, index);
+  // A dirty page nobody maps (its last write-back failed, and its
+  // mappers went): written now, holding the inode as a region would.
+  if (lk.mappers == 0 && writeback && pcache_isdirty(ip, index)) {
+    fmap_hold_cached(ip);
+    un.held = 1;
+  }
   int wrote = 0;
   if (un.held) {
     wrote = pcache_writeback(ip, index) > 0;

@@ -260,6 +260,7 @@ int fmap_readpage(struct inode *ip, uint64 index, void *page);   // 0 or -1
 int fmap_writepage(struct inode *ip, uint64 index, const void *page);
 uint64 fmap_size(struct inode *ip);
 void fmap_hold(struct inode *ip);
+void fmap_hold_cached(struct inode *ip);   // for a dirty cached page's write-back
 void fmap_release(struct inode *ip);   // not in a transaction
 // Running programs and shared writable mappings of a file exclude each
 // other: +1 fails with -1 while the other kind exists. Spin locks only.
@@ -281,6 +282,7 @@ void pcache_forget(struct inode *ip);
 void pcache_visit(void (*fn)(void *arg, uint64 pa), void *arg);
 int pcache_holds(struct inode *ip, uint64 index, uint64 pa);
 int pcache_isdirty(struct inode *ip, uint64 index);
+int pcache_dirty_of(struct inode *ip);   // ip has a dirty cached page
 uint64 pcache_pick(struct inode **ip, uint64 *index);
 int pcache_drop(struct inode *ip, uint64 index, uint64 pa);
 

@@ -238,6 +238,21 @@ pcache_isdirty(struct inode *ip, uint64 index)
   return r;
 }
 
+// Does the cache hold a dirty page of ip? Then iget keeps ip's in-memory
+// inode for it (an entry given to another file would forget its pages,
+// pcache_forget, and the stores with them). Caller holds no pc.lock
+// (iget holds the inode table's lock, taken before it).
+int
+pcache_dirty_of(struct inode *ip)
+{
+  int r = 0;
+  acquire(&pc.lock);
+  for (uint32 pn = pc.first; pn != NOPAGE && !r; pn = info(pn)->next)
+    r = info(pn)->ip == ip && info(pn)->dirty;
+  release(&pc.lock);
+  return r;
+}
+
 // Write page index of ip back to the file if it is dirty. Returns 1 when
 // it wrote the page, 0 when there was nothing to write, or -1 when the
 // write failed (the page stays dirty). May sleep; the caller holds no

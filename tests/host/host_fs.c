@@ -258,6 +258,15 @@ fmap_hold(struct inode *ip)
   ip->ref++;
 }
 
+// The kernel's takes a reference to an entry that may have none left
+// (fileevict.c's write-back of a dirty page nobody maps).
+void
+fmap_hold_cached(struct inode *ip)
+{
+  file_of(ip);
+  ip->ref++;
+}
+
 void
 fmap_release(struct inode *ip)
 {

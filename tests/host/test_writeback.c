@@ -98,19 +98,28 @@ map_during_writeback_keeps_page(void **state)
 
 // A write-back that fails (a disk error) leaves the page cached and
 // dirty: it is not dropped. The next mapping that goes writes it.
+// /e's page 0, mapped shared by a at *va and stored byte to at 2, then
+// unmapped by an eviction whose write-back fails.
+static struct inode *
+failed_writeback(struct vmspace *a, uint64 *va, uchar byte)
+{
+  struct inode *ip = fe_open_file();
+  mapper(a, ip, 1, 1, RW, ACCESS_WRITE, va);
+  page_at(a, *va)[2] = byte;
+  reclaim(1);
+  fakefs_failwrites = 1;
+  assert_int_equal(reclaim(1), 0);
+  assert_false(present(a, *va));
+  return ip;
+}
+
 static void
 failed_writeback_keeps_page(void **state)
 {
   (void)state;
-  struct inode *ip = fe_open_file();
   struct vmspace a;
   uint64 va;
-  mapper(&a, ip, 1, 1, RW, ACCESS_WRITE, &va);
-  page_at(&a, va)[2] = 0x31;
-  reclaim(1);
-  fakefs_failwrites = 1;
-  assert_int_equal(reclaim(1), 0);
-  assert_false(present(&a, va));
+  struct inode *ip = failed_writeback(&a, &va, 0x31);
   assert_int_equal(cached_pages(), 1);
   assert_int_equal(vmstat.evict_dirty + vmstat.evict_file, 0);
   assert_int_equal(fakefs_data("/e")[2], filedata[2]);
@@ -119,6 +128,25 @@ failed_writeback_keeps_page(void **state)
   finish(&a, 0, 0);
   assert_int_equal(fakefs_data("/e")[2], 0x31);
   fmap_release(ip);
+}
+
+// A page whose write-back failed and that nobody maps any more (its
+// mapper went, the file closed: no reference to the inode is left) is
+// written by the next eviction, once the disk works again, and dropped.
+static void
+unmapped_dirty_page_written_later(void **state)
+{
+  (void)state;
+  struct vmspace a;
+  uint64 va;
+  struct inode *ip = failed_writeback(&a, &va, 0x32);
+  finish(&a, 0, ip);   // nothing mapped: nothing written, and no reference left
+  assert_int_equal(fakefs_data("/e")[2], filedata[2]);
+  assert_int_equal(cached_pages(), 1);
+  assert_int_equal(reclaim(1), 1);
+  assert_int_equal(fakefs_data("/e")[2], 0x32);
+  assert_int_equal(cached_pages(), 0);
+  assert_int_equal(vmstat.evict_dirty, 1);
 }
 
 // msync writes the page and clears its mark, but the PTE stays writable:
@@ -179,6 +207,7 @@ run_writeback_tests(int *ntests)
     UNIT_TEST(store_during_writeback_not_lost),
     UNIT_TEST(map_during_writeback_keeps_page),
     UNIT_TEST(failed_writeback_keeps_page),
+    UNIT_TEST(unmapped_dirty_page_written_later),
     UNIT_TEST(store_after_msync_is_written),
     UNIT_TEST(nowrite_keeps_dirty_pages),
   };
