@@ -1,5 +1,6 @@
 // The reverse map: for each physical page, where it belongs, so that the
-// reclaimer (reclaim.c) can find every PTE that maps a page it chose.
+// reclaimer (reclaim.c) can find every PTE that maps a page it chose
+// (eviction itself is rmapevict.c's).
 //
 // Design. A page of anonymous memory (heap, stack, an anonymous private
 // mapping, a private copy of a file page) sits at the same virtual
@@ -49,23 +50,9 @@
 #include "lib/lib.h"
 #include "lib/spinlock.h"
 #include "mm/mm.h"
+#include "mm/rmap.h"
 
-enum { RM_NONE, RM_ANON };
-
-struct rmap_page {
-  struct vmspace *vm;   // the address space that mapped it last: a hint
-  uint32 vpn;           // va / PGSIZE
-  uint8 kind;           // RM_*
-  uint8 blockref;       // a megapage holding it was seen accessed since it was last asked
-};
-
-static struct {
-  struct spinlock lock;
-  struct rmap_page *pages;
-  struct repl_frame *frames;
-  struct replacer repl;
-  uint64 base, npages;   // pages [base, base + npages * PGSIZE) are recorded
-} rm;
+struct rmap rm;
 
 uint rmap_ticks;   // clock ticks (the timer counts them), for aging steps
 
@@ -102,7 +89,7 @@ frame_of(uint64 pa)
   return (pa - rm.base) / PGSIZE;
 }
 
-static uint64
+uint64
 pa_of(int frame)
 {
   return rm.base + (uint64)frame * PGSIZE;
@@ -189,27 +176,6 @@ rmap_tracked(void)
 
 // ---- finding the PTEs that map a page
 
-// What a visit looks for, and what it found.
-struct look {
-  uint64 pa, va;
-  int mappers;      // PTEs at va mapping pa, small or large
-  int accessed;     // any of them had the accessed bit (cleared now)
-  int blockused;    // a megapage's among them: the whole block was used
-  int unshareable;  // one sits in a shared region: never evicted
-  int large;        // mappers that map it through a megapage
-  int demote;       // demote those megapages (lp_demote)
-  void *tables;     // demote: pages for their tables, listed through their first words
-  int demoted;      // demote: megapages demoted
-  int own;         // references the caller holds besides the mappers'
-  int hold;         // take a reference for the caller at the first small PTE found
-  int held;         // hold: it was taken
-  int slot;         // convert: the swap slot the PTEs get; -1: only look
-  int budget;       // convert: at most this many (the slot's references)
-  const void *data; // convert: what slot holds; a page that differs is not converted
-  int converted;    // convert: PTEs now naming slot
-  pte_t *shared[4]; // PTEs counted that lie in tables fork shares
-  int nshared;
-};
 
 // The PTE of vm at va if it maps look->pa, small or a megapage's (*size
 // says which), else 0. A record may be stale (its page freed and reused
@@ -298,7 +264,7 @@ look_at(void *arg, struct vmspace *vm)
 // Visit the address spaces that may map lk's page: the hint alone when it
 // maps the page and holds its only reference besides the caller's (the
 // common case: one process's private page), else all of them.
-static void
+void
 look_for(struct look *lk, struct vmspace *hint)
 {
   if (hint && kref_get(lk->pa) == 1 + lk->own) {
@@ -316,7 +282,7 @@ look_for(struct look *lk, struct vmspace *hint)
 // lk cleared a megapage's accessed bit on the way to frame f's page: the
 // bit was every page's of the block, so each of the others counts it once
 // when next asked (referenced). Caller holds rm.lock.
-static void
+void
 pass_block_used(struct look *lk, int f)
 {
   int first = f - (int)((lk->va % LARGE_PGSIZE) / PGSIZE);
@@ -344,169 +310,6 @@ referenced(void *arg, int frame)
   int used = lk.accessed || r->blockref || lk.mappers < kref_get(lk.pa);
   r->blockref = 0;
   return used;
-}
-
-// ---- eviction
-
-// lk's page is mapped through lk->large megapages: demote every one, each
-// inside its owner's visit, so that every mapper has a small PTE to
-// convert. The pages for their tables are taken first, with no lock held
-// (kalloc may drop cache pages, which takes rm.lock: not under a visit's
-// locks); when one is missing, nothing is demoted. Returns 0 when every
-// megapage was demoted, else -1: no page for a table, or a mapper not
-// visited now. Then the page stays for all its mappers (one left with
-// its megapage would keep it in RAM anyway).
-static int
-demote_mappers(struct look *lk, int f, struct vmspace *hint)
-{
-  struct look dm = { .pa = lk->pa, .va = lk->va, .slot = -1, .demote = 1 };
-  int r = -1;
-  for (int i = 0; i < lk->large; i++) {
-    void **table = kalloc();
-    if (table == 0)
-      goto out;
-    *table = dm.tables;
-    dm.tables = table;
-  }
-  look_for(&dm, hint);
-  acquire(&rm.lock);
-  pass_block_used(&dm, f);
-  release(&rm.lock);
-  r = dm.large == lk->large && dm.demoted == dm.large ? 0 : -1;
-out:
-  while (dm.tables) {
-    void **table = dm.tables;
-    dm.tables = *table;
-    kfree(table);
-  }
-  return r;
-}
-
-// The pages of the batch being written (rmap_evict_pick), each held with
-// a reference of the eviction's until rmap_evict_finish.
-static struct chosen {
-  int frame;
-  uint64 pa, va;
-  struct vmspace *hint;
-  int mappers;
-} chosen[RMAP_BATCH];
-static int nchosen;
-
-// Choose the anonymous page of frame f for swap: count its mappers, demote
-// a megapage that maps it in every process, take a reference so that it
-// stays while its copy goes to the disk, and copy it to dst. No PTE
-// changes yet: the page stays where it is until its slot holds it
-// (rmap_evict_finish). Returns 1 when the page was chosen, 0 when it
-// cannot go now.
-static int
-choose(int f, char *dst)
-{
-  uint64 pa = pa_of(f);
-  struct vmspace *hint = rm.pages[f].vm;
-  struct look lk = { .pa = pa, .va = (uint64)rm.pages[f].vpn * PGSIZE, .slot = -1,
-                     .hold = 1 };
-  look_for(&lk, hint);
-  acquire(&rm.lock);
-  pass_block_used(&lk, f);
-  if (lk.unshareable && rm.pages[f].vpn == lk.va / PGSIZE && !repl_present(&rm.repl, f))
-    rm.pages[f].kind = RM_NONE;   // never evictable: not tried again
-  release(&rm.lock);
-  int ok = !lk.unshareable && lk.mappers > 0 && lk.mappers + lk.held == kref_get(pa);
-  // (else a mapper runs elsewhere, or the kernel holds it too)
-  if (ok && lk.large > 0) {
-    ok = demote_mappers(&lk, f, hint) == 0;
-    if (ok && !lk.held) {   // its mappers were all megapages: hold it now
-      struct look hl = { .pa = pa, .va = lk.va, .slot = -1, .hold = 1 };
-      look_for(&hl, hint);
-      lk.held = hl.held;
-      ok = hl.held && hl.large == 0 && hl.mappers + 1 == kref_get(pa);
-    }
-  }
-  if (!ok) {
-    if (lk.held)
-      kfree(P2V(pa));
-    return 0;
-  }
-  memmove(dst, P2V(pa), PGSIZE);
-  chosen[nchosen++] = (struct chosen){ f, pa, lk.va, hint, lk.mappers };
-  return 1;
-}
-
-// Choose up to n pages (at most RMAP_BATCH) by the current policy for
-// swap, their contents copied to buf, n pages long, in order. Returns how
-// many were chosen; the caller writes them to consecutive slots and then
-// calls rmap_evict_finish. Callers hold the reclaimer's lock (reclaim.c),
-// so one eviction runs at a time.
-int
-rmap_evict_pick(int n, char *buf)
-{
-  if (n > RMAP_BATCH)
-    n = RMAP_BATCH;
-  nchosen = 0;
-  // A page passed over is tried again later; give up after every tracked
-  // page had its chance.
-  int tries = rmap_tracked() + 1;
-  while (nchosen < n && tries-- > 0) {
-    acquire(&rm.lock);
-    int f = repl_victim(&rm.repl, vm_policy);
-    release(&rm.lock);
-    if (f < 0)
-      break;
-    if (choose(f, buf + (uint64)nchosen * PGSIZE))
-      continue;
-    acquire(&rm.lock);
-    if (rm.pages[f].kind == RM_ANON && !repl_present(&rm.repl, f))
-      repl_add(&rm.repl, f);   // still a candidate: it joins as the youngest
-    release(&rm.lock);
-  }
-  return nchosen;
-}
-
-// The pages rmap_evict_pick chose, whose copies in buf went to slots
-// first, first + 1, ... (each holding one reference of the caller's) when
-// written is set, or could not be written (a disk error). Written: every
-// PTE that maps such a page and the page still holds what its slot holds
-// gets the slot (each under its owner's lock while the owner is stopped),
-// and the page is freed once no PTE maps it. A page stored to since its
-// copy was made (possible until its PTE changes) keeps its PTEs: a slot
-// only ever stands for what it holds. Not written: every page stays as
-// it was, and its slot goes back free with the caller's reference. So a
-// PTE names a slot only once the slot holds the page. Returns the pages
-// sent to swap.
-int
-rmap_evict_finish(int first, const char *buf, int written)
-{
-  int done = 0;
-  for (int i = 0; i < nchosen; i++) {
-    struct chosen *c = &chosen[i];
-    int slot = first + i;
-    struct look lk = { .pa = c->pa, .va = c->va, .own = 1, .slot = -1 };
-    if (written) {
-      for (int k = 0; k < c->mappers; k++)
-        swap_dup(slot);
-      lk.slot = slot;
-      lk.budget = c->mappers;
-      lk.data = buf + (uint64)i * PGSIZE;
-      look_for(&lk, c->hint);
-      for (int k = lk.converted; k < lk.budget; k++)
-        swap_free(slot);   // references for PTEs that went or changed meanwhile
-    }
-    for (int k = 0; k < lk.converted; k++)
-      kfree(P2V(c->pa));
-    if (lk.converted > 0) {
-      VMSTAT_INC(evict_anon);
-      done++;
-    }
-    kfree(P2V(c->pa));   // the eviction's reference: the page goes with the last
-    if (lk.converted > 0)
-      continue;
-    acquire(&rm.lock);
-    if (rm.pages[c->frame].kind == RM_ANON && !repl_present(&rm.repl, c->frame))
-      repl_add(&rm.repl, c->frame);   // still a candidate
-    release(&rm.lock);
-  }
-  nchosen = 0;
-  return done;
 }
 
 // One aging step for POLICY_AGING (taken once per clock tick that
