@@ -305,7 +305,15 @@ void
 kfree(void *page)
 {
   uint64 pa = V2P(page);
-  if (ref_drop(kpage(pa), "kfree: page is already free") > 1)
+  struct page *pg = kpage(pa);
+  int old = ref_drop(pg, "kfree: page is already free");
+  // The one reference left may be the page cache's, which counts the
+  // pages only it holds (pagecache.c). A page enters the cache only while
+  // whoever allocated it alone holds it, so a page the caller held in the
+  // cache shows its file here; a stale look costs only a recount.
+  if (old == 2 && pg->info.ip != 0)
+    pcache_released(pa);
+  if (old > 1)
     return;
   rmap_freed(pa);   // no longer a page that may be evicted
   acquire(&mem.lock);

@@ -40,7 +40,8 @@ uint64 ktotalpages(void);               // pages managed by kalloc
 struct pageinfo {
   struct inode *ip;     // a page of the page cache: its file; else 0
   uint32 index;         // its page index in that file
-  uint32 dirty;         // page cache: stored to since it was last written back
+  uint16 dirty;         // page cache: stored to since it was last written back
+  uint16 counted;       // page cache: in its count of pages as good as free
   uint32 hnext;         // page cache: next page in its hash bucket
   uint32 prev, next;    // page cache: neighbours in its list, least recently used first
 };
@@ -285,6 +286,7 @@ int pcache_isdirty(struct inode *ip, uint64 index);
 int pcache_dirty_of(struct inode *ip);   // ip has a dirty cached page
 uint64 pcache_pick(struct inode **ip, uint64 *index);
 int pcache_drop(struct inode *ip, uint64 index, uint64 pa);
+void pcache_released(uint64 pa);   // kfree left pa one reference
 
 // ---- eviction of file pages that processes map (fileevict.c)
 int file_evict(int want, int writeback);

@@ -44,6 +44,7 @@ static struct {
   uint gen[NBUCKET];       // changes to the bucket's pages by write() or truncation
   uint32 first, last;      // every cached page, least recently used first
   uint64 n;                // pages cached
+  uint64 nfree;            // of those, the ones as good as free (counted)
 } pc;
 
 // An empty cache. At boot, and in tests/host each time the simulated RAM
@@ -62,6 +63,56 @@ static struct pageinfo *
 info(uint32 pn)
 {
   return page_info(page_addr(pn));
+}
+
+// A clean page nobody but the cache holds: as good as free.
+static int
+droppable(uint32 pn)
+{
+  return !info(pn)->dirty && kref_get(page_addr(pn)) == 1;
+}
+
+// How many cached pages are as good as free is kept as they change, not
+// counted on demand: an eager sbrk asks (reclaim_limit), and going
+// through the whole cache each time cost as much as the cache is large.
+// Each page's record says whether pc.nfree counts it (counted), and
+// recount makes that true again after a change. A page becomes droppable
+// or stops being so only
+//  - when it leaves the cache (drop takes it out of the count);
+//  - when its count goes from 1 to 2: a count of 1 is the cache's own
+//    reference, so only the cache can hand the page on, under pc.lock
+//    (pcache_get, pcache_peek, pcache_pick), and recounts there
+//    (pcache_writeback hands on only a dirty page, which was not counted);
+//  - when its count goes from 2 to 1: kfree letting go of the last
+//    reference but the cache's (a mapping goes, a read() is done), from
+//    anywhere; kfree then calls pcache_released, which recounts under
+//    pc.lock. (kref_put, the other way to drop a reference, is for
+//    page-table pages, which the cache never holds.)
+// A page enters the cache with its reader's reference, and its dirty
+// mark changes only while someone holds it (a mapper marks it, a
+// write-back clears it), so neither makes a page droppable by itself.
+// Once no page is changing, pc.nfree is exactly what going through the
+// cache would count (tests/host checks it after every step).
+
+// Bring page pn's part of pc.nfree up to date. pc.lock is held.
+static void
+recount(uint32 pn)
+{
+  struct pageinfo *pi = info(pn);
+  int now = droppable(pn);
+  pc.nfree += now - pi->counted;
+  pi->counted = now;
+}
+
+// kfree dropped a reference to page pa and left one, which may be the
+// cache's: if pa is cached, it may be as good as free now.
+void
+pcache_released(uint64 pa)
+{
+  acquire(&pc.lock);
+  if (page_info(pa)->ip != 0)   // cached (possibly again, by someone else: recount still holds)
+    recount(page_number(pa));
+  release(&pc.lock);
 }
 
 // Call fn for each page the cache holds (its reference), for checks that
@@ -148,16 +199,10 @@ drop(uint32 pn)
     pp = &info(*pp)->hnext;
   *pp = pi->hnext;
   list_remove(pn);
+  pc.nfree -= pi->counted;
   *pi = (struct pageinfo){ 0 };
   pc.n--;
   kfree(P2V(page_addr(pn)));
-}
-
-// A clean page nobody but the cache holds: as good as free.
-static int
-droppable(uint32 pn)
-{
-  return !info(pn)->dirty && kref_get(page_addr(pn)) == 1;
 }
 
 // The cached page index of ip, read from the file on a miss. On FAULT_OK,
@@ -173,6 +218,7 @@ pcache_get(struct inode *ip, uint64 index, uint64 *pa)
   if (pn != NOPAGE) {
     *pa = page_addr(pn);
     kref_inc(*pa);
+    recount(pn);
     list_remove(pn);   // now the most recently used
     list_append(pn);
     release(&pc.lock);
@@ -211,6 +257,7 @@ pcache_get(struct inode *ip, uint64 index, uint64 *pa)
     insert(*pa, ip, index);
   }
   kref_inc(*pa);
+  recount(page_number(*pa));
   release(&pc.lock);
   return FAULT_OK;
 }
@@ -293,7 +340,7 @@ pcache_reclaim(int want)
 {
   int n = 0;
   acquire(&pc.lock);
-  for (uint32 pn = pc.first, next; pn != NOPAGE && n < want; pn = next) {
+  for (uint32 pn = pc.first, next; pn != NOPAGE && n < want && pc.nfree > 0; pn = next) {
     next = info(pn)->next;
     if (droppable(pn)) {
       drop(pn);
@@ -322,6 +369,7 @@ pcache_pick(struct inode **ip, uint64 *index)
     list_append(pn);
     pa = page_addr(pn);
     kref_inc(pa);
+    recount(pn);
     *ip = info(pn)->ip;
     *index = info(pn)->index;
   }
@@ -350,17 +398,14 @@ pcache_drop(struct inode *ip, uint64 index, uint64 pa)
 }
 
 // Pages the cache holds, and how many of those nobody maps and are clean:
-// as good as free.
+// as good as free. Kept as they change, so asking costs nothing.
 void
 pcache_count(uint64 *cached, uint64 *reclaimable)
 {
-  uint64 r = 0;
   acquire(&pc.lock);
-  for (uint32 pn = pc.first; pn != NOPAGE; pn = info(pn)->next)
-    r += droppable(pn);
   *cached = pc.n;
+  *reclaimable = pc.nfree;
   release(&pc.lock);
-  *reclaimable = r;
 }
 
 // Is pa the cached page index of ip? For counting who maps a page. Takes
@@ -389,6 +434,7 @@ pcache_peek(struct inode *ip, uint64 index)
   if (pn != NOPAGE) {
     pa = page_addr(pn);
     kref_inc(pa);
+    recount(pn);
   }
   release(&pc.lock);
   return pa;

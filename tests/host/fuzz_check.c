@@ -229,6 +229,8 @@ check_all(void)
   char msg[256];
   if (machine_check_refs(vms, n, msg, sizeof(msg)) != 0)
     fuzz_fail("reference counts: %s", msg);
+  if (machine_check_pcache(msg, sizeof(msg)) != 0)
+    fuzz_fail("page cache: %s", msg);
   check_slots(vms, n);
   for (int i = 0; i < NPROCS; i++)
     if (procs[i].live)

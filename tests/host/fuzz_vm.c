@@ -90,7 +90,9 @@
 //     (machine_check_slots);
 //   - each file's size and disk bytes are the model's, each cached page
 //     is the model's view and each page not cached equals the disk, and
-//     the inode holds one reference per region mapping it;
+//     the inode holds one reference per region mapping it; the page
+//     cache's kept counts are those a walk of it finds
+//     (machine_check_pcache);
 //   - no spin lock is held and no transaction or inode lock is left.
 // Right after an operation it checks what the operation must have left:
 // a page written is writable and private; a lazy page read maps the zero

@@ -91,6 +91,10 @@ int machine_check_refs(struct vmspace *const *vms, int n, char *msg, size_t msgs
 // n address spaces that name it (a shared table's once), and swap_used
 // with the slots named. Returns 0, or -1 with a description in msg.
 int machine_check_slots(struct vmspace *const *vms, int n, char *msg, size_t msgsz);
+// Compare pcache_count with a walk of the cache (host_pcache.c): every
+// cached page, and those clean with no reference but the cache's.
+// Returns 0, or -1 with a description in msg.
+int machine_check_pcache(char *msg, size_t msgsz);
 
 // ---- host_fs.c: files served from memory to exec
 void fakefs_reset(void);

@@ -88,6 +88,7 @@ int run_buddy_tests(int *ntests);
 int run_largepage_tests(int *ntests);
 int run_mmap_tests(int *ntests);
 int run_pcache_tests(int *ntests);
+int run_pccount_tests(int *ntests);
 int run_lpvm_tests(int *ntests);
 int run_lpfork_tests(int *ntests);
 int run_lpedge_tests(int *ntests);

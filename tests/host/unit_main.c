@@ -66,6 +66,8 @@ unit_teardown(void **state)
     fail_msg("leak: kfreecount %lu after the test, %lu before", kfreecount(), free_at_start);
   if (machine_check_refs(0, 0, msg, sizeof(msg)) != 0)
     fail_msg("reference counts after the test: %s", msg);
+  if (machine_check_pcache(msg, sizeof(msg)) != 0)
+    fail_msg("page cache after the test: %s", msg);
   if (host_locks_held() != 0)
     fail_msg("%d spin lock(s) still held", host_locks_held());
   if (fakefs_idle(msg, sizeof(msg)) != 0)
@@ -168,6 +170,8 @@ assert_refs(struct vmspace *const *vms, int n)
   char msg[256];
   if (machine_check_refs(vms, n, msg, sizeof(msg)) != 0)
     fail_msg("reference counts: %s", msg);
+  if (machine_check_pcache(msg, sizeof(msg)) != 0)
+    fail_msg("page cache: %s", msg);
 }
 
 int
@@ -177,7 +181,7 @@ main(void)
     run_kalloc_tests, run_pagetable_tests, run_vm_tests, run_fault_tests, run_zeropage_tests, run_faultaround_tests,
     run_uaccess_tests, run_uvmcopy_tests, run_refork_tests, run_cow_tests, run_stats_tests,
     run_exec_tests, run_swap_tests, run_replace_tests, run_buddy_tests,
-    run_largepage_tests, run_mmap_tests, run_pcache_tests, run_lpvm_tests, run_lpfork_tests, run_lpedge_tests,
+    run_largepage_tests, run_mmap_tests, run_pcache_tests, run_pccount_tests, run_lpvm_tests, run_lpfork_tests, run_lpedge_tests,
     run_forkshare_tests, run_unshare_tests,
     run_rmap_tests, run_fileevict_tests, run_writeback_tests,
     run_lpevict_tests,
