@@ -6,8 +6,9 @@
 // mapping, a private copy of a file page) sits at the same virtual
 // address in every address space that maps it: only fork shares such a
 // page, and fork keeps addresses (Lazuli has no mremap). So the record of
-// a page says (kind, va), and the address space that mapped it last, a
-// hint that finds the only mapper of an unshared page at once. The
+// a page says (kind, va), and the address space that mapped it last (or
+// that a search last found mapping it alone: renew_hint), a hint that
+// finds the only mapper of an unshared page at once. The
 // mappers of a page are then the address spaces whose PTE for va names
 // the page: the reclaimer asks every process's address space (vm_visit,
 // kernel/proc/procvm.c), and knows it found them all when their number is
@@ -223,6 +224,7 @@ look_locked(struct look *lk, struct vmspace *vm)
   if (pte == 0 || seen_before(lk, vm, pte))
     return 0;
   lk->mappers++;
+  lk->found = vm;
   struct vma *v = vma_find(vm, lk->va);
   if (v && v->shared)
     lk->unshareable = 1;
@@ -279,6 +281,20 @@ look_for(struct look *lk, struct vmspace *hint)
   vm_visit(look_at, lk);
 }
 
+// lk found frame f's page mapped by one address space alone: its record
+// names that one from now on. A hint goes stale when the page's last
+// mapper changes (after a fork, the other side copied the page or
+// exited), and a stale hint makes each look visit every process; renewed
+// here, it costs one such visit. Any hint is safe (look_for checks it),
+// so the record need only still be this page's. Caller holds rm.lock.
+void
+renew_hint(struct look *lk, int f)
+{
+  struct rmap_page *r = &rm.pages[f];
+  if (lk->mappers == 1 && r->kind == RM_ANON && r->vpn == lk->va / PGSIZE)
+    r->vm = lk->found;
+}
+
 // lk cleared a megapage's accessed bit on the way to frame f's page: the
 // bit was every page's of the block, so each of the others counts it once
 // when next asked (referenced). Caller holds rm.lock.
@@ -306,6 +322,7 @@ referenced(void *arg, int frame)
     return 0;
   struct look lk = { .pa = pa_of(frame), .va = (uint64)r->vpn * PGSIZE, .slot = -1 };
   look_for(&lk, r->vm);
+  renew_hint(&lk, frame);
   pass_block_used(&lk, frame);
   int used = lk.accessed || r->blockref || lk.mappers < kref_get(lk.pa);
   r->blockref = 0;

@@ -25,6 +25,7 @@ extern struct rmap rm;
 struct look {
   uint64 pa, va;
   int mappers;      // PTEs at va mapping pa, small or large
+  struct vmspace *found;  // the address space of the last one counted
   int accessed;     // any of them had the accessed bit (cleared now)
   int blockused;    // a megapage's among them: the whole block was used
   int unshareable;  // one sits in a shared region: never evicted
@@ -46,6 +47,8 @@ struct look {
 uint64 pa_of(int frame);   // the physical page of a frame
 // Visit the address spaces that may map lk's page (hint first).
 void look_for(struct look *lk, struct vmspace *hint);
+// lk found frame f's page mapped by one address space: it is the hint now.
+void renew_hint(struct look *lk, int f);
 // lk met a megapage used: each other page of frame f's block counts it.
 void pass_block_used(struct look *lk, int f);
 

@@ -69,10 +69,13 @@ choose(int f, char *dst)
                      .hold = 1 };
   look_for(&lk, hint);
   acquire(&rm.lock);
+  renew_hint(&lk, f);
   pass_block_used(&lk, f);
   if (lk.unshareable && rm.pages[f].vpn == lk.va / PGSIZE && !repl_present(&rm.repl, f))
     rm.pages[f].kind = RM_NONE;   // never evictable: not tried again
   release(&rm.lock);
+  if (lk.mappers == 1)
+    hint = lk.found;   // the later looks go straight to it
   int ok = !lk.unshareable && lk.mappers > 0 && lk.mappers + lk.held == kref_get(pa);
   // (else a mapper runs elsewhere, or the kernel holds it too)
   if (ok && lk.large > 0) {

@@ -142,6 +142,7 @@ void vmreg_running_elsewhere(struct vmspace *vm, int on);   // passed over while
 int vmreg_is_elsewhere(struct vmspace *vm);                 // marked so
 extern uint64 vmreg_unseen;   // vm_visit_one calls passed over since the reset
 int vmreg_flushes(struct vmspace *vm);   // visits that changed its PTEs
+int vmreg_visits(struct vmspace *vm);    // visits of it (its fn called)
 
 // ---- elfimg.c: crafted ELF executables
 struct seg {

@@ -13,6 +13,7 @@ static struct {
   struct vmspace *vm;
   int elsewhere;     // "running on another hart": never visited
   int flushes;       // visits that changed a PTE (the kernel flushes then)
+  int visits;        // calls of a visitor's fn on it
 } spaces[NSPACES];
 
 uint64 vmreg_unseen;   // vm_visit_one calls that could not look (since the reset)
@@ -32,6 +33,7 @@ vmreg_add(struct vmspace *vm)
       spaces[i].vm = vm;
       spaces[i].elsewhere = 0;
       spaces[i].flushes = 0;
+      spaces[i].visits = 0;
       return;
     }
   }
@@ -78,6 +80,13 @@ vmreg_flushes(struct vmspace *vm)
   return i < 0 ? -1 : spaces[i].flushes;
 }
 
+int
+vmreg_visits(struct vmspace *vm)
+{
+  int i = slot_of(vm);
+  return i < 0 ? -1 : spaces[i].visits;
+}
+
 static int
 visit(int i, int (*fn)(void *arg, struct vmspace *vm), void *arg)
 {
@@ -86,6 +95,7 @@ visit(int i, int (*fn)(void *arg, struct vmspace *vm), void *arg)
     return -1;
   if (spaces[i].elsewhere || vm->busy)
     return 0;
+  spaces[i].visits++;
   if (fn(arg, vm))
     spaces[i].flushes++;
   return 1;

@@ -268,6 +268,60 @@ swap_full_means_out_of_memory(void **state)
   done_with(&a);
 }
 
+// After a fork the parent stores to each of its pages and gets a copy of
+// its own: the originals are the child's alone, while their records still
+// name the parent, which mapped them last. The first look at each such
+// page visits every process; its record then names the child, and the
+// rest of its eviction visits the child alone. Processes that map none of
+// them (idle) are visited once per page, not at each look: under the
+// clock policy the replacer's question looks first, under FIFO eviction
+// itself does.
+#define NSTALE 8
+#define NIDLE 3
+
+static void
+stale_hint_costs_one_search(int policy)
+{
+  attach(64);
+  vm_policy = policy;
+  struct vmspace p, c, idle[NIDLE];
+  heap_with(&p, NSTALE, 0x60);
+  vm_new(&c);
+  assert_int_equal(uvmcopy(&p, &c), 0);
+  vmreg_add(&c);
+  for (int i = 0; i < NIDLE; i++) {
+    vm_new(&idle[i]);
+    vmreg_add(&idle[i]);
+  }
+  for (int i = 0; i < NSTALE; i++)
+    assert_int_equal(vmfault(&p, (uint64)i * PGSIZE, ACCESS_WRITE), FAULT_OK);
+  for (int i = 0; i < NSTALE; i++)
+    assert_ptr_not_equal(page_at(&p, (uint64)i * PGSIZE), page_at(&c, (uint64)i * PGSIZE));
+  assert_int_equal(reclaim(2 * NSTALE), 2 * NSTALE);
+  for (int i = 0; i < NSTALE; i++)
+    assert_true(swapped_at(&c, (uint64)i * PGSIZE) && swapped_at(&p, (uint64)i * PGSIZE));
+  for (int i = 0; i < NIDLE; i++) {
+    assert_int_equal(vmreg_visits(&idle[i]), NSTALE);
+    done_with(&idle[i]);
+  }
+  done_with(&c);
+  done_with(&p);
+}
+
+static void
+stale_hint_clock(void **state)
+{
+  (void)state;
+  stale_hint_costs_one_search(POLICY_CLOCK);
+}
+
+static void
+stale_hint_fifo(void **state)
+{
+  (void)state;
+  stale_hint_costs_one_search(POLICY_FIFO);
+}
+
 // rmap_file_ptes finds, in every address space, the PTEs that map page
 // index >= from of a file, wherever each maps it.
 struct found {
@@ -422,6 +476,8 @@ run_rmap_tests(int *ntests)
     UNIT_TEST(shared_table_pages_go_once),
     UNIT_TEST(shared_mapping_stays),
     UNIT_TEST(swap_full_means_out_of_memory),
+    UNIT_TEST(stale_hint_clock),
+    UNIT_TEST(stale_hint_fifo),
     UNIT_TEST(file_ptes_by_index),
     UNIT_TEST(failed_pageout_keeps_pages),
     UNIT_TEST(store_during_pageout_kept),
