@@ -19,6 +19,7 @@ main(void)
   run_isolated("mem:shrink_too_far", shrink_too_far);
   run_isolated("mem:limits", limits);
   run_isolated("mem:bad_accesses", bad_accesses);
+  run_isolated("mem:unmap_own", unmap_own);
   run_isolated("mem:copy_to_lazy", copy_to_lazy);
   run_isolated("mem:copy_from_lazy", copy_from_lazy);
   run_isolated("mem:path_on_lazy", path_on_lazy);
@@ -31,5 +32,6 @@ main(void)
   run_isolated("mem:exhaust_eager", exhaust_eager);
   run_isolated("mem:exhaust_lazy", exhaust_lazy);
   run_isolated("mem:bad_elf", bad_elf);
+  run_isolated("mem:wild_elf", wild_elf);
   test_exit();
 }

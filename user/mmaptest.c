@@ -25,6 +25,10 @@ static struct test tests[] = {
   { "mmap:cache_shares_pages", cache_shares_pages },
   { "mmap:running_program", running_program },
   { "mmap:truncate_unmaps", truncate_unmaps },
+  { "mmap:far_offsets", far_offsets },
+  { "mmap:fixed_places", fixed_places },
+  { "mmap:copies_refused", copies_refused },
+  { "mmap:shared_anon_too_big", shared_anon_too_big },
 };
 
 int

@@ -21,6 +21,7 @@ load_echo(void)
 
 // Fields of the ELF64 header and of a program header, by offset.
 #define E_MACHINE 18
+#define E_ENTRY 24
 #define E_PHOFF 32
 #define E_PHENTSIZE 54
 #define E_PHNUM 56
@@ -72,6 +73,58 @@ try_exec(const char *what, char *img, int n)
   wait(&st);
   unlink("/badelf");
   expect(st == EXEC_RETURNED, "%s: exec did not fail (child status %d)", what, st);
+}
+
+// Write img (n bytes) to /wildelf and run it in a child with its output
+// closed; returns its exit status (-1: killed), or EXEC_RETURNED when
+// exec failed.
+static int
+run_image(char *img, int n)
+{
+  int fd = open("/wildelf", O_CREATE | O_TRUNC | O_WRONLY);
+  expect(fd >= 0 && write(fd, img, n) == n, "cannot write /wildelf");
+  close(fd);
+  int pid = fork();
+  if (pid == 0) {
+    char *argv[] = { "wildelf", 0 };
+    close(1);   // echo's newline is not the point
+    exec("/wildelf", argv);
+    exit(EXEC_RETURNED);
+  }
+  int st = wait_child(pid);
+  unlink("/wildelf");
+  return st;
+}
+
+#define USERTOP (MAXVA - 2 * PGSIZE)
+
+// An entry point outside the program (in the trap frame, the kernel, not
+// canonical, above the break) is no reason for exec to fail: the program
+// is killed at its first instruction. A last segment may end just below
+// the guard page and stack at the top of user space, not one page higher.
+void
+wild_elf(void)
+{
+  load_echo();
+  expect(run_image(elfimage, elfsize) == 0, "the unchanged echo did not run");
+  uint64 entries[] = { USERTOP, USERTOP + PGSIZE, MAXVA, 1L << 63, 0xffffffc000000000L,
+                       0xfffffffffffff000L, 0x80000 };
+  uint64 entry = *(uint64 *)(elfimage + E_ENTRY);
+  for (int i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+    *(uint64 *)(elfimage + E_ENTRY) = entries[i];
+    int st = run_image(elfimage, elfsize);
+    expect(st == -1, "entry %p: status %d, want -1 (killed)", (void *)entries[i], st);
+  }
+  *(uint64 *)(elfimage + E_ENTRY) = entry;
+  // The data segment (echo's second PT_LOAD) moved up to the top.
+  uint64 phoff = *(uint64 *)(elfimage + E_PHOFF);
+  uint64 *vaddr = (uint64 *)(elfimage + phoff + *(ushort *)(elfimage + E_PHENTSIZE) + P_VADDR);
+  *vaddr = USERTOP - 3 * PGSIZE;
+  int st = run_image(elfimage, elfsize);
+  expect(st == 0 || st == -1, "a data segment at the top: status %d", st);
+  *vaddr = USERTOP - 2 * PGSIZE;
+  st = run_image(elfimage, elfsize);
+  expect(st == EXEC_RETURNED, "a data segment over the stack: status %d", st);
 }
 
 void

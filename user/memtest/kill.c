@@ -79,3 +79,40 @@ bad_accesses(void)
     expect(st == -1, "%s: exit status %d, want -1 (killed)", killers[i].name, st);
   }
 }
+
+// ---- taking away the program's own memory
+
+// The page of the stack this process runs on.
+static char *
+stack_page(void)
+{
+  int x;
+  return (char *)PGROUNDDOWN(&x);
+}
+
+static void
+unmap_stack(void)
+{
+  munmap(stack_page(), PGSIZE);
+  volatile int x = 1;   // on the stack that is gone
+  (void)x;
+}
+
+static void unmap_everything(void) { munmap(0, MAXVA - 2 * PGSIZE); }
+
+static void
+protect_text(void)
+{
+  if (mprotect((char *)PGROUNDDOWN(protect_text), PGSIZE, PROT_NONE) != 0)
+    exit(3);
+}
+
+// munmap and mprotect may take the program's text or stack away, as on
+// Linux: the process is then killed, and only it.
+void
+unmap_own(void)
+{
+  expect(child_status(unmap_stack) == -1, "a process lived without its stack");
+  expect(child_status(unmap_everything) == -1, "a process lived without its program");
+  expect(child_status(protect_text) == -1, "a process ran PROT_NONE text");
+}

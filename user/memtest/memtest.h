@@ -34,5 +34,7 @@ void fresh_pages_zero(void);
 void exhaust_eager(void);
 void exhaust_lazy(void);
 void bad_elf(void);
+void wild_elf(void);
+void unmap_own(void);
 
 #endif

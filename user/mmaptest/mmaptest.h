@@ -26,7 +26,7 @@ int kills(char *p, int write);              // is an access to p refused?
 // "mmaptest hold R W", a process that holds a program running (cache.c).
 void hold(char *r, char *w);
 
-// The tests (map.c, ranges.c, limits.c, cache.c).
+// The tests (map.c, ranges.c, limits.c, cache.c, abuse.c).
 void anonymous(void);
 void file_private_read(void);
 void past_end_of_file(void);
@@ -44,5 +44,9 @@ void heap_limit(void);
 void cache_shares_pages(void);
 void running_program(void);
 void truncate_unmaps(void);
+void far_offsets(void);
+void fixed_places(void);
+void copies_refused(void);
+void shared_anon_too_big(void);
 
 #endif
