@@ -3,7 +3,8 @@
 // eviction: contents that go to swap and come back byte for byte (heap,
 // stack, anonymous and private file mappings), fork sharing swapped
 // pages, slots freed at exit, out of memory when RAM and swap are both
-// gone, and several processes over-committing together; file pages that
+// gone, several processes over-committing together, and a buffer the
+// kernel copies into under a spin lock larger than RAM; file pages that
 // processes map, written back or dropped under pressure; all with large
 // pages on (megapages go to swap page by page). The eviction
 // tests size themselves from memstat (1.5x RAM and so on), so they are
@@ -32,6 +33,7 @@ static struct test tests[] = {
   { "swap:exit_frees_slots", exit_frees_slots },
   { "swap:overcommit_together", overcommit_together },
   { "swap:shared_tables_under_pressure", shared_tables_under_pressure },
+  { "swap:pinned_buffer", pinned_buffer },
 };
 #define NTESTS (int)(sizeof(tests) / sizeof(tests[0]))
 #define NOSWAP_TESTS 4   // the first ones also make sense without a swap disk

@@ -431,6 +431,21 @@ vmfault(struct vmspace *vm, uint64 va, enum access access)
   return resolve_retry(vm, PGROUNDDOWN(va), access, &pa, 1);
 }
 
+// Is the page holding user address va there for an access of kind
+// access, so that a copy needs nothing done first (a page in a table
+// shared since a fork is not: the table would have to become vm's own)?
+// Never sleeps or allocates: for checking pages made ready earlier.
+int
+vmfault_ready(struct vmspace *vm, uint64 va, enum access access)
+{
+  pte_t *table;
+  uint64 size;
+  if (va >= MAXVA || span_kind(vm->pagetable, va, &table) == SPAN_SHARED)
+    return 0;
+  pte_t *pte = lp_walk(vm->pagetable, PGROUNDDOWN(va), &size);
+  return pte && pte_valid(*pte) && permits(pte_flags(*pte), access);
+}
+
 // The physical address of the page holding user address va, made ready
 // for an access of kind access exactly as vmfault would; 0 if the process
 // may not make the access. For the kernel's copies to and from user

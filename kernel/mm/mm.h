@@ -321,6 +321,7 @@ int is_zeropage(uint64 pa);
 uint64 zeropage_get(void);
 int vmfault(struct vmspace *vm, uint64 va, enum access access);
 uint64 vmfault_pa(struct vmspace *vm, uint64 va, enum access access);
+int vmfault_ready(struct vmspace *vm, uint64 va, enum access access);
 
 // ---- copies between kernel and user memory (uaccess.c)
 int copyout(struct vmspace *vm, uint64 dstva, const void *src, uint64 len);

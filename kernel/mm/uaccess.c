@@ -24,20 +24,42 @@ prefault(struct vmspace *vm, uint64 va, uint64 len, enum access access)
   return 0;
 }
 
+#define PIN_TRIES 4   // prefaults a pin may take when reclaim keeps taking pages
+
+// Are all pages of [va, va+len) there for an access of kind access? An
+// empty range names no page; prefault has checked that it does not wrap.
+static int
+ready(struct vmspace *vm, uint64 va, uint64 len, enum access access)
+{
+  for (uint64 a = PGROUNDDOWN(va); len > 0 && a < va + len; a += PGSIZE)
+    if (!vmfault_ready(vm, a, access))
+      return 0;
+  return 1;
+}
+
 // As prefault, and keep the pages in place until unpin: the caller may
 // sleep before it copies under a spin lock (procinfo), and eviction
 // must not take them meanwhile. The whole address space is held
 // (vm->busy, which reclaim respects: rmap.c's lock rules), not the pages
 // one by one: a page reference would not do, since a reclaimer that had
-// counted the page's references just before could still take it. Returns
-// 0, or -1 (nothing held).
+// counted the page's references just before could still take it. The
+// hold begins only after prefault, whose faults must be free to reclaim:
+// so a page it made present early may have gone to swap meanwhile
+// (another process's reclaim, while this one was preempted between two
+// faults), and the range is looked at again once held, and faulted in
+// again if a page went. Returns 0, or -1 (nothing held).
 int
 prefault_pin(struct vmspace *vm, uint64 va, uint64 len, enum access access)
 {
-  if (prefault(vm, va, len, access) != 0)
-    return -1;
-  vm->busy++;
-  return 0;
+  for (int tries = 0; tries < PIN_TRIES; tries++) {
+    if (prefault(vm, va, len, access) != 0)
+      return -1;
+    vm->busy++;
+    if (ready(vm, va, len, access))
+      return 0;
+    vm->busy--;
+  }
+  return -1;
 }
 
 // Let go of what prefault_pin held. The caller is the owner. A count

@@ -38,6 +38,9 @@ void shared_tables_under_pressure(void);
 void large_eager_overcommit(void);
 void large_pages_make_room(void);
 
+// A buffer the kernel copies into under a spin lock (pinned.c).
+void pinned_buffer(void);
+
 // File pages that processes map, under memory pressure (files.c).
 void file_dirty_writeback(void);
 void file_clean_dropped(void);
