@@ -20,6 +20,9 @@ extern jmp_buf *host_panic_jmp;
 extern const char *host_panic_msg;          // the last panic's message
 extern void (*host_panic_hook)(const char *msg);
 int host_locks_held(void);                  // spin locks held right now
+// Called once (then cleared) by the next memmove of fewer than PGSIZE
+// bytes: what another hart does while a kernel copy is under way.
+extern void (*host_memmove_meanwhile)(void);
 void host_locks_reset(void);                // after a caught panic
 
 // ---- host_arch.c

@@ -179,6 +179,51 @@ prefault_empty_touches_nothing(void **state)
   uvmfree(&vm);
 }
 
+// A copy that is preempted (a timer interrupt yields) between finding its
+// page and storing into it is a process that is neither running nor in
+// its fault path: reclaim on another hart may look at it then. The page
+// the copy found must stay mapped until the copy is done, or the bytes
+// would go to a page freed meanwhile and be lost.
+static struct vmspace *copier;
+static int copy_page_kept;
+
+static void
+reclaim_meanwhile(void)
+{
+  reclaim(2);
+  copy_page_kept = present(copier, 0);
+  if (!copy_page_kept)
+    fail_msg("the page being copied to went to swap during the copy");
+}
+
+static void
+copy_keeps_its_page(void **state)
+{
+  (void)state;
+  fakeswap_reset(8);
+  assert_int_equal(swapinit(), 8);
+  struct vmspace vm;
+  vm_new(&vm);
+  vm.sz = uvmalloc(&vm, 0, 2 * PGSIZE, RW);
+  vmreg_add(&vm);
+  uchar in[100], out[100];
+  fill(in, sizeof(in), 5);
+  copier = &vm;
+  host_memmove_meanwhile = reclaim_meanwhile;
+  assert_int_equal(copyout(&vm, 10, in, sizeof(in)), 0);
+  assert_true(copy_page_kept);
+  assert_int_equal(vm.busy, 0);
+  assert_int_equal(copyin(&vm, out, 10, sizeof(out)), 0);
+  assert_memory_equal(out, in, sizeof(in));
+  host_memmove_meanwhile = reclaim_meanwhile;
+  assert_int_equal(copyin(&vm, out, 10, sizeof(out)), 0);   // and a copy from it
+  assert_true(copy_page_kept);
+  assert_memory_equal(out, in, sizeof(in));
+  vmreg_remove(&vm);
+  uvmfree(&vm);
+  assert_int_equal(swap_used(), 0);
+}
+
 int
 run_uaccess_tests(int *ntests)
 {
@@ -189,6 +234,7 @@ run_uaccess_tests(int *ntests)
     UNIT_TEST(copy_refuses_outside),
     UNIT_TEST(copyinstr_cases),
     UNIT_TEST(prefault_empty_touches_nothing),
+    UNIT_TEST(copy_keeps_its_page),
   };
   *ntests = sizeof(tests) / sizeof(tests[0]);
   return cmocka_run_group_tests_name("uaccess", tests, NULL, NULL);
