@@ -38,7 +38,8 @@
 // changes a PTE of it only inside vm_visit, holding the owner's process
 // lock while the owner is not running and not in the fault path
 // (vm->busy: the one owner path that sleeps between looking at a PTE and
-// changing it). Between visits anything may happen, so each visit checks
+// changing it; any owner path preempted in the kernel counts as busy
+// too, kerneltrap). Between visits anything may happen, so each visit checks
 // again what it finds. Only valid PTEs of anonymous pages are turned into
 // swapped ones by others, under forkshare.c's table lock besides (a PTE
 // may lie in a table that fork shares, which another sharer may be

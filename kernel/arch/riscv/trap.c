@@ -237,8 +237,15 @@ kerneltrap(void)
            cause_name(scause), sepc, csr_read(stval));
     panic("kerneltrap");
   }
-  if (which == 2 && myproc() != 0)
+  struct proc *p = myproc();
+  if (which == 2 && p != 0) {
+    // Preempted in the kernel, maybe between reading a PTE of its own and
+    // changing it (munmap, fork, a copy): until it runs again, reclaim
+    // must leave its PTEs alone, as in its fault path (vm.busy).
+    p->vm.busy++;
     yield();
+    p->vm.busy--;
+  }
 
   // yield() may have let other traps run: restore what sret uses.
   csr_write(sepc, sepc);
