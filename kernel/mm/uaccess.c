@@ -72,28 +72,6 @@ unpin(struct vmspace *vm)
     panic("unpin: not pinned");
 }
 
-// The physical address of user page va0, made ready for an access of
-// kind access (vmfault_pa), with the address space held (vm->busy) until
-// the caller's vm->busy-- once its copy is done; 0 when the access is
-// refused (nothing held). A copy may be preempted (a timer interrupt
-// yields) between finding the page and touching it, and a process that
-// is stopped and not busy is one whose pages reclaim on another hart may
-// send to swap and free. The page is looked at again once held: after
-// vmfault_pa only others change the PTE, and only to take the page away.
-static uint64
-page_held(struct vmspace *vm, uint64 va0, enum access access)
-{
-  for (;;) {
-    uint64 pa = vmfault_pa(vm, va0, access);
-    if (pa == 0)
-      return 0;
-    vm->busy++;
-    if (vmfault_ready(vm, va0, access))
-      return pa;
-    vm->busy--;   // it went meanwhile: fault it in again
-  }
-}
-
 // Copy len bytes between kernel buffer kbuf and user address va, in the
 // direction access says (ACCESS_WRITE: to the user). Returns 0, or -1 if
 // any byte may not be accessed (nothing is promised about bytes before it).
@@ -102,7 +80,7 @@ ucopy(struct vmspace *vm, uint64 va, char *kbuf, uint64 len, enum access access)
 {
   while (len > 0) {
     uint64 va0 = PGROUNDDOWN(va);
-    uint64 pa = page_held(vm, va0, access);
+    uint64 pa = vmfault_pa(vm, va0, access);
     if (pa == 0)
       return -1;
     uint64 n = PGSIZE - (va - va0);
@@ -113,7 +91,6 @@ ucopy(struct vmspace *vm, uint64 va, char *kbuf, uint64 len, enum access access)
       memmove(u, kbuf, n);
     else
       memmove(kbuf, u, n);
-    vm->busy--;
     len -= n;
     kbuf += n;
     va = va0 + PGSIZE;
@@ -143,22 +120,19 @@ copyinstr(struct vmspace *vm, char *dst, uint64 srcva, uint64 max)
 {
   while (max > 0) {
     uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 pa = page_held(vm, va0, ACCESS_READ);
+    uint64 pa = vmfault_pa(vm, va0, ACCESS_READ);
     if (pa == 0)
       return -1;
     uint64 n = PGSIZE - (srcva - va0);
     if (n > max)
       n = max;
     const char *p = (const char *)P2V(pa + (srcva - va0));
-    uint64 i = 0;
-    while (i < n && p[i] != 0)
-      dst[i] = p[i], i++;
-    vm->busy--;
-    if (i < n) {
-      dst[i] = 0;
-      return 0;
+    for (uint64 i = 0; i < n; i++) {
+      *dst = p[i];
+      if (p[i] == 0)
+        return 0;
+      dst++;
     }
-    dst += n;
     max -= n;
     srcva = va0 + PGSIZE;
   }

@@ -179,18 +179,22 @@ prefault_empty_touches_nothing(void **state)
   uvmfree(&vm);
 }
 
-// A copy that is preempted (a timer interrupt yields) between finding its
-// page and storing into it is a process that is neither running nor in
-// its fault path: reclaim on another hart may look at it then. The page
-// the copy found must stay mapped until the copy is done, or the bytes
-// would go to a page freed meanwhile and be lost.
+// A copy that is preempted (a timer interrupt in the kernel yields)
+// between finding its page and storing into it is a stopped process that
+// reclaim on another hart may look at. kerneltrap (kernel/arch/riscv/
+// trap.c, which the host does not build) holds the address space around
+// the yield (vm->busy); the hook does what it does, with a reclaim in
+// between. The page the copy found must stay mapped until the copy is
+// done, or the bytes would go to a page freed meanwhile and be lost.
 static struct vmspace *copier;
 static int copy_page_kept;
 
 static void
 reclaim_meanwhile(void)
 {
+  copier->busy++;   // kerneltrap, before yield
   reclaim(2);
+  copier->busy--;   // and once the process runs again
   copy_page_kept = present(copier, 0);
   if (!copy_page_kept)
     fail_msg("the page being copied to went to swap during the copy");
